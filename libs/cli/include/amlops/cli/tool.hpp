@@ -1,0 +1,80 @@
+#pragma once
+// The one place where a tool's options are parsed, its errors become exit codes and its result
+// becomes the JSON document on stdout. Every tool main is: an options aggregate, a describe()
+// that binds flags to it, a run() that calls libraries, and one call to run_tool().
+
+#include "amlops/core/environment.hpp"
+#include "amlops/core/error.hpp"
+#include "amlops/core/json.hpp"
+#include "amlops/core/log.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace amlops::cli {
+
+namespace po = boost::program_options;
+
+/// Static description of a tool, shown by --help.
+struct tool_info {
+    std::string name;      ///< executable name, e.g. "aml-transform"
+    std::string summary;   ///< one line: what it does
+    std::string usage;     ///< synopsis after the name, e.g. "[options] INPUT..."
+    std::string epilog;    ///< optional text after the option list (examples, exit codes)
+};
+
+/// Flag declarations of one tool. Bind flags to fields of the tool's options aggregate.
+struct option_spec {
+    po::options_description options{"Options"};
+    po::positional_options_description positional;
+};
+
+/// What run() sees besides its options: logging, environment, output bookkeeping.
+class context {
+public:
+    context(logger& log, env_lookup env) : log_(log), env_(std::move(env)) {}
+
+    logger& log() noexcept { return log_; }
+    const env_lookup& env() const noexcept { return env_; }
+
+    /// Declares an output file that run() wrote; its sha256 is reported in the result document.
+    void add_output(const std::string& name, const std::filesystem::path& path);
+    const json::object& outputs() const noexcept { return outputs_; }
+
+    /// Marks the outcome as "a check ran and said no": status "rejected", exit code 3,
+    /// while run()'s result is still printed.
+    void reject() noexcept { rejected_ = true; }
+    bool rejected() const noexcept { return rejected_; }
+
+private:
+    logger& log_;
+    env_lookup env_;
+    json::object outputs_;
+    bool rejected_ = false;
+};
+
+using describe_fn = std::function<void(option_spec&)>;
+using run_fn = std::function<json::value(context&)>;
+
+/// Parses argv against the spec built by `describe` plus the common flags (--help, --version,
+/// --log-level, --log-format, --quiet), calls `run`, prints the result document and returns the
+/// exit code: 0 ok, 1 runtime failure, 2 usage/bad input, 3 rejected.
+int run_tool(int argc, const char* const* argv, const tool_info& info, const describe_fn& describe,
+             const run_fn& run, env_lookup env = system_env());
+
+/// Convenience for mains: binds an options aggregate to describe/run.
+template <class Options, class Describe, class Run>
+int run_tool(int argc, const char* const* argv, const tool_info& info, Describe describe, Run run) {
+    Options options{};
+    return run_tool(
+        argc, argv, info, [&](option_spec& spec) { describe(spec, options); },
+        [&](context& ctx) -> json::value { return run(options, ctx); });
+}
+
+/// Parses "k=v" into a pair; throws error(usage) naming `flag`.
+std::pair<std::string, std::string> parse_key_value(const std::string& text, const std::string& flag);
+
+}  // namespace amlops::cli

@@ -1,0 +1,131 @@
+#include "amlops/cli/tool.hpp"
+
+#include "amlops/core/sha256.hpp"
+#include "amlops/core/version.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace amlops::cli {
+
+void context::add_output(const std::string& name, const std::filesystem::path& path) {
+    outputs_[name] = json::object{{"path", path.string()}, {"sha256", sha256_file(path)}};
+}
+
+std::pair<std::string, std::string> parse_key_value(const std::string& text, const std::string& flag) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw error(error_kind::usage, "expected KEY=VALUE, got '" + text + "'").on_field(flag);
+    return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+namespace {
+
+json::object error_document(const error& e) {
+    json::object err{{"kind", to_string(e.kind())}, {"message", redact(e.what())}};
+    const auto& c = e.context();
+    if (c.file) err["file"] = *c.file;
+    if (c.line) err["line"] = *c.line;
+    if (c.field) err["field"] = *c.field;
+    if (c.http_status) err["http_status"] = *c.http_status;
+    if (c.service_code) err["service_code"] = *c.service_code;
+    if (c.request_id) err["request_id"] = *c.request_id;
+    return err;
+}
+
+void print_document(const json::object& doc) {
+    std::string text = json::pretty(doc);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+json::object header(const tool_info& info, std::string_view status) {
+    return json::object{{"tool", info.name}, {"version", version()}, {"status", status}};
+}
+
+}  // namespace
+
+int run_tool(int argc, const char* const* argv, const tool_info& info, const describe_fn& describe,
+             const run_fn& run, env_lookup env) {
+    logger log(info.name);
+    option_spec spec;
+    std::string log_level_text = "info", log_format_text = "text";
+    po::options_description common("Common options");
+    common.add_options()
+        ("help,h", "show this help and exit")
+        ("version", "print the version and exit")
+        ("log-level", po::value(&log_level_text)->value_name("LEVEL"), "debug|info|warn|error|quiet (default info)")
+        ("log-format", po::value(&log_format_text)->value_name("FMT"), "text|json log lines on stderr (default text)")
+        ("quiet,q", "only log errors");
+
+    try {
+        describe(spec);
+        po::options_description all;
+        all.add(spec.options).add(common);
+
+        // --help and --version must work even when required options are missing, so look for them
+        // before the real parse.
+        for (int i = 1; i < argc; ++i) {
+            std::string_view a = argv[i];
+            if (a == "--") break;
+            if (a == "--help" || a == "-h") {
+                std::ostringstream out;
+                out << "Usage: " << info.name << " " << info.usage << "\n\n" << info.summary << "\n\n"
+                    << spec.options << "\n" << common << "\n";
+                if (!info.epilog.empty()) out << info.epilog << "\n";
+                out << "Exit codes: 0 ok, 1 runtime failure, 2 usage or bad input, 3 check rejected.\n";
+                std::cout << out.str() << std::flush;
+                return 0;
+            }
+            if (a == "--version") {
+                std::cout << info.name << " " << version() << " (commit " << build_commit() << ")\n" << std::flush;
+                return 0;
+            }
+        }
+
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(all).positional(spec.positional).run(), vm);
+        po::notify(vm);
+        log.set_level(vm.count("quiet") ? log_level::error : parse_log_level(log_level_text));
+        if (log_format_text == "json") log.set_format(log_format::json);
+        else if (log_format_text != "text")
+            throw error(error_kind::usage, "expected text or json, got '" + log_format_text + "'").on_field("--log-format");
+
+        context ctx(log, std::move(env));
+        json::value result = run(ctx);
+        json::object doc = header(info, ctx.rejected() ? "rejected" : "ok");
+        doc["outputs"] = ctx.outputs();
+        doc["result"] = std::move(result);
+        print_document(doc);
+        return ctx.rejected() ? 3 : 0;
+    } catch (const po::error& e) {
+        error err(error_kind::usage, std::string(e.what()) + " (see " + info.name + " --help)");
+        log.error(err.describe());
+        json::object doc = header(info, "error");
+        doc["error"] = error_document(err);
+        print_document(doc);
+        return err.exit_code();
+    } catch (const error& e) {
+        log.error(e.describe());
+        json::object doc = header(info, e.kind() == error_kind::rejected ? "rejected" : "error");
+        doc["error"] = error_document(e);
+        print_document(doc);
+        return e.exit_code();
+    } catch (const std::bad_alloc&) {
+        log.error("out of memory");
+        json::object doc = header(info, "error");
+        doc["error"] = error_document(error(error_kind::internal, "out of memory"));
+        print_document(doc);
+        return 1;
+    } catch (const std::exception& e) {
+        error err(error_kind::internal, e.what());
+        log.error(std::string("internal error: ") + e.what());
+        json::object doc = header(info, "error");
+        doc["error"] = error_document(err);
+        print_document(doc);
+        return 1;
+    }
+}
+
+}  // namespace amlops::cli

@@ -1,0 +1,40 @@
+#pragma once
+// Outputs are written to a temporary file beside the target and renamed into place, so a reader
+// (or a crash) never sees a half-written file.
+
+#include <filesystem>
+#include <string_view>
+
+#include <cstdio>
+
+namespace amlops {
+
+/// A file being written atomically. Writes go to `<target>.tmp.<pid>.<n>`; commit() flushes,
+/// fsyncs and renames over the target. If destroyed without commit(), the temp file is removed.
+/// Throws amlops::error(io) on any failure.
+class atomic_file {
+public:
+    explicit atomic_file(std::filesystem::path target);
+    ~atomic_file();
+    atomic_file(const atomic_file&) = delete;
+    atomic_file& operator=(const atomic_file&) = delete;
+
+    /// Appends bytes (buffered).
+    void write(std::string_view bytes);
+    /// Makes the content visible under the target name. Idempotent after success.
+    void commit();
+    const std::filesystem::path& target() const noexcept { return target_; }
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    std::FILE* file_ = nullptr;
+};
+
+/// Writes `content` to `path` atomically, creating parent directories.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+/// Reads a whole file; throws error(not_found) if absent, error(io) if unreadable.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace amlops

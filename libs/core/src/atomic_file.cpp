@@ -1,0 +1,79 @@
+#include "amlops/core/atomic_file.hpp"
+
+#include "amlops/core/error.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace amlops {
+namespace fs = std::filesystem;
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+std::atomic<unsigned> temp_counter{0};
+}  // namespace
+
+atomic_file::atomic_file(fs::path target) : target_(std::move(target)) {
+    std::error_code ec;
+    if (target_.has_parent_path()) fs::create_directories(target_.parent_path(), ec);
+    temp_ = target_;
+    temp_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(temp_counter++);
+    file_ = std::fopen(temp_.c_str(), "wb");
+    if (!file_) throw error(error_kind::io, "cannot create file: " + errno_text()).in_file(temp_.string());
+    // A large buffer: the CSV writers emit many small rows.
+    std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+}
+
+atomic_file::~atomic_file() {
+    if (file_) {
+        std::fclose(file_);
+        std::error_code ec;
+        fs::remove(temp_, ec);
+    }
+}
+
+void atomic_file::write(std::string_view bytes) {
+    if (!file_) throw error(error_kind::internal, "write after commit").in_file(target_.string());
+    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
+        throw error(error_kind::io, "write failed: " + errno_text()).in_file(target_.string());
+}
+
+void atomic_file::commit() {
+    if (!file_) return;
+    std::FILE* f = file_;
+    file_ = nullptr;
+    bool ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok || std::rename(temp_.c_str(), target_.c_str()) != 0) {
+        std::string why = errno_text();
+        std::error_code ec;
+        fs::remove(temp_, ec);
+        throw error(error_kind::io, "cannot write file: " + why).in_file(target_.string());
+    }
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+    atomic_file f(path);
+    f.write(content);
+    f.commit();
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        if (!fs::exists(path, ec)) throw error(error_kind::not_found, "no such file").in_file(path.string());
+        throw error(error_kind::io, "cannot read file: " + errno_text()).in_file(path.string());
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return std::move(ss).str();
+}
+
+}  // namespace amlops
