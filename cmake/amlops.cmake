@@ -16,10 +16,11 @@ function(amlops_add_library name)
   add_library(amlops::${name} ALIAS amlops_${name})
 endfunction()
 
-# amlops_add_tool(<dir> [DEPS ...]) builds tools/<dir>/main.cpp as the executable aml-<dir>.
+# amlops_add_tool(<phase> [DEPS ...]), called from tools/<phase>/CMakeLists.txt, builds main.cpp
+# there as the executable bin/aml-<phase>.
 function(amlops_add_tool dir)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  add_executable(aml-${dir} ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/main.cpp)
+  add_executable(aml-${dir} ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp)
   target_link_libraries(aml-${dir} PRIVATE amlops::cli ${ARG_DEPS} amlops_warnings)
   set_target_properties(aml-${dir} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endfunction()

@@ -1,0 +1,40 @@
+#pragma once
+// A trained model as the tools see it: an MLflow model folder (MLmodel + xgboost JSON model +
+// signature) loaded once and used to predict on numeric tables with columns matched by name.
+
+#include "amlops/data/table.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace amlops::model {
+
+/// A loaded MLflow-format xgboost model folder.
+class loaded_model {
+public:
+    /// Loads `<dir>/MLmodel` and the model file it names. Throws error(not_found) when the folder
+    /// or a file is missing, error(bad_input) when MLmodel or the model file is invalid.
+    static loaded_model load(const std::filesystem::path& dir);
+
+    loaded_model(loaded_model&&) noexcept;
+    loaded_model& operator=(loaded_model&&) noexcept;
+    ~loaded_model();
+
+    /// Input column names from the MLmodel signature, in model order.
+    const std::vector<std::string>& input_columns() const noexcept;
+    /// Name of the output (target) column from the signature, e.g. "cost".
+    const std::string& output_column() const noexcept;
+
+    /// Predicts one value per row. `table.columns` must equal input_columns() (load the table with
+    /// request.feature_columns = input_columns()); otherwise error(bad_input) naming the column.
+    std::vector<double> predict(const data::numeric_table& table) const;
+
+private:
+    struct impl;
+    explicit loaded_model(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace amlops::model
