@@ -49,3 +49,29 @@ TEST_CASE("parse_key_value splits on the first '='") {
     CHECK(cli::parse_key_value("a=b=c", "--tag") == std::pair<std::string, std::string>{"a", "b=c"});
     CHECK_THROWS_AS(cli::parse_key_value("novalue", "--tag"), error);
 }
+
+TEST_CASE("run_subcommands dispatches verbs, falls back to the default and rejects unknown verbs") {
+    std::string ran;
+    auto verb = [&](std::string name) {
+        return cli::subcommand{name, name + " things", "[options]",
+                               [](cli::option_spec& s) { s.options.add_options()("flag", "a flag"); },
+                               [&ran, name](cli::context&) -> json::value {
+                                   ran = name;
+                                   return json::object{};
+                               }};
+    };
+    std::vector<cli::subcommand> verbs{verb("register"), verb("list")};
+    cli::tool_info info{"aml-demo", "demo", "[command] [options]", ""};
+    auto call = [&](std::vector<std::string> args, std::string def) {
+        std::vector<const char*> argv{"aml-demo"};
+        for (auto& a : args) argv.push_back(a.c_str());
+        return cli::run_subcommands(static_cast<int>(argv.size()), argv.data(), info, verbs, def);
+    };
+    CHECK(call({"list", "--flag"}, "register") == 0);
+    CHECK(ran == "list");
+    CHECK(call({"--flag"}, "register") == 0);
+    CHECK(ran == "register");
+    CHECK(call({"bogus"}, "") == 2);
+    CHECK(call({"--help"}, "register") == 0);
+    CHECK(call({"list", "--nope"}, "register") == 2);
+}

@@ -13,6 +13,10 @@ void context::add_output(const std::string& name, const std::filesystem::path& p
     outputs_[name] = json::object{{"path", path.string()}, {"sha256", sha256_file(path)}};
 }
 
+void context::add_output(const std::string& name, const std::filesystem::path& path, const std::string& sha256_hex) {
+    outputs_[name] = json::object{{"path", path.string()}, {"sha256", sha256_hex}};
+}
+
 std::pair<std::string, std::string> parse_key_value(const std::string& text, const std::string& flag) {
     auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -126,6 +130,53 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
         print_document(doc);
         return 1;
     }
+}
+
+int run_subcommands(int argc, const char* const* argv, const tool_info& info,
+                    const std::vector<subcommand>& verbs, const std::string& default_verb, env_lookup env) {
+    auto find = [&](std::string_view name) -> const subcommand* {
+        for (const auto& v : verbs)
+            if (v.name == name) return &v;
+        return nullptr;
+    };
+    auto dispatch = [&](const subcommand& verb, int shift) {
+        tool_info sub = info;
+        if (shift) sub.name += " " + verb.name;
+        sub.usage = verb.usage;
+        sub.summary = verb.summary;
+        // argv[0] stays the program; the verb itself is dropped.
+        std::vector<const char*> args{argv[0]};
+        for (int i = 1 + shift; i < argc; ++i) args.push_back(argv[i]);
+        return run_tool(static_cast<int>(args.size()), args.data(), sub, verb.describe, verb.run, env);
+    };
+
+    std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view{};
+    if (const subcommand* verb = find(first)) return dispatch(*verb, 1);
+    const bool wants_help = first == "--help" || first == "-h" || (argc == 1 && default_verb.empty());
+    if (wants_help || first == "--version") {
+        if (first == "--version") {
+            std::cout << info.name << " " << version() << " (commit " << build_commit() << ")\n";
+            return 0;
+        }
+        std::cout << "Usage: " << info.name << " " << info.usage << "\n\n" << info.summary << "\n\nCommands:\n";
+        for (const auto& v : verbs) {
+            std::string label = v.name + (v.name == default_verb ? " (default)" : "");
+            std::cout << "  " << label << std::string(label.size() < 22 ? 22 - label.size() : 1, ' ') << v.summary << "\n";
+        }
+        std::cout << "\nRun '" << info.name << " <command> --help' for a command's options.\n";
+        if (!info.epilog.empty()) std::cout << "\n" << info.epilog << "\n";
+        std::cout << "Exit codes: 0 ok, 1 runtime failure, 2 usage or bad input, 3 check rejected.\n" << std::flush;
+        return 0;
+    }
+    if (!default_verb.empty()) {
+        if (const subcommand* verb = find(default_verb)) return dispatch(*verb, 0);
+    }
+    std::string known;
+    for (const auto& v : verbs) known += (known.empty() ? "" : "|") + v.name;
+    subcommand unknown{"", "", "", [](option_spec&) {}, [&](context&) -> json::value {
+        throw error(error_kind::usage, "unknown command '" + std::string(first) + "' (expected " + known + ")");
+    }};
+    return dispatch(unknown, 0);
 }
 
 }  // namespace amlops::cli

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace amlops::cli {
 
@@ -42,6 +43,9 @@ public:
 
     /// Declares an output file that run() wrote; its sha256 is reported in the result document.
     void add_output(const std::string& name, const std::filesystem::path& path);
+    /// Same, for a file whose SHA-256 (lower-case hex) the caller computed while writing it, so
+    /// big outputs are not read back just to be hashed.
+    void add_output(const std::string& name, const std::filesystem::path& path, const std::string& sha256_hex);
     const json::object& outputs() const noexcept { return outputs_; }
 
     /// Marks the outcome as "a check ran and said no": status "rejected", exit code 3,
@@ -73,6 +77,23 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, Describe 
         argc, argv, info, [&](option_spec& spec) { describe(spec, options); },
         [&](context& ctx) -> json::value { return run(options, ctx); });
 }
+
+/// One verb of a multi-command tool (`aml-register list`, `aml-pipeline run`, ...).
+struct subcommand {
+    std::string name;     ///< verb, e.g. "list"
+    std::string summary;  ///< one line for the tool's --help
+    std::string usage;    ///< synopsis after "<tool> <verb>", e.g. "[options] URI"
+    describe_fn describe;
+    run_fn run;
+};
+
+/// Dispatches on argv[1]: a known verb runs that subcommand through run_tool (so it gets the
+/// common flags, JSON result and exit codes); otherwise `default_verb` (if not empty) runs with
+/// the full argv. `--help`/`--version` before any verb describe the tool and list the verbs.
+/// An unknown verb with no default is a usage error (exit 2).
+int run_subcommands(int argc, const char* const* argv, const tool_info& info,
+                    const std::vector<subcommand>& verbs, const std::string& default_verb = {},
+                    env_lookup env = system_env());
 
 /// Parses "k=v" into a pair; throws error(usage) naming `flag`.
 std::pair<std::string, std::string> parse_key_value(const std::string& text, const std::string& flag);

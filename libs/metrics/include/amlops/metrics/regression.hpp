@@ -1,6 +1,6 @@
 #pragma once
 // Regression metrics as pure functions over spans. All throw amlops::error(bad_input) when the
-// spans differ in length or are empty.
+// spans differ in length, are empty or hold a non-finite value. Sums are compensated (Neumaier).
 
 #include <cstdint>
 #include <span>
@@ -17,12 +17,15 @@ struct regression_summary {
 
 double rmse(std::span<const double> actual, std::span<const double> predicted);
 double mae(std::span<const double> actual, std::span<const double> predicted);
-/// Coefficient of determination; 0 when actual has zero variance and predictions are exact, else
-/// 1 - SSres/SStot (may be negative).
+/// Coefficient of determination 1 - SSres/SStot (may be negative); 0 when actual has zero
+/// variance (R² is undefined there; 0 keeps results finite).
 double r2(std::span<const double> actual, std::span<const double> predicted);
+/// Mean |err|/|actual| in percent over rows with actual != 0; 0 when every actual is 0.
 double mape(std::span<const double> actual, std::span<const double> predicted);
 /// Linear-interpolated quantile (q in [0,1]) of a copy of `values` (type 7, like numpy's default).
+/// Throws error(bad_input) for empty values, a NaN value or q outside [0,1].
 double quantile(std::span<const double> values, double q);
+/// All metrics of regression_summary in one pass (plus one sort of |residuals|).
 regression_summary summarize(std::span<const double> actual, std::span<const double> predicted);
 
 }  // namespace amlops::metrics
