@@ -56,15 +56,18 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
     option_spec spec;
     std::string log_level_text = "info", log_format_text = "text";
     po::options_description common("Common options");
-    common.add_options()
-        ("help,h", "show this help and exit")
-        ("version", "print the version and exit")
-        ("log-level", po::value(&log_level_text)->value_name("LEVEL"), "debug|info|warn|error|quiet (default info)")
-        ("log-format", po::value(&log_format_text)->value_name("FMT"), "text|json log lines on stderr (default text)")
-        ("quiet,q", "only log errors");
 
     try {
         describe(spec);
+        // A tool whose own options include --version (aml-promote --version N) keeps it and has no
+        // "print the version" flag; its version is still in every JSON result document.
+        const bool own_version = spec.options.find_nothrow("version", false) != nullptr;
+        common.add_options()("help,h", "show this help and exit");
+        if (!own_version) common.add_options()("version", "print the version and exit");
+        common.add_options()
+            ("log-level", po::value(&log_level_text)->value_name("LEVEL"), "debug|info|warn|error|quiet (default info)")
+            ("log-format", po::value(&log_format_text)->value_name("FMT"), "text|json log lines on stderr (default text)")
+            ("quiet,q", "only log errors");
         po::options_description all;
         all.add(spec.options).add(common);
 
@@ -82,7 +85,7 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
                 std::cout << out.str() << std::flush;
                 return 0;
             }
-            if (a == "--version") {
+            if (a == "--version" && !own_version) {
                 std::cout << info.name << " " << version() << " (commit " << build_commit() << ")\n" << std::flush;
                 return 0;
             }

@@ -25,4 +25,12 @@ constexpr bool is_float_feature(std::string_view name) noexcept {
     return name == "distance" || name.ends_with("_latitude") || name.ends_with("_longitude");
 }
 
+/// Position of `name` in feature_names, or feature_count when it is not a feature. Usable at
+/// compile time, e.g. `constexpr auto distance_at = feature_index("distance");`.
+constexpr std::size_t feature_index(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < feature_count; ++i)
+        if (feature_names[i] == name) return i;
+    return feature_count;
+}
+
 }  // namespace amlops::features

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,8 @@ public:
     loaded_model& operator=(loaded_model&&) noexcept;
     ~loaded_model();
 
-    /// Input column names from the MLmodel signature, in model order.
+    /// Input column names from the MLmodel signature, in model order (for a model logged without
+    /// a signature: the feature names stored in the xgboost model).
     const std::vector<std::string>& input_columns() const noexcept;
     /// Name of the output (target) column from the signature, e.g. "cost".
     const std::string& output_column() const noexcept;
@@ -30,6 +32,11 @@ public:
     /// Predicts one value per row. `table.columns` must equal input_columns() (load the table with
     /// request.feature_columns = input_columns()); otherwise error(bad_input) naming the column.
     std::vector<double> predict(const data::numeric_table& table) const;
+
+    /// Predicts `rows` rows of a dense row-major matrix whose columns are input_columns() in
+    /// order (NaN = missing), e.g. one chunk of a larger table. Uses all cores.
+    /// Throws error(bad_input) when values.size() != rows * input_columns().size().
+    std::vector<double> predict_rows(std::span<const float> values, std::size_t rows) const;
 
 private:
     struct impl;

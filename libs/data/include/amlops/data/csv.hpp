@@ -1,0 +1,189 @@
+#pragma once
+// Streaming CSV (RFC 4180 plus what real exports contain): UTF-8 BOM, LF or CRLF line ends, quoted
+// fields with "" escapes and embedded delimiters/newlines, blank lines anywhere (also trailing).
+// Fields are std::string_view into the reader's buffer, so parsing allocates nothing per row;
+// memory is bounded by the block size (plus the longest record).
+//
+// Three layers:
+//   csv_parser  - pure: splits an in-memory text into records (used on blocks and chunks);
+//   csv_chunker - reads a file in large blocks and hands out runs of complete records, each with
+//                 its first physical line number, so that chunks can be parsed in parallel;
+//   csv_reader  - record-at-a-time convenience over the chunker.
+
+#include "amlops/data/file_reader.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amlops::data {
+
+/// One CSV record. Field views point into the text being parsed (or into the record's own
+/// storage for fields that contained "" escapes) and stay valid until the record is parsed into
+/// again or that text changes.
+class csv_record {
+public:
+    /// Number of fields (an empty line is never a record; a line "," has two empty fields).
+    std::size_t size() const noexcept { return fields_.size(); }
+    /// Field `i` (unquoted and unescaped), i < size().
+    std::string_view operator[](std::size_t i) const noexcept { return fields_[i]; }
+    const std::vector<std::string_view>& fields() const noexcept { return fields_; }
+    /// The record's bytes as they appear in the input, without the line terminator.
+    std::string_view raw() const noexcept { return raw_; }
+    /// 1-based physical line on which the record starts.
+    std::uint64_t line() const noexcept { return line_; }
+    /// Empty when well-formed; otherwise a static description ("unterminated quoted field",
+    /// "unexpected character after closing quote"). Malformed records are still split as well as
+    /// possible so callers may skip them and go on.
+    std::string_view problem() const noexcept { return problem_; }
+    /// True when every field is empty (e.g. ",,,"): a row that carries no data at all.
+    bool all_empty() const noexcept;
+
+private:
+    friend class csv_parser;
+    std::vector<std::string_view> fields_;
+    std::vector<std::uint32_t> escaped_;  // indices of fields that still contain "" pairs
+    std::string unescaped_;               // storage for the unescaped copies of those fields
+    std::string_view raw_;
+    std::string_view problem_;
+    std::uint64_t line_ = 0;
+};
+
+/// What csv_parser::next found.
+enum class csv_status {
+    record,     ///< a complete record was parsed
+    need_more,  ///< the text ends inside a record; supply more text (consumed() is its start)
+    end,        ///< no more records (only when the text is final)
+};
+
+/// Splits an in-memory text into records. No I/O, no allocation once the record's vectors have
+/// grown to the widest row.
+class csv_parser {
+public:
+    explicit csv_parser(char delimiter = ',') noexcept : delim_(delimiter) {}
+
+    /// Starts parsing `text`, whose first byte is on physical line `first_line`. `final` says the
+    /// text ends where the input ends; otherwise a record touching the end is incomplete.
+    void reset(std::string_view text, std::uint64_t first_line, bool final) noexcept;
+
+    /// Parses the next record into `rec`, skipping blank lines (empty or a lone "\r").
+    csv_status next(csv_record& rec);
+
+    /// Offset in the text of the first byte not consumed (after need_more: the partial record).
+    std::size_t consumed() const noexcept { return pos_; }
+    /// Physical line number at consumed().
+    std::uint64_t line() const noexcept { return line_; }
+
+private:
+    std::size_t find_break(std::size_t from) noexcept;  // next delimiter or '\n' at/after `from`
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    std::uint64_t line_ = 1;
+    bool final_ = true;
+    char delim_;
+    // Cached positions of delimiters/newlines in the 64 bytes at mask_base_ (none when
+    // mask_len_ is 0).
+    std::uint64_t mask_ = 0;
+    std::size_t mask_base_ = 0;
+    std::size_t mask_len_ = 0;
+};
+
+/// Column names of a CSV file, with lookup by name.
+class csv_header {
+public:
+    csv_header() = default;
+    explicit csv_header(std::vector<std::string> names) : names_(std::move(names)) {}
+
+    /// Index of the first column called exactly `name`, if any.
+    std::optional<std::size_t> find(std::string_view name) const noexcept;
+    /// Index of column `name`; throws error(bad_input) "missing column 'name'" naming `file`.
+    std::size_t require(std::string_view name, const std::filesystem::path& file) const;
+    const std::vector<std::string>& names() const noexcept { return names_; }
+    std::size_t size() const noexcept { return names_.size(); }
+
+private:
+    std::vector<std::string> names_;
+};
+
+/// A run of complete records cut from a file.
+struct csv_chunk {
+    std::string text;             ///< whole records (the last one may lack a terminator at EOF)
+    std::uint64_t first_line = 0; ///< physical line of text[0]
+};
+
+/// Reads a CSV file in large blocks and cuts them at record boundaries (quote-aware), so that
+/// the chunks can be parsed independently, in parallel. The header (first non-blank record, BOM
+/// stripped) is read by the constructor.
+class csv_chunker {
+public:
+    /// Sees every byte of the file exactly once, in order (e.g. to hash the input while reading).
+    using byte_observer = std::function<void(std::string_view)>;
+
+    /// Opens `path` and reads its header. Throws error(not_found|io) from opening/reading and
+    /// error(bad_input) for a file without a header line or with a malformed header.
+    explicit csv_chunker(std::filesystem::path path, std::size_t chunk_bytes = std::size_t{2} << 20,
+                         byte_observer observer = {}, char delimiter = ',');
+
+    const csv_header& header() const noexcept { return header_; }
+    /// Physical line of the header record.
+    std::uint64_t header_line() const noexcept { return header_line_; }
+    const std::filesystem::path& path() const noexcept { return reader_.path(); }
+
+    /// Replaces `out` with the next run of complete records (about chunk_bytes, more when one
+    /// record is longer). Returns false, with `out.text` empty, at end of file. Reuses the
+    /// capacity of `out.text`.
+    bool next(csv_chunk& out);
+
+private:
+    void read_more(std::string& buffer, std::size_t at_least);
+    std::size_t find_cut(std::string_view text) const;
+
+    file_reader reader_;
+    std::size_t chunk_bytes_;
+    byte_observer observer_;
+    char delim_;
+    csv_header header_;
+    std::uint64_t header_line_ = 1;
+    std::string pending_;          // bytes after the last cut, start of the next chunk
+    std::uint64_t next_line_ = 1;  // physical line of pending_[0]
+    bool eof_ = false;
+};
+
+/// Reads a CSV file record by record, in bounded memory.
+///
+///     csv_reader in(path);
+///     std::size_t cost = in.header().require("cost", path);
+///     while (in.next()) use(in.record()[cost], in.record().line());
+class csv_reader {
+public:
+    /// Opens `path` and reads the header; throws like csv_chunker.
+    explicit csv_reader(std::filesystem::path path, std::size_t block_bytes = std::size_t{1} << 20,
+                        char delimiter = ',');
+
+    const csv_header& header() const noexcept { return chunker_.header(); }
+    const std::filesystem::path& path() const noexcept { return chunker_.path(); }
+
+    /// Advances to the next record; false at end of file. Malformed records are returned with
+    /// record().problem() set.
+    bool next();
+    /// The current record (valid after next() returned true, until the next call).
+    const csv_record& record() const noexcept { return record_; }
+
+private:
+    csv_chunker chunker_;
+    csv_chunk chunk_;
+    csv_parser parser_;
+    csv_record record_;
+    bool started_ = false;
+};
+
+/// Appends `field` to `out` as one CSV field, quoted (with "" escapes) only when it contains the
+/// delimiter, a quote, CR or LF, or starts/ends with a blank.
+void append_csv_field(std::string& out, std::string_view field, char delimiter = ',');
+
+}  // namespace amlops::data

@@ -1,0 +1,118 @@
+#pragma once
+// Number <-> text for CSV cells without locales, iostreams or allocation. The results are
+// exactly those of std::from_chars and of shortest round-trip std::to_chars; the common shapes
+// of CSV numbers (plain decimals) take exact fast paths, because parsing and printing numbers
+// is most of the work of a CSV transform.
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace amlops::data {
+
+/// `text` without leading and trailing spaces and tabs.
+constexpr std::string_view trim(std::string_view text) noexcept {
+    std::size_t b = 0, e = text.size();
+    while (b < e && (text[b] == ' ' || text[b] == '\t')) ++b;
+    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+    return text.substr(b, e - b);
+}
+
+/// Room format_double/format_double_like/format_int need at `out`.
+inline constexpr std::size_t max_number_chars = 32;
+
+namespace detail {
+
+/// Parses a plain decimal `-?digits[.digits]` of at most 19 digits, exactly as std::from_chars
+/// would, without calling it. Returns false (caller falls back to from_chars) for other shapes
+/// and for values outside the fast paths. With `shortest`, also says whether `text` is byte for
+/// byte what std::to_chars(out) writes.
+bool parse_plain_decimal(std::string_view text, double& out, bool* shortest = nullptr) noexcept;
+
+/// Writes the shortest form of `value` when it is a decimal of at most 15 significant digits in
+/// [1e-7, 1e15) printed in fixed notation by to_chars; returns nullptr otherwise.
+char* format_short_decimal(char* out, double value) noexcept;
+
+/// True when `text` is byte for byte what std::to_chars(value) writes (checked exactly).
+bool is_shortest_text(double value, std::string_view text) noexcept;
+
+}  // namespace detail
+
+/// Parses a decimal floating-point cell (surrounding blanks and a leading '+' allowed; also
+/// exponents, "nan", "inf"). Returns false, leaving `out` unspecified, when the trimmed text is
+/// empty or is not entirely a number. Results are exactly std::from_chars's.
+inline bool parse_double(std::string_view text, double& out) noexcept {
+    text = trim(text);
+    if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
+    if (text.empty()) return false;
+    if (detail::parse_plain_decimal(text, out)) return true;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+/// parse_double that also reports whether the trimmed text already is the shortest round-trip
+/// form of the value (then printing the value would give back exactly that text), so a caller
+/// that re-emits the number can copy the text instead of converting again.
+inline bool parse_double(std::string_view text, double& out, bool& shortest) noexcept {
+    text = trim(text);
+    shortest = false;
+    if (text.empty()) return false;
+    if (text.front() == '+') return parse_double(text, out);  // "+1.5" is never the shortest form
+    if (detail::parse_plain_decimal(text, out, &shortest)) return true;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+/// Parses a decimal integer cell (surrounding blanks and a leading '+' allowed). Returns false
+/// when empty, not entirely an integer, or out of range.
+inline bool parse_int(std::string_view text, std::int64_t& out) noexcept {
+    text = trim(text);
+    if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
+    if (text.empty()) return false;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+/// Writes the shortest text that parses back to exactly `value` ("6", "0.1", "-73.98726654052734",
+/// "1e+21"), byte for byte what std::to_chars(value) writes, at `out` (max_number_chars bytes);
+/// returns the end.
+inline char* format_double(char* out, double value) noexcept {
+    if (char* p = detail::format_short_decimal(out, value)) return p;
+    return std::to_chars(out, out + max_number_chars, value).ptr;
+}
+
+/// Writes exactly what format_double(value) writes, given `source`, the text `value` was parsed
+/// from: when that text (trimmed) provably is already the shortest form, it is copied instead of
+/// converting the number again, which is several times faster for long values such as
+/// coordinates. Any `source` is safe; an unrelated one only costs the check.
+inline char* format_double_like(char* out, double value, std::string_view source) noexcept {
+    source = trim(source);
+    if (source.size() <= max_number_chars && detail::is_shortest_text(value, source)) {
+        for (char c : source) *out++ = c;
+        return out;
+    }
+    return format_double(out, value);
+}
+
+/// Writes `value` in decimal at `out` (max_number_chars bytes); returns the end.
+inline char* format_int(char* out, std::int64_t value) noexcept {
+    if (value >= 0 && value < 100) {  // most integer features (time parts, counts) are tiny
+        if (value >= 10) *out++ = static_cast<char>('0' + value / 10);
+        *out++ = static_cast<char>('0' + value % 10);
+        return out;
+    }
+    return std::to_chars(out, out + max_number_chars, value).ptr;
+}
+
+/// Appends format_double(value) to `out`.
+inline void append_double(std::string& out, double value) {
+    char buf[max_number_chars];
+    out.append(buf, format_double(buf, value));
+}
+
+}  // namespace amlops::data

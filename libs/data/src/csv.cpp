@@ -1,0 +1,393 @@
+#include "amlops/data/csv.hpp"
+
+#include "amlops/core/error.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace amlops::data {
+
+bool csv_record::all_empty() const noexcept {
+    return std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// csv_parser
+
+namespace {
+
+// Bit i set when p[i] is the delimiter or '\n', for the 64 bytes at p. Finding field ends this
+// way costs a few instructions per 64 bytes instead of two compares and a branch per byte.
+std::uint64_t break_mask(const char* p, char delim) noexcept {
+#if defined(__SSE2__)
+    const __m128i d = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n');
+    std::uint64_t m = 0;
+    for (int k = 0; k < 4; ++k) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        auto bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, nl))));
+        m |= static_cast<std::uint64_t>(bits) << (16 * k);
+    }
+    return m;
+#else
+    std::uint64_t m = 0;
+    for (int i = 0; i < 64; ++i)
+        if (p[i] == delim || p[i] == '\n') m |= std::uint64_t{1} << i;
+    return m;
+#endif
+}
+
+}  // namespace
+
+void csv_parser::reset(std::string_view text, std::uint64_t first_line, bool final) noexcept {
+    text_ = text;
+    pos_ = 0;
+    line_ = first_line;
+    final_ = final;
+    mask_len_ = 0;
+}
+
+std::size_t csv_parser::find_break(std::size_t i) noexcept {
+    const std::size_t n = text_.size();
+    for (;;) {
+        if (i >= mask_base_ && i < mask_base_ + mask_len_) {
+            std::uint64_t m = mask_ & (~std::uint64_t{0} << (i - mask_base_));
+            if (m) return mask_base_ + static_cast<std::size_t>(std::countr_zero(m));
+            i = mask_base_ + mask_len_;
+        }
+        if (n - i >= 64) {
+            mask_base_ = i;
+            mask_len_ = 64;
+            mask_ = break_mask(text_.data() + i, delim_);
+            continue;
+        }
+        while (i != n && text_[i] != delim_ && text_[i] != '\n') ++i;  // the last few bytes
+        return i;
+    }
+}
+
+csv_status csv_parser::next(csv_record& rec) {
+    const char* const begin = text_.data();
+    const char* const end = begin + text_.size();
+    const char delim = delim_;
+
+    // Skip blank lines ("\n" or "\r\n"); they are not records but still count as lines.
+    const char* p = begin + pos_;
+    for (;;) {
+        if (p == end) {
+            pos_ = text_.size();
+            return final_ ? csv_status::end : csv_status::need_more;
+        }
+        if (*p == '\n') {
+            ++p;
+            ++line_;
+            continue;
+        }
+        if (*p == '\r') {
+            if (p + 1 == end) {
+                if (!final_) {
+                    pos_ = static_cast<std::size_t>(p - begin);
+                    return csv_status::need_more;
+                }
+                pos_ = text_.size();
+                return csv_status::end;
+            }
+            if (p[1] == '\n') {
+                p += 2;
+                ++line_;
+                continue;
+            }
+        }
+        break;
+    }
+
+    const char* const start = p;
+    const std::uint64_t start_line = line_;
+    std::uint64_t lines = 0;  // newlines inside quoted fields of this record
+    rec.fields_.clear();
+    rec.escaped_.clear();
+    rec.problem_ = {};
+    rec.line_ = start_line;
+
+    auto incomplete = [&] {
+        pos_ = static_cast<std::size_t>(start - begin);
+        line_ = start_line;
+        return csv_status::need_more;
+    };
+    // Ends the record at `term` (the terminator's first byte, or end); `after` is past it.
+    auto finish = [&](const char* term, const char* after, bool newline) {
+        const char* raw_end = term;
+        if (newline && raw_end > start && raw_end[-1] == '\r') --raw_end;
+        rec.raw_ = std::string_view(start, static_cast<std::size_t>(raw_end - start));
+        pos_ = static_cast<std::size_t>(after - begin);
+        line_ = start_line + lines + (newline ? 1 : 0);
+    };
+
+    for (;;) {
+        if (p != end && *p == '"') {
+            // Quoted field: runs to a quote not followed by another quote.
+            const char* q = p + 1;
+            bool escaped = false;
+            const char* close = nullptr;
+            for (;;) {
+                const char* hit = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+                const char* stop = hit ? hit : end;
+                lines += static_cast<std::uint64_t>(std::count(q, stop, '\n'));
+                if (!hit) break;
+                if (hit + 1 == end && !final_) return incomplete();  // might be the first of ""
+                if (hit + 1 != end && hit[1] == '"') {
+                    escaped = true;
+                    q = hit + 2;
+                    continue;
+                }
+                close = hit;
+                break;
+            }
+            if (!close) {
+                if (!final_) return incomplete();
+                rec.problem_ = "unterminated quoted field";
+                if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.fields_.size()));
+                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(end - p - 1));
+                finish(end, end, false);
+                break;
+            }
+            if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.fields_.size()));
+            const char* after = close + 1;
+            if (after == end) {
+                if (!final_) return incomplete();
+                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                finish(end, end, false);
+                break;
+            }
+            if (*after == delim) {
+                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                p = after + 1;
+                if (p == end) {
+                    if (!final_) return incomplete();
+                    rec.fields_.emplace_back();
+                    finish(end, end, false);
+                    break;
+                }
+                continue;
+            }
+            if (*after == '\n' || (*after == '\r' && after + 1 != end && after[1] == '\n')) {
+                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                const char* nl = *after == '\n' ? after : after + 1;
+                finish(nl, nl + 1, true);
+                break;
+            }
+            if (*after == '\r' && after + 1 == end && !final_) return incomplete();
+            // Text after the closing quote: keep the field verbatim (quotes included) up to the
+            // next delimiter or newline, and flag the record.
+            rec.problem_ = "unexpected character after closing quote";
+            if (escaped) rec.escaped_.pop_back();
+            const char* e = after;
+            while (e != end && *e != delim && *e != '\n') ++e;
+            if (e == end && !final_) return incomplete();
+            if (e != end && *e == delim) {
+                rec.fields_.emplace_back(p, static_cast<std::size_t>(e - p));
+                p = e + 1;
+                if (p == end) {
+                    if (!final_) return incomplete();
+                    rec.fields_.emplace_back();
+                    finish(end, end, false);
+                    break;
+                }
+                continue;
+            }
+            const char* fe = e;
+            if (fe != end && fe > p && fe[-1] == '\r') --fe;
+            rec.fields_.emplace_back(p, static_cast<std::size_t>(fe - p));
+            if (e == end) finish(end, end, false);
+            else finish(e, e + 1, true);
+            break;
+        }
+
+        // Unquoted field: the hot path.
+        const char* f = p;
+        p = begin + find_break(static_cast<std::size_t>(p - begin));
+        if (p == end) {
+            if (!final_) return incomplete();
+            const char* fe = end;
+            if (fe > f && fe[-1] == '\r') --fe;  // a file ending in "\r" without "\n"
+            rec.fields_.emplace_back(f, static_cast<std::size_t>(fe - f));
+            rec.raw_ = std::string_view(start, static_cast<std::size_t>(fe - start));
+            pos_ = text_.size();
+            line_ = start_line + lines;
+            break;
+        }
+        if (*p == delim) {
+            rec.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
+            ++p;
+            if (p == end) {
+                if (!final_) return incomplete();
+                rec.fields_.emplace_back();
+                finish(end, end, false);
+                break;
+            }
+            continue;
+        }
+        // Newline.
+        const char* fe = p;
+        if (fe > f && fe[-1] == '\r') --fe;
+        rec.fields_.emplace_back(f, static_cast<std::size_t>(fe - f));
+        finish(p, p + 1, true);
+        break;
+    }
+
+    if (!rec.escaped_.empty()) {
+        // Collapse "" to " in a copy. Sized before any view points into it, so no reallocation
+        // can invalidate earlier fields; the unescaped text is never longer than the raw record.
+        std::size_t need = 0;
+        for (auto i : rec.escaped_) need += rec.fields_[i].size();
+        if (rec.unescaped_.size() < need) rec.unescaped_.resize(need);
+        char* out = rec.unescaped_.data();
+        for (auto i : rec.escaped_) {
+            std::string_view src = rec.fields_[i];
+            char* o = out;
+            for (std::size_t k = 0; k < src.size(); ++k) {
+                *o++ = src[k];
+                if (src[k] == '"' && k + 1 < src.size() && src[k + 1] == '"') ++k;
+            }
+            rec.fields_[i] = std::string_view(out, static_cast<std::size_t>(o - out));
+            out = o;
+        }
+    }
+    return csv_status::record;
+}
+
+// ---------------------------------------------------------------------------------------------
+// csv_header
+
+std::optional<std::size_t> csv_header::find(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == name) return i;
+    return std::nullopt;
+}
+
+std::size_t csv_header::require(std::string_view name, const std::filesystem::path& file) const {
+    if (auto i = find(name)) return *i;
+    throw error(error_kind::bad_input, "missing column '" + std::string(name) + "' in " + file.string())
+        .in_file(file.string())
+        .on_field(std::string(name));
+}
+
+// ---------------------------------------------------------------------------------------------
+// csv_chunker
+
+csv_chunker::csv_chunker(std::filesystem::path path, std::size_t chunk_bytes, byte_observer observer,
+                         char delimiter)
+    : reader_(std::move(path)), chunk_bytes_(std::max<std::size_t>(chunk_bytes, 64)),
+      observer_(std::move(observer)), delim_(delimiter) {
+    std::string buffer;
+    read_more(buffer, chunk_bytes_);
+    std::size_t skip = 0;
+    if (buffer.size() >= 3 && std::memcmp(buffer.data(), "\xEF\xBB\xBF", 3) == 0) skip = 3;
+
+    csv_parser parser(delim_);
+    csv_record rec;
+    for (;;) {
+        parser.reset(std::string_view(buffer).substr(skip), 1, eof_);
+        csv_status st = parser.next(rec);
+        if (st == csv_status::record) break;
+        if (st == csv_status::end)
+            throw error(error_kind::bad_input, "empty file: no header line").in_file(this->path().string());
+        read_more(buffer, chunk_bytes_);
+    }
+    if (!rec.problem().empty())
+        throw error(error_kind::bad_input, "malformed header: " + std::string(rec.problem()))
+            .in_file(this->path().string())
+            .at_line(rec.line());
+    header_ = csv_header(std::vector<std::string>(rec.fields().begin(), rec.fields().end()));
+    header_line_ = rec.line();
+    next_line_ = parser.line();
+    pending_.assign(buffer, skip + parser.consumed());
+}
+
+void csv_chunker::read_more(std::string& buffer, std::size_t at_least) {
+    if (eof_) return;
+    std::size_t old = buffer.size();
+    buffer.resize(old + at_least);
+    std::size_t n = reader_.read(buffer.data() + old, at_least);
+    buffer.resize(old + n);
+    if (n < at_least) eof_ = true;
+    if (observer_ && n > 0) observer_(std::string_view(buffer).substr(old));
+}
+
+std::size_t csv_chunker::find_cut(std::string_view text) const {
+    if (eof_) return text.size();
+    if (std::memchr(text.data(), '"', text.size()) == nullptr) {
+        // No quotes: every newline ends a record.
+        std::size_t nl = text.rfind('\n');
+        return nl == std::string_view::npos ? 0 : nl + 1;
+    }
+    // Quotes may hide newlines: let the parser find where the last complete record ends.
+    csv_parser parser(delim_);
+    csv_record rec;
+    parser.reset(text, 1, false);
+    while (parser.next(rec) == csv_status::record) {
+    }
+    return parser.consumed();
+}
+
+bool csv_chunker::next(csv_chunk& out) {
+    out.text.assign(pending_);
+    out.first_line = next_line_;
+    std::size_t cut = 0;
+    for (;;) {
+        if (!eof_) read_more(out.text, chunk_bytes_ > out.text.size() ? chunk_bytes_ - out.text.size() : chunk_bytes_);
+        cut = find_cut(out.text);
+        if (cut > 0 || eof_) break;
+        // One record longer than everything read so far: read on.
+    }
+    pending_.assign(out.text, cut, std::string::npos);
+    out.text.resize(cut);
+    // memchr per line beats std::count here (which widens to 64-bit counters): lines are long.
+    for (const char *p = out.text.data(), *end = p + out.text.size();
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr; ++p)
+        ++next_line_;
+    return !out.text.empty();
+}
+
+// ---------------------------------------------------------------------------------------------
+// csv_reader
+
+csv_reader::csv_reader(std::filesystem::path path, std::size_t block_bytes, char delimiter)
+    : chunker_(std::move(path), block_bytes, {}, delimiter), parser_(delimiter) {}
+
+bool csv_reader::next() {
+    for (;;) {
+        if (started_ && parser_.next(record_) == csv_status::record) return true;
+        if (!chunker_.next(chunk_)) return false;
+        parser_.reset(chunk_.text, chunk_.first_line, true);
+        started_ = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+    bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ' || field.front() == '\t' ||
+                                    field.back() == '\t');
+    for (char c : field)
+        if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    if (!quote) {
+        out.append(field);
+        return;
+    }
+    out.push_back('"');
+    for (char c : field) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
+}  // namespace amlops::data

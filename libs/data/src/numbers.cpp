@@ -1,0 +1,282 @@
+#include "amlops/data/numbers.hpp"
+
+#include <bit>
+
+// The fast paths below must give exactly what std::from_chars / std::to_chars give; they only
+// take a case when they can prove it, and otherwise return "no" so the caller uses the standard
+// function. tests/data/test_csv.cpp compares them with the standard functions on millions of
+// values.
+//
+// Notation: a positive normal double is M * 2^E with M in [2^52, 2^53). The reals that round
+// to it (round-half-even) are those in [(4M - 2) * 2^(E-2), (4M + 2) * 2^(E-2)] (the lower bound
+// is (4M - 1) * 2^(E-2) when M = 2^52, where the spacing below halves); the bounds themselves
+// belong to it only when M is even. With E in [-60, 0] and at most 19 decimal digits, comparing
+// a decimal digits * 10^-k against those bounds fits in 128-bit integers.
+
+namespace amlops::data::detail {
+
+namespace {
+
+__extension__ typedef unsigned __int128 uint128;
+
+constexpr double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+constexpr std::uint64_t pow10_u64[20] = {1ull,
+                                         10ull,
+                                         100ull,
+                                         1000ull,
+                                         10000ull,
+                                         100000ull,
+                                         1000000ull,
+                                         10000000ull,
+                                         100000000ull,
+                                         1000000000ull,
+                                         10000000000ull,
+                                         100000000000ull,
+                                         1000000000000ull,
+                                         10000000000000ull,
+                                         100000000000000ull,
+                                         1000000000000000ull,
+                                         10000000000000000ull,
+                                         100000000000000000ull,
+                                         1000000000000000000ull,
+                                         10000000000000000000ull};
+
+constexpr std::uint64_t two_pow_52 = std::uint64_t{1} << 52;
+constexpr std::uint64_t two_pow_53 = std::uint64_t{1} << 53;
+
+// A plain decimal -?D*[.D*] as digits * 10^-fraction.
+struct plain_decimal {
+    std::uint64_t digits = 0;  // all digits as one integer
+    int fraction = 0;          // digits after the point
+    int integer_digits = 0;    // digits before the point
+    bool negative = false;
+    bool point = false;
+};
+
+// Appends the run of decimal digits at p to v (v = v * 10^n + run), 8 at a time where it can:
+// one 8-byte load, a digit check and three multiply-shift steps instead of eight dependent
+// multiply-adds. Bytes are assembled little-endian explicitly, so the result is portable.
+inline void read_digits(const char*& p, const char* end, std::uint64_t& v) noexcept {
+    while (end - p >= 8) {
+        std::uint64_t chunk = 0;
+        for (int i = 0; i < 8; ++i) chunk |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+        // All eight bytes in '0'..'9': high nibbles are 3, and adding 6 does not carry out of 9.
+        if (((chunk & 0xF0F0F0F0F0F0F0F0ull) | (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+            0x3333333333333333ull)
+            break;
+        chunk -= 0x3030303030303030ull;
+        chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFull;       // 4 two-digit numbers
+        chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFull;     // 2 four-digit numbers
+        chunk = (chunk * 10000 + (chunk >> 32)) & 0x00000000FFFFFFFFull;   // 1 eight-digit number
+        v = v * 100000000 + chunk;
+        p += 8;
+    }
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) v = v * 10 + static_cast<unsigned>(*p++ - '0');
+}
+
+// At least one digit, at most 19 (so `digits` is exact). The hot path of every number cell.
+bool scan(std::string_view t, plain_decimal& d) noexcept {
+    const char* p = t.data();
+    const char* const end = p + t.size();
+    if (p != end && *p == '-') {
+        d.negative = true;
+        ++p;
+    }
+    const char* const int_begin = p;
+    std::uint64_t v = 0;
+    read_digits(p, end, v);
+    d.integer_digits = static_cast<int>(p - int_begin);
+    if (p != end && *p == '.') {
+        d.point = true;
+        const char* const frac_begin = ++p;
+        read_digits(p, end, v);
+        d.fraction = static_cast<int>(p - frac_begin);
+    }
+    d.digits = v;  // wrapped when more than 19 digits, but then rejected below
+    const int count = d.integer_digits + d.fraction;
+    return p == end && count > 0 && count <= 19;
+}
+
+// A positive normal double as M * 2^E.
+struct binary {
+    std::uint64_t mantissa = 0;
+    int exponent = 0;
+};
+
+// False unless `a` is positive, normal and has E in [-60, 0] (a in [2^-8, 2^53)).
+bool decompose(double a, binary& b) noexcept {
+    const auto bits = std::bit_cast<std::uint64_t>(a);
+    const int biased = static_cast<int>(bits >> 52);  // sign bit is 0 for a > 0
+    if (!(a > 0) || biased == 0 || biased >= 0x7ff) return false;
+    b.mantissa = (bits & (two_pow_52 - 1)) | two_pow_52;
+    b.exponent = biased - 1075;
+    return b.exponent >= -60 && b.exponent <= 0;
+}
+
+// Where digits * 10^-k lies relative to the reals that round to b: -1 below, 0 among them,
+// +1 above. Requires k <= 19.
+int locate(std::uint64_t digits, int k, const binary& b) noexcept {
+    const uint128 x = static_cast<uint128>(digits) << (2 - b.exponent);
+    const uint128 scale = pow10_u64[k];
+    const std::uint64_t m4 = b.mantissa * 4;
+    const uint128 low = static_cast<uint128>(m4 - (b.mantissa == two_pow_52 ? 1 : 2)) * scale;
+    const uint128 high = static_cast<uint128>(m4 + 2) * scale;
+    const bool even = b.mantissa % 2 == 0;  // a midpoint rounds to the even mantissa
+    if (x < low || (x == low && !even)) return -1;
+    if (x > high || (x == high && !even)) return 1;
+    return 0;
+}
+
+}  // namespace
+
+namespace {
+
+// The value of a scanned decimal, exactly as from_chars would give it; false outside the fast
+// paths.
+bool decimal_value(const plain_decimal& d, double& out) noexcept {
+    // Clinger's fast path: both operands exact, so one correctly rounded division.
+    double v = static_cast<double>(d.digits) / exact_pow10[d.fraction];
+    if (d.digits >= two_pow_53) {
+        // 17-19 digits: that division is within a couple of ulps; step to the exact neighbour.
+        int step = 0;
+        for (;; ++step) {
+            binary b;
+            if (step == 4 || !decompose(v, b)) return false;
+            int where = locate(d.digits, d.fraction, b);
+            if (where == 0) break;
+            v = std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) + (where > 0 ? 1 : std::uint64_t(-1)));
+        }
+    }
+    out = d.negative ? -v : v;
+    return true;
+}
+
+// True when `text` (which scanned to `d` and converts to `value`) is byte for byte what
+// std::to_chars(value) writes.
+bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
+    if (d.digits == 0) return false;
+    // to_chars's fixed form: no '+', no leading zeros except a lone "0" before the point, digits
+    // on both sides of a point, no trailing zeros after it.
+    const std::size_t int_start = d.negative ? 1 : 0;
+    if (d.integer_digits == 0 || (d.integer_digits > 1 && text[int_start] == '0')) return false;
+    if (d.point && (d.fraction == 0 || text.back() == '0')) return false;
+    const double a = value < 0 ? -value : value;
+
+    // Significant digits: all but the leading zeros (and, for an integer, the trailing ones).
+    const bool below_one = text[int_start] == '0';
+    int leading_zeros = 0;  // after the point, for values below one
+    if (below_one)
+        while (text[int_start + 2 + static_cast<std::size_t>(leading_zeros)] == '0') ++leading_zeros;
+    int significant = below_one ? d.fraction - leading_zeros : d.integer_digits + d.fraction;
+
+    if (significant > 15) {
+        // Unlike <= 15 digits (unique by DBL_DIG, hence shortest), this needs proof:
+        if (d.fraction == 0) return false;
+        binary b;
+        if (!decompose(a, b)) return false;
+        // no decimal with one digit fewer converts to `value` (the nearest ones on each side
+        // are the only candidates, as the set converting to `value` is an interval),
+        const std::uint64_t shorter = d.digits / 10;
+        if (locate(shorter, d.fraction - 1, b) == 0 || locate(shorter + 1, d.fraction - 1, b) == 0) return false;
+        // and it is the closest decimal of its length: |digits * 10^-k - a| < 10^-k / 2, i.e.
+        // |digits * 2^(1-E) - 2M * 10^k| < 2^-E; on an exact tie (common for float32 values
+        // widened to double) the shortest-form algorithm keeps the even last digit.
+        const uint128 lhs = static_cast<uint128>(d.digits) << (1 - b.exponent);
+        const uint128 rhs = static_cast<uint128>(2 * b.mantissa) * pow10_u64[d.fraction];
+        const uint128 diff = lhs > rhs ? lhs - rhs : rhs - lhs;
+        const uint128 half = static_cast<uint128>(1) << (-b.exponent);
+        if (diff > half || (diff == half && d.digits % 2 != 0)) return false;
+    }
+    // to_chars writes scientific notation when it is strictly shorter.
+    if (!d.point)
+        for (std::size_t i = text.size(); i > int_start + 1 && text[i - 1] == '0'; --i) --significant;
+    const int exponent = below_one ? -(leading_zeros + 1) : d.integer_digits - 1;
+    const int sci_len = (d.negative ? 1 : 0) + significant + (significant > 1 ? 1 : 0) + 2 +
+                        (exponent >= 100 || exponent <= -100 ? 3 : 2);
+    return static_cast<int>(text.size()) <= sci_len;
+}
+
+}  // namespace
+
+bool parse_plain_decimal(std::string_view text, double& out, bool* shortest) noexcept {
+    plain_decimal d;
+    if (!scan(text, d) || !decimal_value(d, out)) return false;
+    if (shortest) *shortest = shortest_form(d, text, out);
+    return true;
+}
+
+char* format_short_decimal(char* out, double value) noexcept {
+    // A 15-digit decimal that converts back to `value` is the only decimal of <= 15 digits that
+    // does (DBL_DIG = 15), so with trailing zeros removed it is the shortest representation.
+    double a = value < 0 ? -value : value;
+    if (!(a >= 1e-7 && a < 1e15)) return nullptr;  // also NaN, infinities and zeros
+    const auto bits = std::bit_cast<std::uint64_t>(a);
+    const int e2 = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+    const int x = (e2 * 78913) >> 18;  // floor(e2 * log10(2)): the decimal exponent, or one less
+    int s = 14 - x;                     // in [0, 22] for a in [1e-7, 1e15): 15 (or 16) digits
+    double scaled = a * exact_pow10[s];
+    if (scaled >= 999999999999999.5) {  // x was one less: use one digit fewer
+        if (s == 0) return nullptr;
+        scaled = a * exact_pow10[--s];
+    }
+    auto m = static_cast<std::uint64_t>(scaled + 0.5);
+    if (m >= 1000000000000000ull) return nullptr;
+    // A decimal of <= 15 digits lands within 0.23 of an integer after scaling (two roundings of
+    // at most 2^-53 relative, times < 1e15); values needing 16-17 digits mostly do not, and skip
+    // the slow division below.
+    const double off = scaled - static_cast<double>(m);
+    if (off > 0.3 || off < -0.3) return nullptr;
+    if (static_cast<double>(m) / exact_pow10[s] != a) return nullptr;
+    // Drop trailing zeros, several at a time; constant divisors compile to multiplications.
+    while (s >= 8 && m % 100000000 == 0) {
+        m /= 100000000;
+        s -= 8;
+    }
+    if (s >= 4 && m % 10000 == 0) {
+        m /= 10000;
+        s -= 4;
+    }
+    if (s >= 2 && m % 100 == 0) {
+        m /= 100;
+        s -= 2;
+    }
+    if (s >= 1 && m % 10 == 0) {
+        m /= 10;
+        s -= 1;
+    }
+    char digits[20];
+    int len = 0;
+    for (std::uint64_t r = m; r != 0 || len == 0; r /= 10) digits[len++] = static_cast<char>('0' + r % 10);
+    // digits[] holds m reversed. to_chars picks the shorter of fixed and scientific (ties: fixed).
+    int trailing_zeros = 0;
+    if (s == 0)
+        while (trailing_zeros < len - 1 && digits[trailing_zeros] == '0') ++trailing_zeros;
+    const int significant = len - trailing_zeros;
+    const int exponent = len - 1 - s;
+    const int sci_len = significant + (significant > 1 ? 1 : 0) + 2 + (exponent >= 100 || exponent <= -100 ? 3 : 2);
+    const int fixed_len = s == 0 ? len : (len > s ? len + 1 : s + 2);
+    if (sci_len < fixed_len) return nullptr;
+    char* p = out;
+    if (value < 0) *p++ = '-';
+    if (len <= s) {
+        *p++ = '0';
+        *p++ = '.';
+        for (int k = 0; k < s - len; ++k) *p++ = '0';
+    }
+    for (int k = len - 1; k >= 0; --k) {
+        *p++ = digits[k];
+        if (k == s && s > 0 && len > s) *p++ = '.';
+    }
+    return p;
+}
+
+bool is_shortest_text(double value, std::string_view text) noexcept {
+    plain_decimal d;
+    double parsed;
+    return scan(text, d) && decimal_value(d, parsed) &&
+           std::bit_cast<std::uint64_t>(parsed) == std::bit_cast<std::uint64_t>(value) && shortest_form(d, text, value);
+}
+
+}  // namespace amlops::data::detail

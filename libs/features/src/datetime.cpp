@@ -1,0 +1,98 @@
+#include "amlops/features/datetime.hpp"
+
+#include "amlops/data/numbers.hpp"
+
+namespace amlops::features {
+
+namespace {
+
+// A cursor over the text with the small number readers both forms need.
+struct cursor {
+    const char* p;
+    const char* end;
+
+    bool at_end() const noexcept { return p == end; }
+    bool eat(char c) noexcept {
+        if (p != end && *p == c) {
+            ++p;
+            return true;
+        }
+        return false;
+    }
+    // Reads between min_digits and max_digits decimal digits.
+    bool number(int min_digits, int max_digits, int& value) noexcept {
+        int n = 0;
+        value = 0;
+        while (n < max_digits && p != end && *p >= '0' && *p <= '9') {
+            value = value * 10 + (*p - '0');
+            ++p;
+            ++n;
+        }
+        return n >= min_digits;
+    }
+};
+
+// "HH:MM[:SS[.fff]]" with 1-2 digit hours.
+bool parse_time(cursor& c, datetime_parts& out) noexcept {
+    if (!c.number(1, 2, out.hour) || !c.eat(':') || !c.number(2, 2, out.minute)) return false;
+    out.second = 0;
+    if (c.eat(':')) {
+        if (!c.number(2, 2, out.second)) return false;
+        if (c.eat('.')) {
+            int ignored;
+            while (c.number(1, 9, ignored)) {
+            }
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool parse_datetime(std::string_view text, datetime_parts& out) noexcept {
+    text = data::trim(text);
+    cursor c{text.data(), text.data() + text.size()};
+    int first = 0;
+    if (!c.number(1, 4, first)) return false;
+    const auto first_digits = c.p - text.data();
+    bool us_form = false;
+    if (c.eat('-')) {
+        out.year = first;
+        if (first_digits != 4 || !c.number(1, 2, out.month) || !c.eat('-') || !c.number(1, 2, out.monthday))
+            return false;
+    } else if (c.eat('/')) {
+        us_form = true;
+        out.month = first;
+        if (first_digits > 2 || !c.number(1, 2, out.monthday) || !c.eat('/') || !c.number(4, 4, out.year))
+            return false;
+    } else {
+        return false;
+    }
+    out.hour = out.minute = out.second = 0;
+    if (!c.at_end()) {
+        if (!(c.eat(' ') || c.eat('T'))) return false;
+        while (c.eat(' ')) {
+        }
+        if (!parse_time(c, out)) return false;
+        if (us_form) {
+            while (c.eat(' ')) {
+            }
+            if (!c.at_end()) {
+                bool pm;
+                if (c.eat('P') || c.eat('p')) pm = true;
+                else if (c.eat('A') || c.eat('a')) pm = false;
+                else return false;
+                if (!(c.eat('M') || c.eat('m')) || out.hour < 1 || out.hour > 12) return false;
+                out.hour = out.hour % 12 + (pm ? 12 : 0);
+            }
+        }
+    }
+    if (!c.at_end()) return false;
+    if (out.year < 1 || out.month < 1 || out.month > 12 || out.monthday < 1 ||
+        out.monthday > days_in_month(out.year, out.month) || out.hour > 23 || out.minute > 59 || out.second > 59)
+        return false;
+    out.weekday = weekday_from_civil(out.year, out.month, out.monthday);
+    return true;
+}
+
+}  // namespace amlops::features

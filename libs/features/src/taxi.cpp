@@ -1,0 +1,338 @@
+#include "amlops/features/taxi.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/data/numbers.hpp"
+#include "amlops/features/datetime.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace amlops::features {
+
+namespace {
+
+constexpr std::size_t schema_count = 3;
+
+// Column names per field: green, yellow, merged (REFERENCE.md §1 rename table).
+constexpr std::array<std::array<std::string_view, schema_count>, taxi_field_count> source_names{{
+    {"vendorID", "vendorID", "vendor"},
+    {"lpepPickupDatetime", "tpepPickupDateTime", "pickup_datetime"},
+    {"lpepDropoffDatetime", "tpepDropoffDateTime", "dropoff_datetime"},
+    {"storeAndFwdFlag", "storeAndFwdFlag", "store_forward"},
+    {"pickupLongitude", "startLon", "pickup_longitude"},
+    {"pickupLatitude", "startLat", "pickup_latitude"},
+    {"dropoffLongitude", "endLon", "dropoff_longitude"},
+    {"dropoffLatitude", "endLat", "dropoff_latitude"},
+    {"passengerCount", "passengerCount", "passengers"},
+    {"fareAmount", "fareAmount", "cost"},
+    {"tripDistance", "tripDistance", "distance"},
+}};
+
+// The published copies differ in the case of one letter ("*PickupDate[tT]ime"); accept both.
+constexpr std::array<std::string_view, schema_count> alternate_pickup{"lpepPickupDateTime", "tpepPickupDatetime", ""};
+constexpr std::array<std::string_view, schema_count> alternate_dropoff{"lpepDropoffDateTime", "tpepDropoffDatetime", ""};
+
+constexpr std::size_t idx(taxi_field f) { return static_cast<std::size_t>(f); }
+
+// Output positions, resolved at compile time from the shared schema so a reordering there can
+// never silently shuffle columns here.
+constexpr std::size_t at(std::string_view name) {
+    std::size_t i = feature_index(name);
+    if (i == feature_count) throw "unknown feature name";  // compile-time failure
+    return i;
+}
+constexpr std::size_t f_distance = at("distance"), f_dropoff_lat = at("dropoff_latitude"),
+                      f_dropoff_lon = at("dropoff_longitude"), f_passengers = at("passengers"),
+                      f_pickup_lat = at("pickup_latitude"), f_pickup_lon = at("pickup_longitude"),
+                      f_store_forward = at("store_forward"), f_vendor = at("vendor");
+constexpr std::array<std::size_t, 6> f_pickup_parts{at("pickup_weekday"), at("pickup_month"), at("pickup_monthday"),
+                                                    at("pickup_hour"),    at("pickup_minute"), at("pickup_second")};
+constexpr std::array<std::size_t, 6> f_dropoff_parts{at("dropoff_weekday"), at("dropoff_month"), at("dropoff_monthday"),
+                                                     at("dropoff_hour"),    at("dropoff_minute"), at("dropoff_second")};
+
+constexpr std::array<bool, feature_count> float_features = [] {
+    std::array<bool, feature_count> a{};
+    for (std::size_t i = 0; i < feature_count; ++i) a[i] = is_float_feature(feature_names[i]);
+    return a;
+}();
+
+// The published bounding box (inclusive; -74.72 for the dropoff longitude as published).
+constexpr double pickup_lon_min = -74.09, pickup_lon_max = -73.72;
+constexpr double dropoff_lon_min = -74.72, dropoff_lon_max = -73.72;
+constexpr double lat_min = 40.53, lat_max = 40.88;
+
+row_verdict reject(reject_reason r, taxi_field f) noexcept {
+    row_verdict v;
+    v.outcome = row_outcome::reject;
+    v.reason = r;
+    v.field = f;
+    return v;
+}
+
+row_verdict drop(drop_rule r) noexcept {
+    row_verdict v;
+    v.outcome = row_outcome::drop;
+    v.rule = r;
+    return v;
+}
+
+// A present-or-missing float: missing becomes NaN (so the filters drop it, as in pandas).
+// Records in row.text_is_shortest whether the text can be copied to the output as is.
+bool optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit) noexcept {
+    if (data::trim(cell).empty()) {
+        out = std::numeric_limits<double>::quiet_NaN();
+        return true;
+    }
+    bool shortest;
+    if (!data::parse_double(cell, out, shortest)) return false;
+    if (shortest) row.text_is_shortest |= std::uint32_t{1} << bit;
+    return true;
+}
+
+// A required integer; accepts "2" and "2.0" (some exports write integers as floats).
+reject_reason required_integer(std::string_view cell, double& out) noexcept {
+    if (data::trim(cell).empty()) return reject_reason::missing_value;
+    if (!data::parse_double(cell, out)) return reject_reason::not_a_number;
+    if (!(std::abs(out) < 9.0e15) || out != std::trunc(out)) return reject_reason::not_an_integer;
+    return reject_reason::none;
+}
+
+reject_reason required_datetime(std::string_view cell, datetime_parts& out) noexcept {
+    if (data::trim(cell).empty()) return reject_reason::missing_value;
+    return parse_datetime(cell, out) ? reject_reason::none : reject_reason::malformed_datetime;
+}
+
+void store_parts(feature_row& row, const std::array<std::size_t, 6>& at_pos, const datetime_parts& t) noexcept {
+    row.features[at_pos[0]] = t.weekday;
+    row.features[at_pos[1]] = t.month;
+    row.features[at_pos[2]] = t.monthday;
+    row.features[at_pos[3]] = t.hour;
+    row.features[at_pos[4]] = t.minute;
+    row.features[at_pos[5]] = t.second;
+}
+
+}  // namespace
+
+std::string_view to_string(taxi_schema s) noexcept {
+    switch (s) {
+    case taxi_schema::green: return "green";
+    case taxi_schema::yellow: return "yellow";
+    case taxi_schema::merged: return "merged";
+    }
+    return "merged";
+}
+
+std::string_view merged_name(taxi_field f) noexcept { return source_names[idx(f)][2]; }
+
+std::string_view to_string(drop_rule r) noexcept {
+    switch (r) {
+    case drop_rule::empty_row: return "empty_row";
+    case drop_rule::outside_bounding_box: return "outside_bounding_box";
+    case drop_rule::distance_not_positive: return "distance_not_positive";
+    case drop_rule::cost_not_positive: return "cost_not_positive";
+    }
+    return "empty_row";
+}
+
+taxi_layout taxi_layout::from_header(const data::csv_header& header, const std::filesystem::path& file,
+                                     bool require_cost) {
+    taxi_layout layout;
+    layout.width_ = header.size();
+    std::size_t s = schema_count;
+    for (std::size_t k = 0; k < schema_count && s == schema_count; ++k) {
+        const auto pickup = idx(taxi_field::pickup_datetime);
+        if (header.find(source_names[pickup][k]) || (!alternate_pickup[k].empty() && header.find(alternate_pickup[k])))
+            s = k;
+    }
+    if (s == schema_count)
+        throw error(error_kind::bad_input,
+                    "unrecognised taxi data: no pickup time column (lpepPickupDatetime for green, tpepPickupDateTime "
+                    "for yellow, pickup_datetime for merged data) in " + file.string())
+            .in_file(file.string())
+            .on_field("pickup_datetime");
+    layout.schema_ = static_cast<taxi_schema>(s);
+    for (std::size_t f = 0; f < taxi_field_count; ++f) {
+        std::string_view name = source_names[f][s];
+        auto found = header.find(name);
+        if (!found && f == idx(taxi_field::pickup_datetime)) found = header.find(alternate_pickup[s]);
+        if (!found && f == idx(taxi_field::dropoff_datetime)) found = header.find(alternate_dropoff[s]);
+        if (!found && f == idx(taxi_field::cost) && !require_cost) {
+            layout.columns_[f] = absent_column;
+            continue;
+        }
+        if (!found) {
+            std::string what = "missing column '" + std::string(name) + "'";
+            if (name != source_names[f][2]) what += " (" + std::string(source_names[f][2]) + ")";
+            throw error(error_kind::bad_input, what + " in " + std::string(to_string(layout.schema_)) + " taxi file " +
+                                                   file.string())
+                .in_file(file.string())
+                .on_field(std::string(name));
+        }
+        layout.columns_[f] = *found;
+    }
+    return layout;
+}
+
+std::string_view taxi_layout::source_name(taxi_field f) const noexcept {
+    return source_names[idx(f)][static_cast<std::size_t>(schema_)];
+}
+
+row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string_view> fields,
+                          feature_row& out) noexcept {
+    bool empty = true;
+    for (auto f : fields) empty = empty && f.empty();
+    if (empty) return drop(drop_rule::empty_row);
+    if (fields.size() < layout.width()) return reject(reject_reason::short_row, taxi_field::vendor);
+    if (fields.size() > layout.width()) return reject(reject_reason::long_row, taxi_field::vendor);
+    auto cell = [&](taxi_field f) { return fields[layout.column(f)]; };
+    auto& x = out.features;
+    out.text_is_shortest = 0;
+
+    reject_reason r;
+    if ((r = required_integer(cell(taxi_field::vendor), x[f_vendor])) != reject_reason::none)
+        return reject(r, taxi_field::vendor);
+    datetime_parts pickup, dropoff;
+    if ((r = required_datetime(cell(taxi_field::pickup_datetime), pickup)) != reject_reason::none)
+        return reject(r, taxi_field::pickup_datetime);
+    if ((r = required_datetime(cell(taxi_field::dropoff_datetime), dropoff)) != reject_reason::none)
+        return reject(r, taxi_field::dropoff_datetime);
+    if (!optional_number(cell(taxi_field::pickup_longitude), x[f_pickup_lon], out, f_pickup_lon))
+        return reject(reject_reason::not_a_number, taxi_field::pickup_longitude);
+    if (!optional_number(cell(taxi_field::pickup_latitude), x[f_pickup_lat], out, f_pickup_lat))
+        return reject(reject_reason::not_a_number, taxi_field::pickup_latitude);
+    if (!optional_number(cell(taxi_field::dropoff_longitude), x[f_dropoff_lon], out, f_dropoff_lon))
+        return reject(reject_reason::not_a_number, taxi_field::dropoff_longitude);
+    if (!optional_number(cell(taxi_field::dropoff_latitude), x[f_dropoff_lat], out, f_dropoff_lat))
+        return reject(reject_reason::not_a_number, taxi_field::dropoff_latitude);
+    if ((r = required_integer(cell(taxi_field::passengers), x[f_passengers])) != reject_reason::none)
+        return reject(r, taxi_field::passengers);
+    if (!layout.has_cost()) out.cost = std::numeric_limits<double>::quiet_NaN();
+    else if (!optional_number(cell(taxi_field::cost), out.cost, out, feature_count))
+        return reject(reject_reason::not_a_number, taxi_field::cost);
+
+    x[f_distance] = 0;
+    std::string_view distance_text = data::trim(cell(taxi_field::distance));
+    if (!distance_text.empty() && distance_text != ".00" &&
+        !optional_number(distance_text, x[f_distance], out, f_distance))
+        return reject(reject_reason::not_a_number, taxi_field::distance);
+
+    std::string_view flag = data::trim(cell(taxi_field::store_forward));
+    x[f_store_forward] = (flag.empty() || flag == "0" || flag == "N") ? 0.0 : 1.0;
+    store_parts(out, f_pickup_parts, pickup);
+    store_parts(out, f_dropoff_parts, dropoff);
+    return row_verdict{};
+}
+
+row_verdict process_row(const taxi_layout& layout, std::span<const std::string_view> fields,
+                        feature_row& out) noexcept {
+    row_verdict v = featurize_row(layout, fields, out);
+    if (v.outcome != row_outcome::keep) return v;
+    const auto& x = out.features;
+    // Comparisons with NaN are false, so missing coordinates fall outside the box.
+    if (!(x[f_pickup_lon] >= pickup_lon_min && x[f_pickup_lon] <= pickup_lon_max && x[f_pickup_lat] >= lat_min &&
+          x[f_pickup_lat] <= lat_max && x[f_dropoff_lon] >= dropoff_lon_min && x[f_dropoff_lon] <= dropoff_lon_max &&
+          x[f_dropoff_lat] >= lat_min && x[f_dropoff_lat] <= lat_max))
+        return drop(drop_rule::outside_bounding_box);
+    if (!(x[f_distance] > 0)) return drop(drop_rule::distance_not_positive);
+    if (!(out.cost > 0)) return drop(drop_rule::cost_not_positive);
+    return v;
+}
+
+std::string describe_reject(const row_verdict& verdict, const taxi_layout& layout,
+                            std::span<const std::string_view> fields) {
+    switch (verdict.reason) {
+    case reject_reason::short_row:
+    case reject_reason::long_row:
+        return std::string(verdict.reason == reject_reason::short_row ? "short row: " : "long row: ") +
+               std::to_string(fields.size()) + " fields, header has " + std::to_string(layout.width());
+    default: break;
+    }
+    std::string what;
+    switch (verdict.reason) {
+    case reject_reason::missing_value: what = "missing value"; break;
+    case reject_reason::not_a_number: what = "not a number"; break;
+    case reject_reason::not_an_integer: what = "not an integer"; break;
+    case reject_reason::malformed_datetime: what = "malformed datetime"; break;
+    default: what = "rejected"; break;
+    }
+    what += " in ";
+    what += layout.source_name(verdict.field);
+    std::size_t col = layout.column(verdict.field);
+    if (col < fields.size() && !fields[col].empty()) {
+        what += ": '";
+        what += fields[col].substr(0, 60);
+        what += "'";
+    }
+    return what;
+}
+
+void append_csv_header(std::string& out) {
+    for (auto name : feature_names) {
+        out += name;
+        out += ',';
+    }
+    out += target_name;
+    out += '\n';
+}
+
+namespace {
+
+// The raw field each float feature is parsed from (vendor marks "none": integer features).
+constexpr std::array<taxi_field, feature_count> float_sources = [] {
+    std::array<taxi_field, feature_count> a{};
+    a.fill(taxi_field::vendor);
+    a[f_distance] = taxi_field::distance;
+    a[f_pickup_lon] = taxi_field::pickup_longitude;
+    a[f_pickup_lat] = taxi_field::pickup_latitude;
+    a[f_dropoff_lon] = taxi_field::dropoff_longitude;
+    a[f_dropoff_lat] = taxi_field::dropoff_latitude;
+    return a;
+}();
+static_assert([] {
+    for (std::size_t i = 0; i < feature_count; ++i)
+        if (float_features[i] != (float_sources[i] != taxi_field::vendor)) return false;
+    return true;
+}(), "every float feature needs its source field");
+
+// Writes one line; `copy(i)` gives the text to copy for float i (i == feature_count: cost), or
+// an empty view to convert the number.
+template <class Copy>
+void append_line(std::string& out, const feature_row& row, Copy&& copy) {
+    char buf[(feature_count + 1) * (data::max_number_chars + 1)];
+    char* p = buf;
+    auto put_float = [&](std::size_t i, double v) {
+        std::string_view text = copy(i);
+        if (text.empty() || text.size() > data::max_number_chars) {
+            p = data::format_double(p, v);
+        } else {
+            std::memcpy(p, text.data(), text.size());
+            p += text.size();
+        }
+    };
+    for (std::size_t i = 0; i < feature_count; ++i) {
+        if (float_features[i]) put_float(i, row.features[i]);
+        else p = data::format_int(p, static_cast<std::int64_t>(row.features[i]));
+        *p++ = ',';
+    }
+    put_float(feature_count, row.cost);
+    *p++ = '\n';
+    out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+}  // namespace
+
+void append_csv(std::string& out, const feature_row& row) {
+    append_line(out, row, [](std::size_t) { return std::string_view{}; });
+}
+
+void append_csv(std::string& out, const feature_row& row, const taxi_layout& layout,
+                std::span<const std::string_view> fields) {
+    append_line(out, row, [&](std::size_t i) {
+        if (!(row.text_is_shortest >> i & 1)) return std::string_view{};
+        std::size_t col = layout.column(i == feature_count ? taxi_field::cost : float_sources[i]);
+        return col < fields.size() ? data::trim(fields[col]) : std::string_view{};
+    });
+}
+
+}  // namespace amlops::features

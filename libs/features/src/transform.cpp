@@ -1,0 +1,273 @@
+#include "amlops/features/transform.hpp"
+
+#include "amlops/core/atomic_file.hpp"
+#include "amlops/core/error.hpp"
+#include "amlops/core/sha256.hpp"
+#include "amlops/data/csv.hpp"
+#include "amlops/data/numbers.hpp"
+#include "amlops/data/pipeline.hpp"
+#include "amlops/data/table.hpp"
+#include "amlops/features/split.hpp"
+
+#include <cmath>
+#include <memory>
+#include <optional>
+
+namespace amlops::features {
+namespace fs = std::filesystem;
+
+row_counts& row_counts::operator+=(const row_counts& o) noexcept {
+    rows_read += o.rows_read;
+    for (std::size_t i = 0; i < drop_rule_count; ++i) dropped[i] += o.dropped[i];
+    rejected += o.rejected;
+    kept += o.kept;
+    train += o.train;
+    test += o.test;
+    return *this;
+}
+
+namespace {
+
+// One chunk of one input on its way through the pipeline; reused, so buffers keep capacity.
+struct work_item {
+    std::size_t input = 0;
+    data::csv_chunk chunk;
+    std::string train, test, rejects;
+    row_counts counts;
+    data::csv_record record;
+};
+
+// An output file written atomically while its bytes are hashed and counted.
+struct hashed_output {
+    explicit hashed_output(fs::path p) : file(p) { summary.path = std::move(p); }
+    void write(std::string_view bytes) {
+        file.write(bytes);
+        hash.update(bytes);
+        summary.bytes += bytes.size();
+    }
+    void finish() { summary.sha256 = hash.hex_digest(); }
+
+    atomic_file file;
+    sha256 hash;
+    output_summary summary;
+};
+
+struct plan_entry {
+    fs::path path;
+    taxi_layout layout;
+};
+
+void check_options(const transform_options& o) {
+    if (!(o.test_ratio >= 0 && o.test_ratio <= 1))
+        throw error(error_kind::usage, "must be between 0 and 1, got " + std::to_string(o.test_ratio)).on_field("--test-ratio");
+    if (!(o.max_reject_ratio >= 0 && o.max_reject_ratio <= 1))
+        throw error(error_kind::usage, "must be between 0 and 1, got " + std::to_string(o.max_reject_ratio))
+            .on_field("--max-reject-ratio");
+}
+
+// Expands folders and reads every header up front, so a missing column fails before any output.
+std::vector<plan_entry> plan_inputs(const std::vector<fs::path>& inputs) {
+    if (inputs.empty()) throw error(error_kind::usage, "no input files given");
+    std::vector<plan_entry> plan;
+    for (const auto& input : inputs)
+        for (auto& file : data::csv_files(input)) {
+            data::csv_reader reader(file, std::size_t{64} << 10);
+            plan.push_back({file, taxi_layout::from_header(reader.header(), file)});
+        }
+    return plan;
+}
+
+void process_chunk(work_item& item, const plan_entry& entry, const transform_options& o) {
+    item.train.clear();
+    item.test.clear();
+    item.rejects.clear();
+    item.counts = {};
+    data::csv_parser parser;
+    parser.reset(item.chunk.text, item.chunk.first_line, true);
+    data::csv_record& rec = item.record;
+    feature_row row;
+    const std::string file = entry.path.string();
+
+    auto add_reject = [&](std::string_view reason) {
+        ++item.counts.rejected;
+        data::append_csv_field(item.rejects, file);
+        item.rejects += ',';
+        char buf[data::max_number_chars];
+        item.rejects.append(buf, data::format_int(buf, static_cast<std::int64_t>(rec.line())));
+        item.rejects += ',';
+        data::append_csv_field(item.rejects, reason);
+        item.rejects += '\n';
+    };
+
+    while (parser.next(rec) == data::csv_status::record) {
+        ++item.counts.rows_read;
+        if (!rec.problem().empty()) {
+            add_reject(rec.problem());
+            continue;
+        }
+        row_verdict v = process_row(entry.layout, rec.fields(), row);
+        switch (v.outcome) {
+        case row_outcome::drop: ++item.counts.dropped[static_cast<std::size_t>(v.rule)]; break;
+        case row_outcome::reject: add_reject(describe_reject(v, entry.layout, rec.fields())); break;
+        case row_outcome::keep:
+            ++item.counts.kept;
+            if (in_test_split(rec.raw(), o.seed, o.test_ratio)) {
+                ++item.counts.test;
+                append_csv(item.test, row, entry.layout, rec.fields());
+            } else {
+                ++item.counts.train;
+                append_csv(item.train, row, entry.layout, rec.fields());
+            }
+            break;
+        }
+    }
+}
+
+std::string percent(double share) {
+    std::string s;
+    data::append_double(s, std::round(share * 10000.0) / 100.0);
+    return s + "%";
+}
+
+}  // namespace
+
+transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::path& output_dir,
+                                const transform_options& options) {
+    const auto started = options.clock();
+    check_options(options);
+    const std::vector<plan_entry> plan = plan_inputs(inputs);
+
+    transform_summary summary;
+    summary.test_ratio = options.test_ratio;
+    summary.seed = options.seed;
+    summary.max_reject_ratio = options.max_reject_ratio;
+    for (const auto& entry : plan) summary.inputs.push_back({entry.path, entry.layout.schema(), 0, {}, {}});
+
+    hashed_output train(output_dir / "train.csv"), test(output_dir / "test.csv"), rejects(output_dir / "rejects.csv");
+    {
+        std::string header;
+        append_csv_header(header);
+        train.write(header);
+        test.write(header);
+        rejects.write("file,line,reason\n");
+    }
+
+    // Producer state: the input being read, with its running hash.
+    std::size_t current = 0;
+    std::unique_ptr<data::csv_chunker> chunker;
+    std::optional<sha256> input_hash;
+    std::size_t input_bytes = 0;
+    std::size_t finished_inputs = 0;  // consumer side: inputs whose last chunk was written
+
+    auto finish_input_hash = [&] {
+        summary.inputs[current].sha256 = input_hash->hex_digest();
+        summary.inputs[current].bytes = input_bytes;
+        chunker.reset();
+        input_hash.reset();
+        ++current;
+    };
+    auto produce = [&](work_item& item) {
+        for (;;) {
+            if (current == plan.size()) return false;
+            if (!chunker) {
+                input_hash.emplace();
+                input_bytes = 0;
+                chunker = std::make_unique<data::csv_chunker>(plan[current].path, options.chunk_bytes,
+                                                              [&](std::string_view bytes) {
+                                                                  input_hash->update(bytes);
+                                                                  input_bytes += bytes.size();
+                                                              });
+            }
+            if (chunker->next(item.chunk)) {
+                item.input = current;
+                return true;
+            }
+            finish_input_hash();
+        }
+    };
+    auto report_finished_inputs = [&](std::size_t up_to) {
+        // Inputs before `up_to` have all their chunks consumed.
+        for (; finished_inputs < up_to; ++finished_inputs)
+            if (options.on_input_done) options.on_input_done(summary.inputs[finished_inputs]);
+    };
+    auto consume = [&](work_item& item) {
+        report_finished_inputs(item.input);
+        train.write(item.train);
+        test.write(item.test);
+        rejects.write(item.rejects);
+        summary.inputs[item.input].counts += item.counts;
+    };
+
+    const unsigned workers = data::default_workers(options.workers);
+    data::run_ordered<work_item>(
+        workers, 2 * workers + 2, produce,
+        [&](work_item& item) { process_chunk(item, plan[item.input], options); }, consume);
+    report_finished_inputs(plan.size());
+
+    for (const auto& in : summary.inputs) summary.totals += in.counts;
+    train.summary.rows = summary.totals.train;
+    test.summary.rows = summary.totals.test;
+    rejects.summary.rows = summary.totals.rejected;
+    train.finish();
+    test.finish();
+    rejects.finish();
+    summary.train = train.summary;
+    summary.test = test.summary;
+    summary.rejects = rejects.summary;
+
+    const auto& t = summary.totals;
+    const double reject_share = t.rows_read ? static_cast<double>(t.rejected) / static_cast<double>(t.rows_read) : 0.0;
+    const bool too_many_rejects = reject_share > options.max_reject_ratio;
+    rejects.file.commit();
+    if (!too_many_rejects) {
+        train.file.commit();
+        test.file.commit();
+    }
+    summary.seconds = std::chrono::duration<double>(options.clock() - started).count();
+    json::write_file(output_dir / "transform_report.json", to_json(summary));
+    if (too_many_rejects)
+        throw error(error_kind::bad_input, std::to_string(t.rejected) + " of " + std::to_string(t.rows_read) +
+                                               " rows rejected (" + percent(reject_share) +
+                                               "), above --max-reject-ratio " + percent(options.max_reject_ratio) +
+                                               "; see " + summary.rejects.path.string() +
+                                               " (train.csv/test.csv not written)");
+    return summary;
+}
+
+namespace {
+
+json::object counts_json(const row_counts& c) {
+    json::object dropped;
+    for (std::size_t i = 0; i < drop_rule_count; ++i)
+        dropped[to_string(static_cast<drop_rule>(i))] = c.dropped[i];
+    return json::object{{"rows_read", c.rows_read}, {"dropped", std::move(dropped)}, {"rejected", c.rejected},
+                        {"kept", c.kept},           {"train", c.train},              {"test", c.test}};
+}
+
+json::object output_json(const output_summary& o) {
+    return json::object{{"path", o.path.string()}, {"sha256", o.sha256}, {"rows", o.rows}, {"bytes", o.bytes}};
+}
+
+}  // namespace
+
+json::value to_json(const transform_summary& s) {
+    json::array inputs;
+    for (const auto& in : s.inputs) {
+        json::object o{{"path", in.path.string()}, {"schema", to_string(in.schema)}, {"bytes", in.bytes},
+                       {"sha256", in.sha256}};
+        for (auto& [k, v] : counts_json(in.counts)) o[k] = v;
+        inputs.push_back(std::move(o));
+    }
+    return json::object{
+        {"inputs", std::move(inputs)},
+        {"totals", counts_json(s.totals)},
+        {"outputs", json::object{{"train", output_json(s.train)}, {"test", output_json(s.test)},
+                                 {"rejects", output_json(s.rejects)}}},
+        {"test_ratio", s.test_ratio},
+        {"seed", s.seed},
+        {"max_reject_ratio", s.max_reject_ratio},
+        {"seconds", s.seconds},
+    };
+}
+
+}  // namespace amlops::features

@@ -1,0 +1,166 @@
+#include "amlops/model/model.hpp"
+
+#include "amlops/core/atomic_file.hpp"
+#include "amlops/core/error.hpp"
+#include "amlops/features/schema.hpp"
+#include "amlops/model/flat_forest.hpp"
+#include "amlops/model/mlflow.hpp"
+#include "amlops/model/signature.hpp"
+#include "amlops/xgb/booster.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <atomic>
+#include <cstring>
+
+namespace amlops::model {
+
+struct loaded_model::impl {
+    std::vector<std::string> inputs;
+    std::string output;
+    xgb::booster booster;
+    std::optional<flat_forest> fast;  ///< absent when the model needs xgboost's own predictor
+    // The fast path is checked against xgboost on the first rows it predicts and switched off
+    // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off.
+    mutable std::atomic<int> fast_state{0};
+};
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The file a flavor's `data` names, which must stay inside the model folder.
+fs::path data_path(const fs::path& dir, const YAML::Node& flavors, const std::string& origin) {
+    YAML::Node data;
+    for (const char* flavor : {"xgboost", "python_function"}) {
+        if (flavors[flavor] && flavors[flavor]["data"] && flavors[flavor]["data"].IsScalar()) {
+            data = flavors[flavor]["data"];
+            break;
+        }
+    }
+    if (!data) throw error(error_kind::bad_input, "MLmodel has no flavors.xgboost.data (not an xgboost MLflow model)").in_file(origin);
+    fs::path rel = data.Scalar();
+    if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().starts_with(".."))
+        throw error(error_kind::bad_input, "model data path '" + rel.string() + "' must be relative and inside the folder")
+            .in_file(origin)
+            .on_field("flavors.xgboost.data");
+    return dir / rel;
+}
+
+std::string signature_side(const YAML::Node& signature, const char* side, const std::string& origin) {
+    if (!signature || !signature[side] || !signature[side].IsScalar())
+        throw error(error_kind::bad_input, std::string("MLmodel has no signature.") + side +
+                                               "; amlops needs the named input columns")
+            .in_file(origin)
+            .on_field(std::string("signature.") + side);
+    return signature[side].Scalar();
+}
+
+}  // namespace
+
+loaded_model loaded_model::load(const fs::path& dir) {
+    if (!fs::is_directory(dir)) throw error(error_kind::not_found, "model folder not found").in_file(dir.string());
+    const fs::path mlmodel = dir / mlmodel_file;
+    const std::string origin = mlmodel.string();
+    std::string text = read_file(mlmodel);
+    YAML::Node doc;
+    try {
+        doc = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw error(error_kind::bad_input, "invalid MLmodel YAML: " + e.msg)
+            .in_file(origin)
+            .at_line(static_cast<std::uint64_t>(e.mark.line + 1));
+    }
+    if (!doc.IsMap()) throw error(error_kind::bad_input, "MLmodel must be a YAML mapping").in_file(origin);
+    if (!doc["flavors"] || !doc["flavors"].IsMap())
+        throw error(error_kind::bad_input, "MLmodel has no flavors").in_file(origin).on_field("flavors");
+
+    const fs::path model_file = data_path(dir, doc["flavors"], origin);
+    const std::string model_bytes = read_file(model_file);
+    auto p = std::make_unique<impl>();
+    p->booster = xgb::booster::load_buffer(model_bytes, model_file.string());
+    if (!model_bytes.empty() && model_bytes.front() == '{') {
+        // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
+        // keeps predicting: the fast path is an optimization, never a reason to fail.
+        try {
+            p->fast = flat_forest::from_xgboost_json(model_bytes, model_file.string());
+        } catch (const error&) {
+            p->fast.reset();
+        }
+    }
+    if (doc["signature"] && doc["signature"]["inputs"]) {
+        for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
+            p->inputs.push_back(std::move(c.name));
+    } else {
+        // Models logged without a signature (e.g. by mlflow.xgboost without an input example)
+        // still carry the training column names inside the booster.
+        p->inputs = p->booster.feature_names();
+        if (p->inputs.empty()) (void)signature_side(doc["signature"], "inputs", origin);  // throws: no names at all
+    }
+    if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
+        // MLflow allows an unnamed output column; the taxi target is the natural name then.
+        json::value outs = json::parse(doc["signature"]["outputs"].Scalar(), origin + " signature.outputs");
+        const json::value* name = nullptr;
+        if (outs.is_array() && !outs.get_array().empty() && outs.get_array()[0].is_object())
+            name = outs.get_array()[0].get_object().if_contains("name");
+        p->output = (name != nullptr && name->is_string()) ? std::string(name->get_string())
+                                                            : std::string(features::target_name);
+    } else {
+        p->output = std::string(features::target_name);
+    }
+    const std::size_t expected = p->booster.num_features();
+    if (expected != p->inputs.size())
+        throw error(error_kind::bad_input, "signature lists " + std::to_string(p->inputs.size()) +
+                                               " input columns but the xgboost model expects " +
+                                               std::to_string(expected))
+            .in_file(origin);
+    p->booster.set_param("nthread", "0");  // prediction on all cores
+    return loaded_model(std::move(p));
+}
+
+loaded_model::loaded_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+loaded_model::loaded_model(loaded_model&&) noexcept = default;
+loaded_model& loaded_model::operator=(loaded_model&&) noexcept = default;
+loaded_model::~loaded_model() = default;
+
+const std::vector<std::string>& loaded_model::input_columns() const noexcept { return impl_->inputs; }
+const std::string& loaded_model::output_column() const noexcept { return impl_->output; }
+
+std::vector<double> loaded_model::predict(const data::numeric_table& table) const {
+    const auto& want = impl_->inputs;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (i >= table.columns.size())
+            throw error(error_kind::bad_input, "missing input column '" + want[i] + "'").on_field(want[i]);
+        if (table.columns[i] != want[i])
+            throw error(error_kind::bad_input, "column " + std::to_string(i) + " is '" + table.columns[i] +
+                                                   "' but the model expects '" + want[i] + "' there")
+                .on_field(want[i]);
+    }
+    if (table.columns.size() != want.size())
+        throw error(error_kind::bad_input, "unexpected extra column '" + table.columns[want.size()] + "'")
+            .on_field(table.columns[want.size()]);
+    return predict_rows(table.features, table.rows);
+}
+
+std::vector<double> loaded_model::predict_rows(std::span<const float> values, std::size_t rows) const {
+    const std::size_t cols = impl_->inputs.size();
+    if (values.size() != rows * cols)
+        throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
+                                               " rows of " + std::to_string(cols) + " columns");
+    std::vector<float> p;
+    if (impl_->fast && impl_->fast_state.load() != 2) {
+        p = impl_->fast->predict(values, rows);
+        if (impl_->fast_state.load() == 0) {
+            const std::size_t probe = std::min<std::size_t>(rows, 4096);
+            auto reference = impl_->booster.predict_dense(values.first(probe * cols), probe, cols);
+            const bool same = std::memcmp(reference.data(), p.data(), probe * sizeof(float)) == 0;
+            impl_->fast_state.store(same ? 1 : 2);
+            if (!same) p = impl_->booster.predict_dense(values, rows, cols);
+        }
+    } else {
+        p = impl_->booster.predict_dense(values, rows, cols);
+    }
+    return std::vector<double>(p.begin(), p.end());
+}
+
+}  // namespace amlops::model

@@ -1,0 +1,185 @@
+#include "amlops/model/train_job.hpp"
+
+#include "report.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/core/sha256.hpp"
+#include "amlops/core/version.hpp"
+#include "amlops/data/table.hpp"
+#include "amlops/model/mlflow.hpp"
+#include "amlops/model/signature.hpp"
+#include "amlops/model/trainer.hpp"
+#include "amlops/xgb/log.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace amlops::model {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+data::numeric_table load(const fs::path& path, const model_signature& sig) {
+    data::table_request req;
+    for (const auto& c : sig.inputs) req.feature_columns.push_back(c.name);
+    req.target_column = sig.output.name;
+    return data::load_numeric_table(path, req);
+}
+
+json::object input_files(const fs::path& path) {
+    json::array files;
+    for (const auto& f : data::csv_files(path))
+        files.push_back(json::object{{"path", f.string()}, {"sha256", sha256_file(f)}});
+    return json::object{{"path", path.string()}, {"files", std::move(files)}};
+}
+
+// Gain of every model feature, 0 for features no split uses, in signature order.
+json::object importance_json(const xgb::booster& b, const model_signature& sig) {
+    auto scores = b.feature_scores("gain");
+    auto total = b.feature_scores("total_gain");
+    json::object gain, total_gain;
+    for (const auto& c : sig.inputs) {
+        auto find = [&](const std::vector<xgb::feature_score>& v) {
+            auto it = std::find_if(v.begin(), v.end(), [&](const auto& s) { return s.feature == c.name; });
+            return it == v.end() ? 0.0 : it->score;
+        };
+        gain[c.name] = find(scores);
+        total_gain[c.name] = find(total);
+    }
+    return json::object{{"importance_type", "gain"}, {"gain", std::move(gain)}, {"total_gain", std::move(total_gain)}};
+}
+
+// Restores xgboost's default stderr logging when training ends, however it ends.
+struct xgb_log_route {
+    explicit xgb_log_route(logger& log) {
+        xgb::set_log_handler([&log](std::string_view line) { log.warn(std::string("xgboost: ") + std::string(line)); });
+    }
+    ~xgb_log_route() {
+        try {
+            xgb::set_log_handler({});
+        } catch (...) {  // nothing sensible to do in a destructor; the route only affects logs
+        }
+    }
+    xgb_log_route(const xgb_log_route&) = delete;
+    xgb_log_route& operator=(const xgb_log_route&) = delete;
+};
+
+}  // namespace
+
+json::object run_train_job(const train_request& request, logger& log, const env_lookup& env,
+                           const output_sink& add_output) {
+    const auto t0 = clock_type::now();
+    const train_params params = resolve_params(request.params_file, request.overrides);
+    const model_signature sig = taxi_signature();
+    xgb_log_route route(log);
+
+    log.info("loading training data from " + request.train.string());
+    data::numeric_table train = load(request.train, sig);
+    std::optional<data::numeric_table> test;
+    if (!request.test.empty()) {
+        log.info("loading test data from " + request.test.string());
+        test = load(request.test, sig);
+        if (test->rows == 0) throw error(error_kind::bad_input, "test data has no rows").in_file(request.test.string());
+    }
+    const double load_seconds = seconds_since(t0);
+    log.info("loaded " + std::to_string(train.rows) + " training rows in " + std::to_string(load_seconds) + " s");
+
+    const auto t1 = clock_type::now();
+    const int step = std::max(1, params.n_estimators / 10);
+    auto progress = [&](const round_progress& p) {
+        if ((p.round + 1) % step != 0 && p.round + 1 != p.total) return;
+        std::string msg = "round " + std::to_string(p.round + 1) + "/" + std::to_string(p.total);
+        for (const auto& e : p.eval) msg += " " + e.set + "-" + e.metric + "=" + std::to_string(e.value);
+        log.info(msg);
+    };
+    training_outcome outcome = train_regressor(train, sig, params, progress);
+    const double train_seconds = seconds_since(t1);
+    if (outcome.stopped_early)
+        log.info("early stopping after " + std::to_string(outcome.rounds_run) + " rounds; best iteration " +
+                 std::to_string(outcome.best_iteration));
+
+    json::object metrics_doc{{"train", detail::summary_json(outcome.train)},
+                             {"validation", outcome.validation ? json::value(detail::summary_json(*outcome.validation))
+                                                               : json::value(nullptr)}};
+    json::object rows{{"train", outcome.train_rows}, {"validation", outcome.validation_rows}};
+    if (test) {
+        metrics_doc["test"] = detail::summary_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
+        rows["test"] = test->rows;
+    }
+    metrics_doc["best_iteration"] = outcome.best_iteration;
+    metrics_doc["trees"] = outcome.booster.boosted_rounds();
+    metrics_doc["rounds_run"] = outcome.rounds_run;
+    metrics_doc["stopped_early"] = outcome.stopped_early;
+    metrics_doc["early_stopping_metric"] = outcome.eval_metric.empty() ? json::value(nullptr) : json::value(outcome.eval_metric);
+    metrics_doc["rows"] = rows;
+
+    const std::string run_id = detect_run_id(env);
+    mlflow_model_spec spec;
+    spec.model_json = outcome.booster.save_json();
+    spec.signature = sig;
+    spec.input_example = make_input_example(sig.inputs, train.features, train.rows);
+    spec.model_uuid = random_uuid();
+    spec.model_uuid.erase(std::remove(spec.model_uuid.begin(), spec.model_uuid.end(), '-'), spec.model_uuid.end());
+    const std::string created = utc_now_iso8601();
+    spec.utc_time_created = mlflow_time(created);
+    spec.run_id = run_id;
+
+    json::object inputs{{"train", input_files(request.train)}};
+    if (!request.test.empty()) inputs["test"] = input_files(request.test);
+    if (!request.params_file.empty())
+        inputs["params_file"] = json::object{{"path", request.params_file.string()},
+                                             {"sha256", sha256_file(request.params_file)}};
+    json::object overrides;
+    for (const auto& [k, v] : request.overrides) overrides[k] = v;
+    auto commit = detect_commit_sha(env);
+    json::object manifest{{"tool", "aml-train"},
+                          {"tool_version", version()},
+                          {"build_commit", build_commit()},
+                          {"commit_sha", commit ? json::value(*commit) : json::value(nullptr)},
+                          {"run_id", run_id},
+                          {"model_uuid", spec.model_uuid},
+                          {"created_utc", created},
+                          {"xgboost_version", xgb::library_version()},
+                          {"inputs", std::move(inputs)},
+                          {"params", params.to_json()},
+                          {"param_overrides", std::move(overrides)},
+                          {"model_sha256", sha256_hex(spec.model_json)}};
+
+    // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel
+    // finds a complete folder of this run.
+    metrics_doc["seconds"] = json::object{{"load", load_seconds}, {"train", train_seconds}, {"total", seconds_since(t0)}};
+    std::error_code ec;
+    fs::create_directories(request.output, ec);
+    if (ec) throw error(error_kind::io, "cannot create output folder: " + ec.message()).in_file(request.output.string());
+    json::write_file(request.output / "metrics.json", metrics_doc);
+    json::write_file(request.output / "feature_importance.json", importance_json(outcome.booster, sig));
+    json::write_file(request.output / "manifest.json", manifest);
+    write_mlflow_model(request.output, spec);
+
+    if (add_output) {
+        add_output("mlmodel", request.output / mlmodel_file);
+        add_output("model", request.output / model_data_file);
+        add_output("metrics", request.output / "metrics.json");
+        add_output("feature_importance", request.output / "feature_importance.json");
+        add_output("manifest", request.output / "manifest.json");
+    }
+    log.info("wrote MLflow model to " + request.output.string());
+
+    json::object result{{"model_dir", request.output.string()},
+                        {"trees", outcome.booster.boosted_rounds()},
+                        {"best_iteration", outcome.best_iteration},
+                        {"rows", metrics_doc["rows"]},
+                        {"train", metrics_doc["train"]},
+                        {"validation", metrics_doc["validation"]},
+                        {"seconds", metrics_doc["seconds"]},
+                        {"run_id", run_id}};
+    if (test) result["test"] = metrics_doc["test"];
+    return result;
+}
+
+}  // namespace amlops::model

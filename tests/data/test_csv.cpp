@@ -1,0 +1,374 @@
+#include "amlops/data/csv.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/data/numbers.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace amlops;
+using namespace amlops::data;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct parsed {
+    std::vector<std::string> fields;
+    std::uint64_t line;
+    std::string raw;
+    std::string problem;
+};
+
+// Parses a whole in-memory text as the final input.
+std::vector<parsed> parse_all(std::string_view text) {
+    csv_parser parser;
+    csv_record rec;
+    parser.reset(text, 1, true);
+    std::vector<parsed> out;
+    while (parser.next(rec) == csv_status::record)
+        out.push_back({{rec.fields().begin(), rec.fields().end()}, rec.line(), std::string(rec.raw()),
+                       std::string(rec.problem())});
+    return out;
+}
+
+// Reads a file through csv_reader with a tiny block size, so records straddle blocks.
+std::vector<parsed> read_all(const fs::path& file, std::size_t block = 64) {
+    csv_reader in(file, block);
+    std::vector<parsed> out;
+    out.push_back({in.header().names(), 0, "", ""});
+    while (in.next())
+        out.push_back({{in.record().fields().begin(), in.record().fields().end()}, in.record().line(),
+                       std::string(in.record().raw()), std::string(in.record().problem())});
+    return out;
+}
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("csv parser splits plain records and tracks lines") {
+    auto r = parse_all("a,b,c\n1,2,3\n");
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].fields == strings{"a", "b", "c"});
+    CHECK(r[1].fields == strings{"1", "2", "3"});
+    CHECK(r[1].line == 2);
+    CHECK(r[1].raw == "1,2,3");
+}
+
+TEST_CASE("csv parser handles CRLF, blank lines and a trailing blank line") {
+    auto r = parse_all("a,b\r\n\r\n1,2\r\n\n\n3,4\r\n\n");
+    REQUIRE(r.size() == 3);
+    CHECK(r[1].fields == strings{"1", "2"});
+    CHECK(r[1].line == 3);
+    CHECK(r[1].raw == "1,2");
+    CHECK(r[2].fields == strings{"3", "4"});
+    CHECK(r[2].line == 6);
+}
+
+TEST_CASE("csv parser: last record without newline, empty fields, short rows") {
+    auto r = parse_all("a,b,c\n,,\n1,\nx");
+    REQUIRE(r.size() == 4);
+    CHECK(r[1].fields == strings{"", "", ""});
+    CHECK(r[2].fields == strings{"1", ""});
+    CHECK(r[3].fields == strings{"x"});
+    CHECK(r[3].line == 4);
+}
+
+TEST_CASE("csv parser: quoted fields with delimiters, escaped quotes and newlines") {
+    auto r = parse_all("name,note\n\"Smith, J\",\"say \"\"hi\"\"\"\n\"multi\nline\",\"\"\nnext,1\n");
+    REQUIRE(r.size() == 4);
+    CHECK(r[1].fields == strings{"Smith, J", "say \"hi\""});
+    CHECK(r[1].raw == "\"Smith, J\",\"say \"\"hi\"\"\"");
+    CHECK(r[2].fields == strings{"multi\nline", ""});
+    CHECK(r[2].line == 3);
+    CHECK(r[3].line == 5);  // the quoted newline counts as a physical line
+    CHECK(r[3].problem.empty());
+}
+
+TEST_CASE("csv parser flags malformed quoting but keeps going") {
+    auto r = parse_all("a,b\n\"x\"y,2\n3,4\n\"open,5\n6\n");
+    REQUIRE(r.size() == 4);
+    CHECK(r[1].problem == "unexpected character after closing quote");
+    CHECK(r[1].fields == strings{"\"x\"y", "2"});
+    CHECK(r[2].problem.empty());
+    CHECK(r[2].fields == strings{"3", "4"});
+    CHECK(r[3].problem == "unterminated quoted field");
+    CHECK(r[3].line == 4);
+}
+
+TEST_CASE("csv parser asks for more text when a record is cut") {
+    csv_parser parser;
+    csv_record rec;
+    parser.reset("a,b\n1,\"x\ny", 1, false);
+    REQUIRE(parser.next(rec) == csv_status::record);
+    CHECK(parser.next(rec) == csv_status::need_more);
+    CHECK(parser.consumed() == 4);
+    CHECK(parser.line() == 2);
+    parser.reset("1,\"x\ny\"\n", 2, true);
+    REQUIRE(parser.next(rec) == csv_status::record);
+    CHECK(rec[1] == "x\ny");
+    CHECK(parser.next(rec) == csv_status::end);
+    CHECK(parser.line() == 4);
+}
+
+TEST_CASE("csv_reader: BOM, CRLF, quotes across tiny blocks, line numbers") {
+    test::scratch_dir dir("csv");
+    std::string text = "\xEF\xBB\xBF" "id,text,value\r\n"
+                       "1,\"a, \"\"quoted\"\"\r\nvalue that is long enough to cross blocks\",3.5\r\n"
+                       "\r\n"
+                       "2,plain,4\r\n"
+                       "3,,\r\n"
+                       "\r\n";
+    test::write_text(dir / "in.csv", text);
+    for (std::size_t block : {64, 7, 4096}) {
+        auto r = read_all(dir / "in.csv", block);
+        REQUIRE(r.size() == 4);
+        CHECK(r[0].fields == strings{"id", "text", "value"});
+        CHECK(r[1].fields == strings{"1", "a, \"quoted\"\r\nvalue that is long enough to cross blocks", "3.5"});
+        CHECK(r[1].line == 2);
+        CHECK(r[2].fields == strings{"2", "plain", "4"});
+        CHECK(r[2].line == 5);
+        CHECK(r[3].fields == strings{"3", "", ""});
+        CHECK(r[3].line == 6);
+    }
+}
+
+TEST_CASE("csv_reader: header lookup and errors") {
+    test::scratch_dir dir("csv");
+    test::write_text(dir / "in.csv", "x,y\n1,2\n");
+    csv_reader in(dir / "in.csv");
+    CHECK(in.header().require("y", dir / "in.csv") == 1);
+    CHECK_FALSE(in.header().find("z"));
+    try {
+        in.header().require("z", dir / "in.csv");
+        FAIL("expected an error");
+    } catch (const error& e) {
+        CHECK(e.kind() == error_kind::bad_input);
+        CHECK(std::string(e.what()).find("missing column 'z'") != std::string::npos);
+        CHECK(std::string(e.what()).find("in.csv") != std::string::npos);
+    }
+
+    test::write_text(dir / "empty.csv", "\n\r\n");
+    CHECK_THROWS_WITH(csv_reader(dir / "empty.csv"), Catch::Contains("no header"));
+    try {
+        csv_reader(dir / "absent.csv");
+        FAIL("expected an error");
+    } catch (const error& e) {
+        CHECK(e.kind() == error_kind::not_found);
+    }
+}
+
+TEST_CASE("csv_chunker cuts at record boundaries and reports first lines") {
+    test::scratch_dir dir("csv");
+    std::string text = "a,b\n";
+    for (int i = 0; i < 200; ++i)
+        text += (i % 17 == 0) ? "\"q\n" + std::to_string(i) + "\",x\n" : std::to_string(i) + ",y\n";
+    test::write_text(dir / "in.csv", text);
+    std::string seen;
+    csv_chunker chunker(dir / "in.csv", 100, [&](std::string_view b) { seen.append(b); });
+    csv_chunk chunk;
+    csv_parser parser;
+    csv_record rec;
+    int rows = 0;
+    std::uint64_t expected_line = 2;
+    while (chunker.next(chunk)) {
+        CHECK(chunk.first_line == expected_line);
+        parser.reset(chunk.text, chunk.first_line, true);
+        while (parser.next(rec) == csv_status::record) {
+            CHECK(rec.problem().empty());
+            CHECK(rec.line() == expected_line);
+            expected_line += (rows % 17 == 0) ? 2 : 1;
+            ++rows;
+        }
+    }
+    CHECK(rows == 200);
+    CHECK(seen == text);  // the observer saw every byte once, in order
+}
+
+TEST_CASE("append_csv_field quotes only when needed") {
+    std::string out;
+    append_csv_field(out, "plain");
+    out += ',';
+    append_csv_field(out, "a,b");
+    out += ',';
+    append_csv_field(out, "say \"x\"");
+    CHECK(out == "plain,\"a,b\",\"say \"\"x\"\"\"");
+    auto r = parse_all(out);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].fields == strings{"plain", "a,b", "say \"x\""});
+}
+
+TEST_CASE("numbers parse strictly and print shortest round-trip") {
+    double d;
+    CHECK(parse_double(" 1.5 ", d));
+    CHECK(d == 1.5);
+    CHECK(parse_double("+2", d));
+    CHECK(d == 2);
+    CHECK(parse_double(".00", d));
+    CHECK(d == 0);
+    CHECK(parse_double("-73.98726654052734", d));
+    CHECK_FALSE(parse_double("", d));
+    CHECK_FALSE(parse_double("1.5x", d));
+    CHECK_FALSE(parse_double("+-1", d));
+    std::int64_t i;
+    CHECK(parse_int("42", i));
+    CHECK(i == 42);
+    CHECK_FALSE(parse_int("4.2", i));
+    std::string s;
+    append_double(s, 6.0);
+    s += ' ';
+    append_double(s, 0.1);
+    s += ' ';
+    append_double(s, -73.98726654052734);
+    CHECK(s == "6 0.1 -73.98726654052734");
+}
+
+TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly") {
+    std::uint64_t state = 12345;
+    auto next = [&] {  // xorshift64*: deterministic test values
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return state * 2685821657736338717ull;
+    };
+    auto check_format = [](double v) {
+        char ours[max_number_chars], theirs[max_number_chars];
+        std::string_view a(ours, static_cast<std::size_t>(format_double(ours, v) - ours));
+        std::string_view b(theirs, static_cast<std::size_t>(std::to_chars(theirs, theirs + sizeof theirs, v).ptr - theirs));
+        if (a != b) FAIL_CHECK("format " << b << ": got " << a);
+    };
+    auto check_parse = [](const std::string& text) {
+        double ours = 0, theirs = 0;
+        bool ok = parse_double(text, ours);
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), theirs);
+        bool std_ok = ec == std::errc() && ptr == text.data() + text.size();
+        if (ok != std_ok || (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
+            FAIL_CHECK("parse " << text);
+        bool shortest = false;
+        double again = 0;
+        if (parse_double(text, again, shortest) != ok || (ok && std::bit_cast<std::uint64_t>(again) != std::bit_cast<std::uint64_t>(theirs)))
+            FAIL_CHECK("parse with shortest flag " << text);
+        char buf[max_number_chars];
+        if (shortest && std::string_view(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, again).ptr - buf)) != text)
+            FAIL_CHECK("not shortest: " << text);
+    };
+    for (double v : {0.0, -0.0, 1.0, 6.0, 0.1, 0.5, 1e-7, 9.9e-8, 1e-5, 1e-4, 0.001, 100.0, 1e4, 1e5, 123456.0,
+                     1e14, 1e15, 999999999999999.0, 99999999999999.9, 4.35, -73.98726654052734, 40.6938362121582,
+                     1.0 / 3.0, 2.0 / 3.0, 1e22, 1e23, 5e-324, 1.7976931348623157e308})
+        check_format(v);
+    for (int i = 0; i < 300000; ++i) {
+        // Short decimals at many scales: mantissa of 1..17 digits, 0..20 fraction digits.
+        int digits = 1 + static_cast<int>(next() % 19);
+        std::uint64_t mant = next() % static_cast<std::uint64_t>(std::pow(10.0, digits));
+        int frac = static_cast<int>(next() % 21);
+        // Built with append(): GCC 12 reports a false -Wrestrict for insert() here.
+        std::string body = std::to_string(mant);
+        if (static_cast<int>(body.size()) <= frac)
+            body = std::string(static_cast<std::size_t>(frac) - body.size() + 1, '0').append(body);
+        const std::size_t point = body.size() - static_cast<std::size_t>(frac);
+        std::string text(next() % 2 ? "-" : "");
+        text.append(body, 0, point);
+        if (frac > 0) text.append(".").append(body, point, std::string::npos);
+        check_parse(text);
+        double v = 0;
+        std::from_chars(text.data(), text.data() + text.size(), v);
+        check_format(v);
+        // Arbitrary doubles, including ones needing 16-17 digits.
+        double r = std::bit_cast<double>(next());
+        if (std::isfinite(r)) check_format(r);
+        check_format(static_cast<double>(static_cast<float>(v)));  // float32 data widened
+    }
+    // format_double_like with any source text writes what to_chars writes.
+    auto check_like = [](double v, const std::string& source) {
+        char ours[max_number_chars], theirs[max_number_chars];
+        std::string_view a(ours, static_cast<std::size_t>(format_double_like(ours, v, source) - ours));
+        std::string_view b(theirs, static_cast<std::size_t>(std::to_chars(theirs, theirs + sizeof theirs, v).ptr - theirs));
+        if (a != b) FAIL_CHECK("format_like " << b << " from '" << source << "': got " << a);
+    };
+    for (int i = 0; i < 300000; ++i) {
+        double v = static_cast<double>(static_cast<float>(static_cast<double>(next() % 2000000) / 1e4 - 100.0));
+        if (i % 3 == 1) v = static_cast<double>(static_cast<float>(static_cast<double>(next() % 100000000) / 1e6 - 74.0));  // coordinates
+        if (i % 3 == 2) v = static_cast<double>(next() % 100000) / 100.0;                                                 // fares
+        char buf[max_number_chars];
+        std::string shortest(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+        check_like(v, shortest);
+        check_parse(shortest);
+        check_like(v, " " + shortest + " ");
+        for (int precision : {15, 16, 17}) {  // longer spellings of the same value
+            std::string longer(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, precision).ptr);
+            check_like(v, longer);
+            check_parse(longer);
+            while (longer.back() == '0') longer.pop_back();
+            check_like(v, longer);
+            check_parse(longer);
+            check_like(std::nextafter(v, 1e300), longer);  // text of a different value
+        }
+        check_like(v, std::to_string(i));
+        check_like(v, "");
+    }
+    for (const char* s : {"0.1", "-0.5", "100000", "1000", "0.0001", "0.001", "5", "05", "5.", ".5", "-0", "0", "1e5"}) {
+        double v = 0;
+        std::from_chars(s, s + std::strlen(s), v);
+        check_like(v, s);
+    }
+    char lb[max_number_chars];
+    CHECK(format_double_like(lb, 40.688682556152344, "40.688682556152344") - lb == 18);
+    CHECK(detail::is_shortest_text(40.688682556152344, "40.688682556152344"));
+    CHECK(detail::is_shortest_text(-73.96475219726562, "-73.96475219726562"));
+    CHECK_FALSE(detail::is_shortest_text(0.1, "0.10000000000000001"));
+    bool shortest = false;
+    double d = 0;
+    CHECK((parse_double(" -73.96475219726562 ", d, shortest) && shortest));
+    CHECK((parse_double("4.5", d, shortest) && shortest));
+    CHECK((parse_double("4.50", d, shortest) && !shortest));
+    CHECK((parse_double("+4.5", d, shortest) && !shortest));
+    CHECK((parse_double("1e5", d, shortest) && !shortest));
+
+    // The fast paths do take the common cases (the agreement above is not vacuous).
+    char buf[max_number_chars];
+    for (double v : {4.5, 0.83, 12.25, 0.0125, 40.75786209, 999999999999999.0}) CHECK(detail::format_short_decimal(buf, v));
+    for (double v : {-73.98726654052734, 1e15, 1e-8, 1e-5, 100000.0}) CHECK_FALSE(detail::format_short_decimal(buf, v));
+    CHECK(detail::parse_plain_decimal("-73.98726654052734", d));
+    CHECK(detail::parse_plain_decimal("40.764835357666016", d));  // 17 digits: exact stepping
+    CHECK(d == 40.764835357666016);
+    for (const char* text : {"1e5", "nan", "inf", "-", ".", "", "1.", ".5", "-.5", "00012.500", "18446744073709551616",
+                             "9007199254740993", "0.30000000000000004", "1.0000000000000000000001"})
+        check_parse(text);
+}
+
+TEST_CASE("csv_reader over any block size matches parsing the whole text at once") {
+    test::scratch_dir dir("csv");
+    std::uint64_t state = 99;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const char alphabet[] = {'a', 'b', ',', ',', '"', '\n', '\n', '\r', ' ', '1'};
+    for (int round = 0; round < 300; ++round) {
+        std::string text = "h1,h2\n";
+        std::size_t len = next() % 400;
+        for (std::size_t i = 0; i < len; ++i) text += alphabet[next() % sizeof alphabet];
+        test::write_text(dir / "in.csv", text);
+        auto whole = parse_all(text);
+        for (std::size_t block : {64, 65, 100, 1 << 20}) {
+            auto chunked = read_all(dir / "in.csv", block);
+            REQUIRE(chunked.size() == whole.size());
+            for (std::size_t i = 1; i < whole.size(); ++i) {
+                INFO("round " << round << " block " << block << " record " << i);
+                CHECK(chunked[i].fields == whole[i].fields);
+                CHECK(chunked[i].line == whole[i].line);
+                CHECK(chunked[i].raw == whole[i].raw);
+                CHECK(chunked[i].problem == whole[i].problem);
+            }
+        }
+    }
+}

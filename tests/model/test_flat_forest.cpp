@@ -1,0 +1,101 @@
+#include "amlops/model/flat_forest.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/model/trainer.hpp"
+#include "amlops/xgb/booster.hpp"
+#include "synthetic_taxi.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace amlops;
+
+namespace {
+
+xgb::booster train_on(const data::numeric_table& t, model::train_params p) {
+    p.nthread = 1;
+    p.validation_fraction = 0;
+    return model::train_regressor(t, model::taxi_signature(), p).booster;
+}
+
+bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Rows that hit thresholds exactly, fall just beside them, are missing or infinite.
+std::vector<float> awkward_rows(const data::numeric_table& t, std::size_t rows) {
+    std::vector<float> x(t.features.begin(), t.features.begin() + static_cast<std::ptrdiff_t>(rows * 20));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        switch (i % 11) {
+        case 0: x[i] = std::numeric_limits<float>::quiet_NaN(); break;
+        case 3: x[i] = std::nextafter(x[i], 1e9f); break;
+        case 5: x[i] = (i % 2) ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity(); break;
+        case 7: x[i] = std::round(x[i]); break;
+        default: break;
+        }
+    }
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("the flat forest reproduces xgboost's predictions bit for bit") {
+    auto t = test::synthetic_table(3000, 21);
+    // Missing values in training, so default directions differ between splits.
+    for (std::size_t i = 0; i < t.features.size(); i += 13) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    model::train_params p;
+    p.n_estimators = 60;
+    p.max_depth = 7;
+    p.eta = 0.2;
+    p.subsample = 0.8;
+    auto b = train_on(t, p);
+    std::string why;
+    auto f = model::flat_forest::from_xgboost_json(b.save_json(), "model.json", &why);
+    INFO(why);
+    REQUIRE(f.has_value());
+    CHECK(f->num_trees() == 60);
+    CHECK(f->num_features() == 20);
+
+    auto x = awkward_rows(t, 1000);
+    auto expected = b.predict_dense(x, 1000, 20);
+    CHECK(bitwise_equal(f->predict(x, 1000, 1), expected));
+    CHECK(bitwise_equal(f->predict(x, 1000, 3), expected));  // threads split the rows, not the sums
+    CHECK(bitwise_equal(f->predict(t.features, t.rows), b.predict_dense(t.features, t.rows, 20)));
+    CHECK(f->predict({}, 0).empty());
+    CHECK_THROWS_AS(f->predict(x, 999), error);
+}
+
+TEST_CASE("single-leaf trees, unlimited depth and other identity objectives match too") {
+    auto t = test::synthetic_table(500, 22);
+    model::train_params p;
+    p.n_estimators = 5;
+    p.max_depth = 0;  // lossguide, unlimited depth
+    p.objective = "reg:pseudohubererror";
+    auto b = train_on(t, p);
+    auto f = model::flat_forest::from_xgboost_json(b.save_json(), "m");
+    REQUIRE(f.has_value());
+    CHECK(bitwise_equal(f->predict(t.features, t.rows), b.predict_dense(t.features, t.rows, 20)));
+
+    auto constant = test::synthetic_table(200, 23);
+    std::fill(constant.target.begin(), constant.target.end(), 7.0);  // nothing to split: stumps are leaves
+    auto c = train_on(constant, model::train_params{});
+    auto fc = model::flat_forest::from_xgboost_json(c.save_json(), "m");
+    REQUIRE(fc.has_value());
+    CHECK(bitwise_equal(fc->predict(constant.features, constant.rows), c.predict_dense(constant.features, constant.rows, 20)));
+}
+
+TEST_CASE("models the flat forest does not implement are declined with a reason") {
+    auto t = test::synthetic_table(300, 24);
+    model::train_params p;
+    p.n_estimators = 3;
+    p.objective = "reg:gamma";  // exp link
+    auto b = train_on(t, p);
+    std::string why;
+    CHECK_FALSE(model::flat_forest::from_xgboost_json(b.save_json(), "m", &why).has_value());
+    CHECK(why.find("reg:gamma") != std::string::npos);
+    CHECK_THROWS_AS(model::flat_forest::from_xgboost_json("[1, 2]", "m"), error);
+    CHECK_THROWS_AS(model::flat_forest::from_xgboost_json("{\"learner\": {}}", "m"), error);
+}

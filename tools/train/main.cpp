@@ -1,0 +1,42 @@
+// aml-train: fit the taxi-fare xgboost regressor and write an MLflow model folder.
+#include "amlops/cli/tool.hpp"
+#include "amlops/model/train_job.hpp"
+
+namespace {
+
+// Paths as strings: program_options reads a std::filesystem::path with std::quoted, which
+// rejects paths that contain spaces.
+struct options {
+    std::string train, test, params, output;
+    amlops::model::param_overrides overrides;
+};
+
+void describe(amlops::cli::option_spec& s, options& o) {
+    namespace po = amlops::cli::po;
+    s.options.add_options()
+        ("train", po::value(&o.train)->required()->value_name("DIR"), "training data: CSV file or folder of CSVs (20 features + cost)")
+        ("test", po::value(&o.test)->value_name("DIR"), "optional test data, scored after training into metrics.json")
+        ("params", po::value(&o.params)->value_name("FILE"), "parameters as JSON or YAML; flags below override it")
+        ("output,o", po::value(&o.output)->required()->value_name("DIR"), "MLflow model folder to write");
+    po::options_description params("Training parameters (override --params)");
+    amlops::model::describe_param_flags(params, o.overrides);
+    s.options.add(params);
+}
+
+amlops::json::value run(const options& o, amlops::cli::context& ctx) {
+    return amlops::model::run_train_job({o.train, o.test, o.params, o.overrides, o.output}, ctx.log(), ctx.env(),
+                                        [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return amlops::cli::run_tool<options>(
+        argc, argv,
+        {"aml-train", "Train the taxi-fare xgboost regressor; write an MLflow model folder with metrics and manifest.",
+         "--train DIR [--test DIR] [--params FILE] [PARAM FLAGS] --output DIR",
+         "Output folder: MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json,\n"
+         "metrics.json, feature_importance.json, manifest.json.\n"
+         "Example: aml-train --train prepared/ --test prepared/test.csv --params train-params.yaml --eta 0.05 -o model/"},
+        describe, run);
+}

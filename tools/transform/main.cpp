@@ -1,0 +1,57 @@
+// aml-transform: raw NYC taxi CSVs (green, yellow or merged) -> train.csv / test.csv with the 20
+// model features and cost, plus rejects.csv and transform_report.json.
+#include "amlops/cli/tool.hpp"
+#include "amlops/features/transform.hpp"
+
+namespace {
+
+struct options {
+    std::vector<std::string> inputs;
+    std::string output;
+    amlops::features::transform_options transform;
+    unsigned workers = 0;
+};
+
+void describe(amlops::cli::option_spec& s, options& o) {
+    namespace po = amlops::cli::po;
+    s.options.add_options()
+        ("output,o", po::value(&o.output)->required()->value_name("DIR"), "output folder")
+        ("test-ratio", po::value(&o.transform.test_ratio)->default_value(0.2)->value_name("R"),
+         "share of kept rows in test.csv, chosen per row by a seeded hash of the row (0..1)")
+        ("seed", po::value(&o.transform.seed)->default_value(42)->value_name("N"), "split seed")
+        ("max-reject-ratio", po::value(&o.transform.max_reject_ratio)->default_value(0.01)->value_name("R"),
+         "fail (exit 2) when more than this share of rows cannot be parsed; they are listed in rejects.csv")
+        ("threads", po::value(&o.workers)->default_value(0)->value_name("N"), "parsing threads (0 = one per core)")
+        ("input", po::value(&o.inputs)->required()->multitoken()->value_name("INPUT"),
+         "input CSV files or folders (every *.csv, sorted), in merge order (green first)");
+    s.positional.add("input", -1);
+}
+
+amlops::json::value run(const options& o, amlops::cli::context& ctx) {
+    namespace fs = std::filesystem;
+    auto settings = o.transform;
+    settings.workers = o.workers;
+    settings.on_input_done = [&](const amlops::features::input_summary& in) {
+        ctx.log().info(in.path.string() + ": " + std::string(to_string(in.schema)) + ", " +
+                       std::to_string(in.counts.rows_read) + " rows read, " + std::to_string(in.counts.kept) +
+                       " kept, " + std::to_string(in.counts.rejected) + " rejected");
+    };
+    std::vector<fs::path> inputs(o.inputs.begin(), o.inputs.end());
+    auto summary = amlops::features::run_transform(inputs, o.output, settings);
+    ctx.add_output("train", summary.train.path, summary.train.sha256);
+    ctx.add_output("test", summary.test.path, summary.test.sha256);
+    ctx.add_output("rejects", summary.rejects.path, summary.rejects.sha256);
+    ctx.add_output("report", fs::path(o.output) / "transform_report.json");
+    return amlops::features::to_json(summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return amlops::cli::run_tool<options>(
+        argc, argv,
+        {"aml-transform", "Merge, clean and featurize raw NYC taxi trip CSVs into train/test feature tables.",
+         "[options] INPUT...",
+         "Example: aml-transform --output out greenTaxiData.csv yellowTaxiData.csv"},
+        describe, run);
+}
