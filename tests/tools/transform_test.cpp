@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -188,4 +189,28 @@ TEST_CASE("aml-transform: parity with the published sample's transformed_data.cs
                 FAIL_CHECK("row " << i + 1 << " column " << name << ": " << ours.rows[i][a] << " vs " << theirs.rows[i][b]);
     }
     CHECK(mismatches == 0);
+}
+
+TEST_CASE("aml-transform: --train-output/--test-output put each table in its own folder") {
+    test::scratch_dir dir("tool-transform");
+    raw_trip g;
+    std::string rows = test::green_header + "\n";
+    for (int i = 0; i < 40; ++i) {
+        g.fare = std::to_string(5 + i) + ".5";  // distinct rows, so the hash split sends some each way
+        rows += test::green_row(g) + "\n";
+    }
+    test::write_text(dir / "raw/greenTaxiData.csv", rows);
+    auto r = test::run_tool("aml-transform", {(dir / "raw").string(), "--output", (dir / "out").string(),
+                                              "--train-output", (dir / "train").string(), "--test-output",
+                                              (dir / "test").string(), "--test-ratio", "0.5"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_FALSE(fs::exists(dir / "out/train.csv"));
+    CHECK_FALSE(fs::exists(dir / "out/test.csv"));
+    CHECK(fs::exists(dir / "out/rejects.csv"));
+    std::string train = test::read_text(dir / "train/train.csv"), test_rows = test::read_text(dir / "test/test.csv");
+    auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+    CHECK(lines(train) > 1);
+    CHECK(lines(test_rows) > 1);
+    CHECK(lines(train) + lines(test_rows) == 42);  // two headers + 40 rows
 }

@@ -7,21 +7,23 @@ namespace {
 
 struct options {
     std::vector<std::string> inputs;
-    std::string output;
+    std::string output, train_output, test_output;
     amlops::features::transform_options transform;
-    unsigned workers = 0;
 };
 
 void describe(amlops::cli::option_spec& s, options& o) {
     namespace po = amlops::cli::po;
     s.options.add_options()
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "output folder")
-        ("test-ratio", po::value(&o.transform.test_ratio)->default_value(0.2)->value_name("R"),
+        ("train-output", po::value(&o.train_output)->value_name("DIR"),
+         "write train.csv here instead (an Azure ML pipeline binds it to its own output)")
+        ("test-output", po::value(&o.test_output)->value_name("DIR"), "write test.csv here instead")
+        ("test-ratio", po::value(&o.transform.test_ratio)->default_value(0.2, "0.2")->value_name("R"),
          "share of kept rows in test.csv, chosen per row by a seeded hash of the row (0..1)")
         ("seed", po::value(&o.transform.seed)->default_value(42)->value_name("N"), "split seed")
-        ("max-reject-ratio", po::value(&o.transform.max_reject_ratio)->default_value(0.01)->value_name("R"),
+        ("max-reject-ratio", po::value(&o.transform.max_reject_ratio)->default_value(0.01, "0.01")->value_name("R"),
          "fail (exit 2) when more than this share of rows cannot be parsed; they are listed in rejects.csv")
-        ("threads", po::value(&o.workers)->default_value(0)->value_name("N"), "parsing threads (0 = one per core)")
+        ("threads", po::value(&o.transform.workers)->default_value(0)->value_name("N"), "parsing threads (0 = one per core)")
         ("input", po::value(&o.inputs)->required()->multitoken()->value_name("INPUT"),
          "input CSV files or folders (every *.csv, sorted), in merge order (green first)");
     s.positional.add("input", -1);
@@ -30,7 +32,8 @@ void describe(amlops::cli::option_spec& s, options& o) {
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
     namespace fs = std::filesystem;
     auto settings = o.transform;
-    settings.workers = o.workers;
+    settings.train_dir = o.train_output;
+    settings.test_dir = o.test_output;
     settings.on_input_done = [&](const amlops::features::input_summary& in) {
         ctx.log().info(in.path.string() + ": " + std::string(to_string(in.schema)) + ", " +
                        std::to_string(in.counts.rows_read) + " rows read, " + std::to_string(in.counts.kept) +

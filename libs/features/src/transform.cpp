@@ -143,7 +143,9 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     summary.max_reject_ratio = options.max_reject_ratio;
     for (const auto& entry : plan) summary.inputs.push_back({entry.path, entry.layout.schema(), 0, {}, {}});
 
-    hashed_output train(output_dir / "train.csv"), test(output_dir / "test.csv"), rejects(output_dir / "rejects.csv");
+    const fs::path& train_dir = options.train_dir.empty() ? output_dir : options.train_dir;
+    const fs::path& test_dir = options.test_dir.empty() ? output_dir : options.test_dir;
+    hashed_output train(train_dir / "train.csv"), test(test_dir / "test.csv"), rejects(output_dir / "rejects.csv");
     {
         std::string header;
         append_csv_header(header);

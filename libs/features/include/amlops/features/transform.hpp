@@ -63,6 +63,9 @@ struct transform_options {
     double max_reject_ratio = 0.01;  ///< fail when rejected / rows_read exceeds this, in [0, 1]
     unsigned workers = 0;            ///< parsing threads; 0 = one per core
     std::size_t chunk_bytes = std::size_t{2} << 20;  ///< bytes per parallel work unit
+    /// Folders for train.csv / test.csv when they must not share the output folder (Azure ML
+    /// pipelines bind each to its own uri_folder output); empty = the output folder.
+    std::filesystem::path train_dir, test_dir;
     /// Clock for the report's "seconds" (injectable so tests can pin it).
     std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
     /// Called after each input file is fully processed (e.g. to log progress). Optional.
