@@ -13,21 +13,6 @@ using namespace amlops;
 using namespace amlops::data;
 namespace fs = std::filesystem;
 
-namespace {
-
-// Runs `f` expecting an amlops::error; returns it.
-template <class F>
-error expect_error(F&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e;
-    }
-    FAIL("expected an amlops::error");
-    throw std::logic_error("unreachable");
-}
-
-}  // namespace
 
 TEST_CASE("load_numeric_table picks columns by name, in the requested order") {
     test::scratch_dir dir("table");
@@ -67,21 +52,21 @@ TEST_CASE("load_numeric_table: optional target, missing column, bad cell errors"
     CHECK(no_target.rows == 2);
     CHECK(no_target.target.empty());
 
-    auto missing = expect_error([&] { load_numeric_table(dir / "t.csv", {{"a", "zz"}, ""}); });
+    auto missing = test::error_of([&] { load_numeric_table(dir / "t.csv", {{"a", "zz"}, ""}); });
     CHECK(missing.kind() == error_kind::bad_input);
     CHECK(std::string(missing.what()).find("missing column 'zz'") != std::string::npos);
     CHECK(std::string(missing.what()).find("t.csv") != std::string::npos);
 
-    auto bad = expect_error([&] { load_numeric_table(dir / "t.csv", {{"a", "b"}, ""}); });
+    auto bad = test::error_of([&] { load_numeric_table(dir / "t.csv", {{"a", "b"}, ""}); });
     CHECK(bad.kind() == error_kind::bad_input);
     CHECK(bad.describe() == (dir / "t.csv").string() + ":3: field 'b': not a number: 'oops' (column 'b')");
 
     test::write_text(dir / "short.csv", "a,b\n1,2\n3\n");
-    auto short_row = expect_error([&] { load_numeric_table(dir / "short.csv", {{"a"}, ""}); });
+    auto short_row = test::error_of([&] { load_numeric_table(dir / "short.csv", {{"a"}, ""}); });
     CHECK(short_row.context().line == 3u);
     CHECK(std::string(short_row.what()) == "expected 2 fields, found 1");
 
-    auto absent = expect_error([&] { load_numeric_table(dir / "nope", {{"a"}, ""}); });
+    auto absent = test::error_of([&] { load_numeric_table(dir / "nope", {{"a"}, ""}); });
     CHECK(absent.kind() == error_kind::not_found);
 }
 
@@ -90,7 +75,7 @@ TEST_CASE("load_numeric_table reports the first bad row in file order") {
     std::string text = "a\n";
     for (int i = 0; i < 200000; ++i) text += (i == 150000 || i == 190000) ? "x\n" : "1\n";
     test::write_text(dir / "t.csv", text);
-    auto e = expect_error([&] { load_numeric_table(dir / "t.csv", {{"a"}, ""}); });
+    auto e = test::error_of([&] { load_numeric_table(dir / "t.csv", {{"a"}, ""}); });
     CHECK(e.context().line == 150002u);
 }
 
@@ -104,7 +89,7 @@ TEST_CASE("csv_files: a file is itself, a folder is its sorted *.csv") {
     CHECK(files[0].filename() == "a.csv");
     CHECK(csv_files(dir / "c.txt").size() == 1);
     fs::create_directories(dir / "empty");
-    CHECK(expect_error([&] { csv_files(dir / "empty"); }).kind() == error_kind::not_found);
+    CHECK(test::error_of([&] { csv_files(dir / "empty"); }).kind() == error_kind::not_found);
 }
 
 TEST_CASE("run_ordered consumes in order and surfaces the earliest worker failure") {

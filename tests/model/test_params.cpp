@@ -9,21 +9,6 @@
 using namespace amlops;
 namespace po = boost::program_options;
 
-namespace {
-
-// The error a call throws, for inspecting kind, file, field and message.
-template <class F>
-error error_of(F&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e;
-    }
-    FAIL("expected an amlops::error");
-    throw std::logic_error("unreachable");
-}
-
-}  // namespace
 
 TEST_CASE("defaults are the published sample's settings and are valid") {
     model::train_params p;
@@ -70,7 +55,7 @@ TEST_CASE("JSON parameter file") {
 TEST_CASE("an unknown key names the file and the key, exit code 2") {
     test::scratch_dir dir("params-unknown");
     test::write_text(dir / "p.yaml", "n_estimators: 10\nlearning_rate: 0.1\n");
-    auto e = error_of([&] { model::load_params_file(dir / "p.yaml"); });
+    auto e = test::error_of([&] { model::load_params_file(dir / "p.yaml"); });
     CHECK(e.exit_code() == 2);
     CHECK(e.context().field == std::optional<std::string>("learning_rate"));
     CHECK(e.context().file == std::optional<std::string>((dir / "p.yaml").string()));
@@ -78,7 +63,7 @@ TEST_CASE("an unknown key names the file and the key, exit code 2") {
     CHECK(std::string(e.what()).find("unknown parameter 'learning_rate'") != std::string::npos);
 
     test::write_text(dir / "p.json", R"({"max_leaves": 3})");
-    auto j = error_of([&] { model::load_params_file(dir / "p.json"); });
+    auto j = test::error_of([&] { model::load_params_file(dir / "p.json"); });
     CHECK(j.exit_code() == 2);
     CHECK(j.context().field == std::optional<std::string>("max_leaves"));
 }
@@ -101,7 +86,7 @@ TEST_CASE("a wrong type names the field and what was expected") {
     for (const auto& c : cases) {
         INFO(c.file << ": " << c.text);
         test::write_text(dir / c.file, c.text);
-        auto e = error_of([&] { model::load_params_file(dir / c.file); });
+        auto e = test::error_of([&] { model::load_params_file(dir / c.file); });
         CHECK(e.exit_code() == 2);
         CHECK(e.context().field == std::optional<std::string>(c.field));
         CHECK(std::string(e.what()).find(c.expected) != std::string::npos);
@@ -111,19 +96,19 @@ TEST_CASE("a wrong type names the field and what was expected") {
 TEST_CASE("syntax errors and non-mappings name the file") {
     test::scratch_dir dir("params-syntax");
     test::write_text(dir / "p.json", R"({"eta": )");
-    CHECK(error_of([&] { model::load_params_file(dir / "p.json"); }).context().file.has_value());
+    CHECK(test::error_of([&] { model::load_params_file(dir / "p.json"); }).context().file.has_value());
     test::write_text(dir / "q.yaml", "- 1\n- 2\n");
-    auto e = error_of([&] { model::load_params_file(dir / "q.yaml"); });
+    auto e = test::error_of([&] { model::load_params_file(dir / "q.yaml"); });
     CHECK(e.exit_code() == 2);
     CHECK(std::string(e.what()).find("mapping") != std::string::npos);
-    CHECK(error_of([&] { model::load_params_file(dir / "absent.yaml"); }).kind() == error_kind::not_found);
+    CHECK(test::error_of([&] { model::load_params_file(dir / "absent.yaml"); }).kind() == error_kind::not_found);
 }
 
 TEST_CASE("ranges are validated, naming the field") {
     auto invalid = [](auto set) {
         model::train_params p;
         set(p);
-        return error_of([&] { p.validate(); });
+        return test::error_of([&] { p.validate(); });
     };
     CHECK(invalid([](auto& p) { p.eta = 0; }).context().field == std::optional<std::string>("eta"));
     CHECK(invalid([](auto& p) { p.eta = 1.5; }).context().field == std::optional<std::string>("eta"));
@@ -164,10 +149,10 @@ TEST_CASE("flags override the file and bad flag values name the flag") {
     CHECK(p.early_stopping_rounds == 4);
     CHECK(p.tree_method == "approx");
 
-    auto e = error_of([&] { model::resolve_params({}, {{"eta", "abc"}}); });
+    auto e = test::error_of([&] { model::resolve_params({}, {{"eta", "abc"}}); });
     CHECK(e.exit_code() == 2);
     CHECK(e.context().field == std::optional<std::string>("--eta"));
-    auto r = error_of([&] { model::resolve_params({}, {{"eta", "2"}}); });
+    auto r = test::error_of([&] { model::resolve_params({}, {{"eta", "2"}}); });
     CHECK(r.context().field == std::optional<std::string>("eta"));
 }
 

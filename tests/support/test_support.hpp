@@ -1,7 +1,12 @@
 #pragma once
 // Shared helpers for tests: scratch directories, running built tools as a user would.
 
+#include "amlops/core/error.hpp"
+
+#include <catch2/catch.hpp>
+
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,19 @@ run_result run_process(const std::vector<std::string>& argv, const std::vector<s
 
 /// $AMLOPS_SHARED_DIR if it exists (the read-only ../shared reference folder), else empty.
 std::filesystem::path shared_dir();
+
+/// Runs `f`, which must throw amlops::error, and returns that error for inspecting its kind,
+/// file, line, field and message. Fails the test when nothing (or something else) is thrown.
+template <class F>
+amlops::error error_of(F&& f) {
+    try {
+        f();
+    } catch (const amlops::error& e) {
+        return e;
+    }
+    FAIL("expected an amlops::error");
+    throw std::logic_error("unreachable");
+}
 
 /// Writes a text file (creating directories).
 void write_text(const std::filesystem::path& p, const std::string& content);
