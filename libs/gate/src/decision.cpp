@@ -1,5 +1,7 @@
 #include "amlops/gate/decision.hpp"
 
+#include "amlops/metrics/report.hpp"
+
 #include "amlops/core/error.hpp"
 #include "format.hpp"
 
@@ -50,17 +52,6 @@ check bootstrap_check(const bootstrap_interval& b) {
     const bool all_worse = lower_is_better(b.on) ? b.lower > 0 : b.upper < 0;
     if (all_worse) return {"bootstrap", false, head + ", entirely on the champion's side"};
     return {"bootstrap", false, head + ", which includes 0: the difference is within test-set noise"};
-}
-
-json::object summary_json(const metrics::regression_summary& s) {
-    return json::object{{"n", s.n},
-                        {"rmse", s.rmse},
-                        {"mae", s.mae},
-                        {"r2", s.r2},
-                        {"mape", s.mape},
-                        {"residual_p50", s.residual_p50},
-                        {"residual_p90", s.residual_p90},
-                        {"residual_p99", s.residual_p99}};
 }
 
 }  // namespace
@@ -118,9 +109,9 @@ json::object to_json(const decision& d) {
     out["checks"] = std::move(checks);
 
     json::object metrics_doc;
-    metrics_doc["candidate"] = summary_json(d.candidate);
+    metrics_doc["candidate"] = metrics::to_json(d.candidate);
     if (d.champion) {
-        metrics_doc["champion"] = summary_json(*d.champion);
+        metrics_doc["champion"] = metrics::to_json(*d.champion);
         const double champ = value_of(m, *d.champion);
         const double gain = improvement(m, value_of(m, d.candidate), champ);
         metrics_doc["delta"] = json::object{

@@ -1,6 +1,6 @@
 #include "amlops/model/score_job.hpp"
 
-#include "report.hpp"
+#include "amlops/metrics/report.hpp"
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
@@ -76,7 +76,7 @@ json::object run_score_job(const score_request& request, logger& log, const outp
 
     json::object result{{"rows", table.rows}, {"target", has_target ? json::value(model.output_column()) : json::value(nullptr)}};
     if (has_target) {
-        json::object m = detail::summary_json(metrics::summarize(table.target, predicted));
+        json::object m = metrics::to_json(metrics::summarize(table.target, predicted));
         json::write_file(request.output / "metrics.json", m);
         if (add_output) add_output("metrics", request.output / "metrics.json");
         result["metrics"] = m;

@@ -1,6 +1,6 @@
 #include "amlops/model/train_job.hpp"
 
-#include "report.hpp"
+#include "amlops/metrics/report.hpp"
 
 #include "amlops/core/error.hpp"
 #include "amlops/core/sha256.hpp"
@@ -103,12 +103,12 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         log.info("early stopping after " + std::to_string(outcome.rounds_run) + " rounds; best iteration " +
                  std::to_string(outcome.best_iteration));
 
-    json::object metrics_doc{{"train", detail::summary_json(outcome.train)},
-                             {"validation", outcome.validation ? json::value(detail::summary_json(*outcome.validation))
+    json::object metrics_doc{{"train", metrics::to_json(outcome.train)},
+                             {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
                                                                : json::value(nullptr)}};
     json::object rows{{"train", outcome.train_rows}, {"validation", outcome.validation_rows}};
     if (test) {
-        metrics_doc["test"] = detail::summary_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
+        metrics_doc["test"] = metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
         rows["test"] = test->rows;
     }
     metrics_doc["best_iteration"] = outcome.best_iteration;

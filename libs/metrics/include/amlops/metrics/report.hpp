@@ -1,13 +1,14 @@
 #pragma once
-// JSON shapes shared by the train and score reports (internal to amlops::model).
+// The JSON form of a regression summary, shared by every report that carries metrics
+// (aml-train's metrics.json, aml-score's metrics.json, aml-compare's decision.json).
 
 #include "amlops/core/json.hpp"
 #include "amlops/metrics/regression.hpp"
 
-namespace amlops::model::detail {
+namespace amlops::metrics {
 
 /// {n, rmse, mae, r2, mape, residual_p50, residual_p90, residual_p99}
-inline json::object summary_json(const metrics::regression_summary& s) {
+inline json::object to_json(const regression_summary& s) {
     return json::object{{"n", s.n},
                         {"rmse", s.rmse},
                         {"mae", s.mae},
@@ -18,4 +19,4 @@ inline json::object summary_json(const metrics::regression_summary& s) {
                         {"residual_p99", s.residual_p99}};
 }
 
-}  // namespace amlops::model::detail
+}  // namespace amlops::metrics
