@@ -20,7 +20,7 @@ done
 packages=(
   build-essential cmake ninja-build git pkg-config
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
-  libssl-dev openssl libxgboost-dev xgboost libyaml-cpp-dev libsqlite3-dev catch2 jq
+  libssl-dev openssl ca-certificates libxgboost-dev xgboost libyaml-cpp-dev libsqlite3-dev catch2 jq
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -185,15 +185,27 @@ TEST_CASE("TLS: right CA succeeds, wrong CA and hostname mismatch fail clearly")
         CHECK_THAT(error_of([&] { t.send({"GET", "https://127.0.0.1:" + wport + "/", {}, "", {}}); }),
                    Catch::Contains("IP address mismatch"));
     }
-    SECTION("a missing CA file is a configuration error") {
+    SECTION("a missing CA file is a configuration error at the first TLS request, not for plain http") {
         http::transport_options o;
         o.ca_file = dir.path() / "missing.pem";
+        http::beast_transport t(o);
         try {
-            http::beast_transport t(o);
+            t.send({"GET", "https://localhost:" + port + "/", {}, "", {}});
             FAIL("expected a config error");
         } catch (const amlops::error& e) {
             CHECK(e.kind() == error_kind::config);
             CHECK_THAT(e.what(), Catch::Contains("missing.pem' cannot be loaded"));
         }
     }
+}
+
+TEST_CASE("plain http to loopback works on a machine whose CA bundle is missing") {
+    test::loopback_server server(echo);
+    http::transport_options o;
+    o.env = [](const std::string& name) -> std::optional<std::string> {
+        if (name == "SSL_CERT_FILE") return "/nonexistent/ca-certificates.crt";
+        return std::nullopt;
+    };
+    http::beast_transport t(o);
+    CHECK(t.send({"GET", server.base_url() + "/ok", {}, "", {}}).body == "GET /ok ");
 }

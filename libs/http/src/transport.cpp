@@ -79,6 +79,15 @@ struct beast_transport::impl {
         if (SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1)
             throw error(error_kind::internal, "cannot require TLS 1.2 in OpenSSL");
         ctx.set_verify_mode(ssl::verify_peer);
+    }
+
+    // The trust store is loaded on the first TLS connection, not at construction: a transport
+    // used only for plain http to loopback (emulators, the local endpoint) must work on a machine
+    // without a CA bundle. A load failure is kept and reported on every TLS attempt.
+    std::once_flag trust_once;
+    std::optional<error> trust_error;
+
+    void load_trust_store() {
         std::filesystem::path ca = options.ca_file;
         std::string origin = "CA file";
         if (ca.empty()) {
@@ -90,11 +99,17 @@ struct beast_transport::impl {
         boost::system::error_code ec;
         if (!ca.empty()) {
             ctx.load_verify_file(ca.string(), ec);
-            if (ec) throw error(error_kind::config, origin + " '" + ca.string() + "' cannot be loaded: " + ec.message());
+            if (ec) trust_error = error(error_kind::config, origin + " '" + ca.string() + "' cannot be loaded: " + ec.message());
         } else {
             ctx.set_default_verify_paths(ec);
-            if (ec) throw error(error_kind::config, "cannot load the system CA store: " + ec.message());
+            if (ec) trust_error = error(error_kind::config, "cannot load the system CA store: " + ec.message());
         }
+    }
+
+    ssl::context& tls_context() {
+        std::call_once(trust_once, [this] { load_trust_store(); });
+        if (trust_error) throw *trust_error;
+        return ctx;
     }
 
     static std::string pool_key(const url& u) { return u.scheme + "://" + u.authority(); }
@@ -146,7 +161,7 @@ struct beast_transport::impl {
         ++opened;
         if (plain) return c;
 
-        c->tls.emplace(std::move(*c->plain), ctx);
+        c->tls.emplace(std::move(*c->plain), tls_context());
         c->plain.reset();
         SSL* ssl_handle = c->tls->native_handle();
         boost::system::error_code addr_ec;
