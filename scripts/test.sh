@@ -4,7 +4,7 @@
 #   --sanitize  build into build-asan with AddressSanitizer + UndefinedBehaviorSanitizer and run there
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-setup_args=()
+setup_args=(--tests)
 if [[ "${1:-}" == "--sanitize" ]]; then setup_args+=(--sanitize); shift; fi
 build_dir="$("$root/scripts/setup.sh" "${setup_args[@]}")"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"

@@ -21,6 +21,8 @@ struct tls_files {
 
 class loopback_server {
 public:
+    /// Maps a request to a response; a handler that throws makes the server drop the connection
+    /// without answering (fault injection).
     using handler = std::function<http::response(const http::request&)>;
     /// Starts listening on 127.0.0.1:0 (plain http, or TLS when `tls` is given).
     explicit loopback_server(handler h, const tls_files* tls = nullptr);

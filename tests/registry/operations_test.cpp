@@ -217,3 +217,62 @@ TEST_CASE("lineage follows commit, pipeline run, dev version, prod version and d
         CHECK(doc.at("commit_sha").as_string() == "0123abcd");
     }
 }
+
+TEST_CASE("registering identical files again returns the existing version, audits the rerun and moves the alias") {
+    fixture f;
+    const auto first = f.register_one(true, "same", std::nullopt);
+    REQUIRE(first.registered);
+    CHECK(first.created);
+    CHECK(first.version->version == 1);
+
+    // The rerun a pipeline makes when only the gate policy changed: same folder, alias now asked for.
+    const auto again = f.register_one(true, "same", "champion");
+    REQUIRE(again.registered);
+    CHECK_FALSE(again.created);
+    CHECK(again.version->version == 1);
+    CHECK(again.version->manifest_sha256 == first.version->manifest_sha256);
+    CHECK(again.version->aliases == std::vector<std::string>{"champion"});
+
+    auto dev = f.ws.open("dev");
+    CHECK(dev->list({}).size() == 1);
+    const auto reuse = dev->audit({std::nullopt, std::nullopt, std::string("reuse"), 0});
+    REQUIRE(reuse.size() == 1);
+    CHECK(reuse[0].version == std::optional<std::int64_t>(1));
+    CHECK(reuse[0].details.at("manifest_sha256").as_string() == first.version->manifest_sha256);
+    CHECK(dev->audit({std::nullopt, std::nullopt, std::string("create"), 0}).size() == 1);
+
+    // The alias already points there: a third identical run changes nothing, not even the alias log.
+    const auto third = f.register_one(true, "same", "champion");
+    CHECK_FALSE(third.created);
+    CHECK(dev->audit({std::nullopt, std::nullopt, std::string("alias_set"), 0}).size() == 1);
+}
+
+TEST_CASE("different files, or an archived identical version, still create a new version") {
+    fixture f;
+    REQUIRE(f.register_one(true, "a", std::nullopt).version->version == 1);
+    const auto other = f.register_one(true, "b", std::nullopt);
+    CHECK(other.created);
+    CHECK(other.version->version == 2);
+
+    auto dev = f.ws.open("dev");
+    dev->set_archived("taxi-fare", 1, true, "ci");
+    const auto rerun = f.register_one(true, "a", std::nullopt);
+    CHECK(rerun.created);
+    CHECK(rerun.version->version == 3);
+    CHECK(rerun.version->manifest_sha256 == dev->get(reg::version_uri("dev", "taxi-fare", 1)).manifest_sha256);
+}
+
+TEST_CASE("a model folder stored twice writes its blobs once and both manifests read back") {
+    scratch_dir dir{"registry-store"};
+    reg::artifact_store store(dir / "store");
+    const auto model = make_model(dir / "m", "m");
+    const auto first = store.put_model(model);
+    const auto second = store.put_model(model);
+    CHECK(first.manifest_sha256 == second.manifest_sha256);
+    CHECK(first.files.files == second.files.files);
+    CHECK(first.manifest_sha256 == first.files.sha256());
+    CHECK(store.read_verified(first.manifest_sha256, "manifest") == first.files.canonical_text());
+    for (const auto& e : first.files.files) CHECK(store.check(e).empty());
+    // No temp files are left behind.
+    CHECK(fs::is_empty(dir / "store" / "tmp"));
+}

@@ -33,15 +33,26 @@ TEST_CASE("a new workspace gets config.yaml with dev and prod on the local backe
 
 TEST_CASE("config.yaml errors name the file and the key") {
     scratch_dir dir("registry-ws-bad");
-    write_text(dir / "a" / "config.yaml", "registries:\n  dev:\n    backend: azureml\n    registry_name: contoso\n");
+    write_text(dir / "a" / "config.yaml", "registries:\n  dev:\n    backend: s3\n    registry_name: contoso\n");
     reg::workspace ws(dir / "a");
     try {
         (void)ws.open("dev");
         FAIL("opened an unknown backend");
     } catch (const amlops::error& e) {
         CHECK(e.kind() == amlops::error_kind::config);
-        CHECK_THAT(e.what(), Contains("backend 'azureml'"));
+        CHECK_THAT(e.what(), Contains("backend 's3'"));
         CHECK(e.context().field == std::optional<std::string>("registries.dev.backend"));
+    }
+    // The azureml backend names the missing key (subscription, resource_group, registry|workspace).
+    write_text(dir / "a2" / "config.yaml", "registries:\n  dev:\n    backend: azureml\n    registry_name: contoso\n");
+    try {
+        (void)reg::workspace(dir / "a2").open("dev");
+        FAIL("opened an incomplete azureml registry");
+    } catch (const amlops::error& e) {
+        CHECK(e.kind() == amlops::error_kind::config);
+        CHECK_THAT(e.what(), Contains("needs 'subscription'"));
+        CHECK(e.context().field == std::optional<std::string>("registries.dev.subscription"));
+        CHECK(e.context().file == (dir / "a2" / "config.yaml").string());
     }
     write_text(dir / "b" / "config.yaml", "registries: [dev, prod]\n");
     CHECK_THROWS_WITH(reg::workspace(dir / "b"), Contains("expected a 'registries' mapping"));

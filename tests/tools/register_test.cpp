@@ -303,3 +303,39 @@ TEST_CASE("lineage prints the chain for humans on stderr and as JSON") {
     CHECK(res.at("versions").as_array().size() == 1);
     CHECK(fs::exists(f.dir / "lin" / "lineage.json"));
 }
+
+TEST_CASE("registering the same model again reports created=false with the existing version") {
+    workspace_fixture f;
+    const auto first = f.register_model("m1");
+    REQUIRE(first.exit_code == 0);
+    CHECK(result_of(first).at("created").as_bool());
+    const auto again = f.register_model("m1", true, {"--set-alias", "champion"});
+    REQUIRE(again.exit_code == 0);
+    const auto res = result_of(again);
+    CHECK(res.at("registered").as_bool());
+    CHECK_FALSE(res.at("created").as_bool());
+    CHECK(res.at("uri").as_string() == v1);
+    CHECK(res.at("aliases").as_array().size() == 1);
+    CHECK(result_of(f.reg({"list"})).at("count").as_int64() == 1);
+    CHECK(result_of(f.reg({"audit", "--action", "reuse"})).at("entries").as_array().size() == 1);
+}
+
+TEST_CASE("list prints compact rows by default and every field with --full") {
+    workspace_fixture f;
+    REQUIRE(f.register_model("m1", true, {"--set-alias", "champion"}).exit_code == 0);
+    const auto compact = result_of(f.reg({"list"}));
+    REQUIRE(compact.at("versions").as_array().size() == 1);
+    const auto& row = compact.at("versions").as_array()[0].as_object();
+    CHECK(row.at("uri").as_string() == v1);
+    CHECK(row.at("version").as_int64() == 1);
+    CHECK(row.at("aliases").as_array()[0].as_string() == "champion");
+    CHECK(row.at("archived").as_bool() == false);
+    CHECK(row.at("primary_metric").as_string() == "rmse");
+    CHECK(row.at("rmse").as_string() == "3.4");
+    CHECK(row.contains("created_at"));
+    CHECK_FALSE(row.contains("tags"));
+    const auto full = result_of(f.reg({"list", "--full"}));
+    const auto& whole = full.at("versions").as_array()[0].as_object();
+    CHECK(whole.at("tags").as_object().at("commit_sha").as_string() == "c0ffee00");
+    CHECK(whole.contains("properties"));
+}

@@ -58,9 +58,11 @@ json::value run_register(const register_options& o, amlops::cli::context& ctx) {
     const auto outcome = reg::register_model(*r, req, ctx.env());
     json::array reasons;
     for (const auto& s : outcome.reasons) reasons.push_back(json::value(s));
-    json::object result{{"registered", outcome.registered}, {"registry", o.registry}, {"name", o.name}, {"reasons", reasons}};
+    json::object result{{"registered", outcome.registered}, {"created", outcome.created}, {"registry", o.registry},
+                        {"name", o.name}, {"reasons", reasons}};
     if (outcome.registered) {
         const auto& v = *outcome.version;
+        if (!outcome.created) ctx.log().info("identical files already registered as " + v.uri().to_string() + "; no new version");
         result["uri"] = v.uri().to_string();
         result["version"] = v.version;
         result["sha256"] = v.manifest_sha256;
@@ -93,9 +95,23 @@ json::value run_register(const register_options& o, amlops::cli::context& ctx) {
 struct list_options : common {
     std::string registry = "dev", name;
     std::vector<std::string> tags;
-    bool include_archived = false;
+    bool include_archived = false, full = false;
     std::size_t limit = 0;
 };
+
+/// One compact row of `list`: what a human or a script scans for (the full document of 10,000
+/// versions is ~13 MB of JSON; `--full` still gives it).
+json::object list_row(const reg::model_version& v) {
+    json::array aliases;
+    for (const auto& a : v.aliases) aliases.push_back(json::value(a));
+    json::object row{{"uri", v.uri().to_string()}, {"name", v.name}, {"version", v.version}, {"aliases", std::move(aliases)},
+                     {"created_at", v.created_at}, {"archived", v.archived}};
+    if (const auto pm = v.tags.find("primary_metric"); pm != v.tags.end()) {
+        row["primary_metric"] = pm->second;
+        if (const auto value = v.tags.find(pm->second); value != v.tags.end()) row[pm->second] = value->second;
+    }
+    return row;
+}
 
 struct uri_options : common {
     std::string uri, output;
@@ -227,19 +243,23 @@ int main(int argc, char** argv) {
                     ("set-alias", po::value(&o.set_alias)->value_name("ALIAS"), "move this alias (e.g. champion) to the new version")
                     ("output,o", po::value(&o.output)->value_name("DIR"), "folder for registered.json and model_versions.json");
             }, run_register),
-        verb<list_options>("list", "list versions (newest first)", "[--registry dev] [--name NAME] [--tag K=V]... [--include-archived]",
+        verb<list_options>("list", "list versions (newest first)", "[--registry dev] [--name NAME] [--tag K=V]... [--include-archived] [--limit N] [--full]",
             [](amlops::cli::option_spec& s, list_options& o) {
                 s.options.add_options()
                     ("registry", po::value(&o.registry)->default_value("dev"), "registry name")
                     ("name", po::value(&o.name), "only this model")
                     ("tag", po::value(&o.tags)->composing()->value_name("K=V"), "only versions with this tag (repeatable)")
                     ("include-archived", po::bool_switch(&o.include_archived), "include archived versions")
-                    ("limit", po::value(&o.limit), "at most N versions");
+                    ("limit", po::value(&o.limit), "at most N versions")
+                    ("full", po::bool_switch(&o.full), "every field of each version (default: uri, name, version, aliases, "
+                                                       "created_at, archived, primary metric)");
             },
             [](const list_options& o, amlops::cli::context& ctx) -> json::value {
                 reg::version_filter f{o.name.empty() ? std::nullopt : std::optional(o.name), parse_tags(o.tags), o.include_archived, o.limit};
+                const auto versions = open_registry(o, ctx, o.registry)->list(f);
                 json::array items;
-                for (const auto& v : open_registry(o, ctx, o.registry)->list(f)) items.push_back(reg::to_json(v));
+                items.reserve(versions.size());
+                for (const auto& v : versions) items.push_back(o.full ? reg::to_json(v) : list_row(v));
                 return json::object{{"registry", o.registry}, {"count", items.size()}, {"versions", std::move(items)}};
             }),
         verb<uri_options>("show", "show a version with its files (verifies every hash)", "URI",

@@ -41,6 +41,24 @@ std::optional<std::string> detect_branch(const env_lookup& env) {
     return git_output("rev-parse --abbrev-ref HEAD");
 }
 
+code_version detect_code_version(const env_lookup& env, std::optional<std::string> fallback_commit) {
+    code_version out{env("GITHUB_SHA"), env("GITHUB_REF_NAME")};
+    if (!out.commit_sha) out.commit_sha = std::move(fallback_commit);
+    if (out.commit_sha && out.branch) return out;
+    // One process prints both, one per line: "<sha>\n<branch>".
+    const auto both = git_output("rev-parse HEAD --abbrev-ref HEAD");
+    if (!both) return out;
+    const auto nl = both->find('\n');
+    if (nl == std::string::npos) return out;
+    if (!out.commit_sha) out.commit_sha = both->substr(0, nl);
+    if (!out.branch) {
+        std::string b = both->substr(nl + 1);
+        while (!b.empty() && (b.back() == '\r' || b.back() == '\n')) b.pop_back();
+        if (!b.empty()) out.branch = std::move(b);
+    }
+    return out;
+}
+
 std::string detect_run_id(const env_lookup& env) {
     if (auto v = env("AMLOPS_RUN_ID")) return *v;
     if (auto v = env("AZUREML_RUN_ID")) return *v;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include <fcntl.h>
@@ -110,9 +111,33 @@ bool artifact_store::contains(const std::string& sha256) const {
 
 namespace {
 
-/// Streams `source` (or `bytes` when source is empty) into a temp file under <root>/tmp while
-/// hashing, then renames it to its content address.
-artifact_entry store_blob(const fs::path& root, const fs::path* source, std::string_view bytes) {
+/// A blob written to a temp file under <root>/tmp and hashed, not yet synced or in place.
+struct staged_blob {
+    fs::path temp;
+    artifact_entry entry;
+};
+
+/// Removes the temp files of staged blobs that never reached their content address, however
+/// the store operation exits.
+struct staged_set {
+    std::vector<staged_blob> blobs;
+    staged_set() = default;
+    staged_set(const staged_set&) = delete;
+    staged_set& operator=(const staged_set&) = delete;
+    ~staged_set() {
+        for (const auto& b : blobs) {
+            if (b.temp.empty()) continue;
+            std::error_code e;
+            fs::remove(b.temp, e);
+        }
+    }
+};
+
+/// Streams `source` (or `bytes` when source is null) into a temp file under <root>/tmp while
+/// hashing. The file is made read-only (a stray editor or script should not be able to change a
+/// registered model) and its writeback is started, but it is not fsynced here: commit_staged()
+/// syncs a whole batch, so the disk writes of one file overlap the hashing of the next.
+void stage_blob(const fs::path& root, const fs::path* source, std::string_view bytes, staged_set& into) {
     const fs::path tmp_dir = root / "tmp";
     std::error_code ec;
     fs::create_directories(tmp_dir, ec);
@@ -120,16 +145,7 @@ artifact_entry store_blob(const fs::path& root, const fs::path* source, std::str
                                      random_uuid().substr(0, 8));
     fd_handle out(temp, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (!out) throw error(error_kind::io, "cannot create file: " + errno_text()).in_file(temp.string());
-    struct cleanup {
-        const fs::path& p;
-        bool armed = true;
-        ~cleanup() {
-            if (armed) {
-                std::error_code e;
-                fs::remove(p, e);
-            }
-        }
-    } guard{temp};
+    into.blobs.push_back({temp, {}});
 
     sha256 hasher;
     std::uint64_t size = 0;
@@ -150,28 +166,94 @@ artifact_entry store_blob(const fs::path& root, const fs::path* source, std::str
         write_all(out.get(), bytes.data(), bytes.size(), temp);
         size = bytes.size();
     }
-    // Read-only: a stray editor or script should not be able to change a registered model.
-    if (::fchmod(out.get(), 0444) != 0 || ::fsync(out.get()) != 0 || !out.close())
+    // Best effort: only a hint to begin writeback now; durability comes from the fsync later.
+    if (size > 0) ::sync_file_range(out.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (::fchmod(out.get(), 0444) != 0 || !out.close())
         throw error(error_kind::io, "cannot write file: " + errno_text()).in_file(temp.string());
+    into.blobs.back().entry.sha256 = hasher.hex_digest();
+    into.blobs.back().entry.size = size;
+}
 
-    artifact_entry e;
-    e.sha256 = hasher.hex_digest();
-    e.size = size;
-    const fs::path dest = root / "sha256" / e.sha256.substr(0, 2) / e.sha256.substr(2);
-    fs::create_directories(dest.parent_path(), ec);
-    // Renaming over an existing blob of the same hash is harmless and repairs a damaged copy.
-    if (std::rename(temp.c_str(), dest.c_str()) != 0)
-        throw error(error_kind::io, "cannot store artifact: " + errno_text()).in_file(dest.string());
-    guard.armed = false;
-    sync_dir(dest.parent_path());
-    return e;
+void fsync_path(const fs::path& p, int flags) {
+    fd_handle fd(p, flags);
+    if (!fd || ::fsync(fd.get()) != 0)
+        throw error(error_kind::io, "cannot sync file: " + errno_text()).in_file(p.string());
+}
+
+/// Makes a batch of staged blobs durable at their content addresses with as few syncs as
+/// POSIX allows: fsync every new temp file (data), rename them all, then fsync each distinct
+/// blob directory once (names). Ordering matters: a blob is only ever visible under its content
+/// address after its data is on disk, so a crash leaves at most stray temp files or unreferenced
+/// blobs. On ext4 the first fsync commits the journal for the whole batch and the later ones
+/// find nothing left to commit, so a batch costs about two journal commits instead of two per
+/// file. A blob already stored under its address (same size) is not written again: its data was
+/// synced by whoever stored it; its directory is still synced in case that writer died between
+/// its rename and its directory sync.
+void commit_staged(const artifact_store& store, staged_set& staged) {
+    std::vector<staged_blob*> fresh;
+    std::set<fs::path> dirs;
+    for (auto& b : staged.blobs) {
+        const fs::path dest = store.blob_path(b.entry.sha256);
+        dirs.insert(dest.parent_path());
+        std::error_code ec;
+        const auto st = fs::symlink_status(dest, ec);
+        if (!ec && fs::is_regular_file(st) && fs::file_size(dest, ec) == b.entry.size && !ec) {
+            std::error_code e;
+            fs::remove(b.temp, e);
+            b.temp.clear();
+        } else {
+            fresh.push_back(&b);
+        }
+    }
+    for (const auto* b : fresh) fsync_path(b->temp, O_RDONLY);
+    for (auto* b : fresh) {
+        const fs::path dest = store.blob_path(b->entry.sha256);
+        std::error_code ec;
+        fs::create_directories(dest.parent_path(), ec);
+        // Renaming over an existing (damaged) blob of the same hash repairs it.
+        if (std::rename(b->temp.c_str(), dest.c_str()) != 0)
+            throw error(error_kind::io, "cannot store artifact: " + errno_text()).in_file(dest.string());
+        b->temp.clear();
+    }
+    for (const auto& d : dirs) sync_dir(d);
+    // A new fan-out directory must itself be reachable after a power loss.
+    if (!fresh.empty()) sync_dir(store.root() / "sha256");
 }
 
 }  // namespace
 
-artifact_entry artifact_store::put_file(const fs::path& source) { return store_blob(root_, &source, {}); }
+artifact_entry artifact_store::put_file(const fs::path& source) {
+    staged_set staged;
+    stage_blob(root_, &source, {}, staged);
+    commit_staged(*this, staged);
+    return staged.blobs.front().entry;
+}
 
-std::string artifact_store::put_bytes(std::string_view bytes) { return store_blob(root_, nullptr, bytes).sha256; }
+std::string artifact_store::put_bytes(std::string_view bytes) {
+    staged_set staged;
+    stage_blob(root_, nullptr, bytes, staged);
+    commit_staged(*this, staged);
+    return staged.blobs.front().entry.sha256;
+}
+
+stored_model artifact_store::put_model(const fs::path& dir) {
+    const std::vector<std::string> files = list_model_files(dir);
+    staged_set staged;
+    staged.blobs.reserve(files.size() + 1);
+    stored_model out;
+    out.files.files.reserve(files.size());
+    for (const auto& rel : files) {
+        const fs::path source = dir / rel;
+        stage_blob(root_, &source, {}, staged);
+        artifact_entry e = staged.blobs.back().entry;
+        e.path = rel;
+        out.files.files.push_back(std::move(e));
+    }
+    stage_blob(root_, nullptr, out.files.canonical_text(), staged);
+    out.manifest_sha256 = staged.blobs.back().entry.sha256;
+    commit_staged(*this, staged);
+    return out;
+}
 
 std::string artifact_store::read_verified(const std::string& sha256, std::string_view what) const {
     const fs::path p = blob_path(sha256);

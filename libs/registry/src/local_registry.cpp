@@ -8,6 +8,7 @@
 #include "amlops/registry/artifact_store.hpp"
 #include "sqlite.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -93,11 +94,13 @@ private:
     int fd_;
 };
 
-std::string tags_text(const std::map<std::string, std::string>& tags) {
+json::object tags_object(const std::map<std::string, std::string>& tags) {
     json::object o;
     for (const auto& [k, v] : tags) o[k] = v;
-    return boost::json::serialize(o);
+    return o;
 }
+
+std::string tags_text(const std::map<std::string, std::string>& tags) { return boost::json::serialize(tags_object(tags)); }
 
 std::string describe(const std::string& registry, const std::string& name) {
     return "model '" + name + "' in registry '" + registry + "'";
@@ -131,14 +134,8 @@ public:
             if (auto existing = find_promoted(v.name, v.promoted_from->uri)) return {*existing, false};
         }
         // Artifacts first: until the transaction commits, nothing refers to these blobs.
-        manifest m;
-        for (const auto& rel : list_model_files(v.artifacts_dir)) {
-            artifact_entry e = store_.put_file(v.artifacts_dir / rel);
-            e.path = rel;
-            m.files.push_back(std::move(e));
-        }
-        const std::string manifest_sha = store_.put_bytes(m.canonical_text());
-        return insert_version(v, m, manifest_sha);
+        const stored_model stored = store_.put_model(v.artifacts_dir);
+        return insert_version(v, stored.files, stored.manifest_sha256);
     }
 
     create_result copy_version(registry& source, const model_version& src, const new_version& meta) override {
@@ -198,6 +195,17 @@ public:
         if (f.limit) sql += " LIMIT " + std::to_string(f.limit);
 
         detail::read_transaction snapshot(db_);
+        std::vector<model_version> out;
+        if (f.tags.empty()) {
+            // One cheap index count (same snapshot) so 10,000 versions are not moved while growing.
+            statement c(db_, std::string("SELECT count(*) FROM versions WHERE 1 = 1") + (f.name ? " AND name = ?" : "") +
+                                 (f.include_archived ? "" : " AND archived = 0"));
+            if (f.name) c.bind(1, *f.name);
+            if (c.step()) {
+                const auto n = static_cast<std::size_t>(c.column_int(0));
+                out.reserve(f.limit ? std::min(n, f.limit) : n);
+            }
+        }
         statement s(db_, sql);
         int i = 1;
         if (f.name) s.bind(i++, *f.name);
@@ -205,7 +213,6 @@ public:
             s.bind(i, k).bind(i + 1, val);
             i += 2;
         }
-        std::vector<model_version> out;
         while (s.step()) out.push_back(row_to_version(s));
         if (!out.empty()) attach_aliases(out, f.name);
         return out;
@@ -429,6 +436,16 @@ private:
         detail::write_transaction tx(db_);
         if (v.promoted_from) {
             if (auto existing = find_promoted(v.name, v.promoted_from->uri)) return {*existing, false};
+        } else if (v.reuse_identical) {
+            if (auto existing = find_identical(v.name, manifest_sha)) {
+                // Audited so the log shows the rerun, with the metadata it would have written.
+                append_audit(options_.clock(), v.created_by, "reuse", v.name, existing->version, nullptr, nullptr,
+                             json::object{{"reason", "a non-archived version with the same manifest sha256 exists"},
+                                          {"manifest_sha256", manifest_sha}, {"files", m.files.size()},
+                                          {"bytes", m.total_size()}, {"tags", tags_object(v.tags)}});
+                tx.commit();
+                return {*existing, false};
+            }
         }
         const std::string now = options_.clock();
         statement(db_, "INSERT INTO models(name, next_version, created_at) VALUES(?, 1, ?) ON CONFLICT(name) DO NOTHING")
@@ -570,6 +587,17 @@ private:
     std::optional<model_version> find_promoted(const std::string& name, const std::string& source_uri) {
         statement s(db_, "SELECT version FROM versions WHERE promoted_from = ? AND name = ? ORDER BY version LIMIT 1");
         s.bind(1, source_uri).bind(2, name);
+        if (!s.step()) return std::nullopt;
+        const auto version = s.column_int(0);
+        return load(name, version);
+    }
+
+    /// The newest non-archived, non-promoted version of `name` with this manifest hash. Scans
+    /// only the rows of `name` (primary key prefix), a few ms even for 10,000 versions.
+    std::optional<model_version> find_identical(const std::string& name, const std::string& manifest_sha) {
+        statement s(db_, "SELECT version FROM versions WHERE name = ? AND manifest_sha256 = ? AND archived = 0 "
+                         "AND promoted_from IS NULL ORDER BY version DESC LIMIT 1");
+        s.bind(1, name).bind(2, manifest_sha);
         if (!s.step()) return std::nullopt;
         const auto version = s.column_int(0);
         return load(name, version);

@@ -2,6 +2,7 @@
 
 #include "amlops/core/error.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <set>
@@ -109,10 +110,9 @@ register_outcome register_model(registry& reg, const register_request& r, const 
     v.source.run_id = env("AMLOPS_RUN_ID");
     if (!v.source.run_id) v.source.run_id = env("AZUREML_RUN_ID");
     if (!v.source.run_id) v.source.run_id = string_field(model_manifest, "run_id");
-    v.source.commit_sha = env("GITHUB_SHA");
-    if (!v.source.commit_sha) v.source.commit_sha = string_field(model_manifest, "commit_sha");
-    if (!v.source.commit_sha) v.source.commit_sha = detect_commit_sha(env);
-    v.source.branch = detect_branch(env);
+    auto code = detect_code_version(env, string_field(model_manifest, "commit_sha"));
+    v.source.commit_sha = std::move(code.commit_sha);
+    v.source.branch = std::move(code.branch);
     v.source.pipeline = env("AMLOPS_PIPELINE_NAME");
     v.source.pipeline_run = env("AMLOPS_PIPELINE_RUN_ID");
 
@@ -140,12 +140,18 @@ register_outcome register_model(registry& reg, const register_request& r, const 
     }
     for (const auto& [k, val] : r.tags) v.tags[k] = val;
 
+    // A rerun with the same files (e.g. only the gate policy changed) returns the existing version.
+    v.reuse_identical = true;
     create_result created = reg.create_version(v);
     if (r.set_alias) {
-        out.alias_previous = reg.set_alias(r.name, *r.set_alias, created.version.version, r.actor);
-        created.version = reg.get(created.version.uri());
+        const auto& aliases = created.version.aliases;
+        if (std::find(aliases.begin(), aliases.end(), *r.set_alias) == aliases.end()) {
+            out.alias_previous = reg.set_alias(r.name, *r.set_alias, created.version.version, r.actor);
+            created.version = reg.get(created.version.uri());
+        }
     }
     out.registered = true;
+    out.created = created.created;
     out.version = std::move(created.version);
     return out;
 }

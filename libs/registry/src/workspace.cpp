@@ -1,5 +1,6 @@
 #include "amlops/registry/workspace.hpp"
 
+#include "amlops/azureml/azureml_registry.hpp"
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 
@@ -113,8 +114,18 @@ std::unique_ptr<registry> workspace::open(const std::string& name) const {
     }
     if (it->second.backend == "local")
         return open_local_registry(name, root_ / "registries" / name, root_ / "artifacts", options_);
+    if (it->second.backend == "azureml") {
+        azureml::target where;
+        try {
+            where = azureml::target::from_settings(name, it->second.settings);
+        } catch (error& e) {
+            e.in_file((root_ / "config.yaml").string());
+            throw;
+        }
+        return azureml::open_azureml_registry(name, where);
+    }
     throw error(error_kind::config, "registry '" + name + "' uses backend '" + it->second.backend +
-                                        "', which this build does not provide (available: local)")
+                                        "', which this build does not provide (available: local, azureml)")
         .in_file((root_ / "config.yaml").string()).on_field("registries." + name + ".backend");
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // A content-addressed store: each blob lives at <root>/sha256/<first 2 hex>/<remaining 62 hex>,
 // written once via temp file + fsync + rename and made read-only. Reads verify the hash.
+// Writes are batched: a model folder's blobs are all written first and then made durable
+// together, so storing N files costs a few journal commits rather than 2N synced writes.
 
 #include "amlops/registry/model_version.hpp"
 
@@ -9,6 +11,12 @@
 #include <string_view>
 
 namespace amlops::registry {
+
+/// A model folder stored by artifact_store::put_model.
+struct stored_model {
+    manifest files;               ///< one entry per file, sorted by path
+    std::string manifest_sha256;  ///< hash of files.canonical_text(), itself stored as a blob
+};
 
 class artifact_store {
 public:
@@ -19,6 +27,12 @@ public:
     artifact_entry put_file(const std::filesystem::path& source);
     /// Stores bytes; returns their SHA-256.
     std::string put_bytes(std::string_view bytes);
+    /// Stores every regular file under `dir` (see list_model_files) and the canonical text of
+    /// their manifest as one batch. On return every blob is durable (data and directory entry)
+    /// under its content address; on failure nothing new is visible under a content address
+    /// that is not durable, and temp files are removed. Blobs already present are not rewritten.
+    /// Throws like list_model_files and put_file.
+    stored_model put_model(const std::filesystem::path& dir);
 
     /// Where a blob with this hash lives (whether or not it exists).
     std::filesystem::path blob_path(const std::string& sha256) const;

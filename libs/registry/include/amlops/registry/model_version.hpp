@@ -89,12 +89,19 @@ struct new_version {
     /// Set for promotions. Creating is then idempotent: if a version of `name` was already
     /// promoted from the same source URI, that version is returned instead of a new one.
     std::optional<promotion_source> promoted_from;
+    /// Idempotent registration: when a non-archived version of `name` already has exactly the
+    /// same manifest hash (same files, byte for byte), return the newest such version with
+    /// created = false instead of creating a duplicate, and append a `reuse` audit entry. The
+    /// check and the creation are one transaction, so concurrent identical registrations get
+    /// one version. Ignored for promotions (promoted_from decides there). A backend that cannot
+    /// look versions up by manifest hash creates a new version.
+    bool reuse_identical = false;
 };
 
 /// Result of registry::create_version.
 struct create_result {
     model_version version;
-    bool created = true;  ///< false: an existing version was returned (idempotent promotion)
+    bool created = true;  ///< false: an existing version was returned (idempotent promotion or reuse_identical)
 };
 
 /// Filters for registry::list. Empty fields do not filter.
@@ -121,7 +128,7 @@ struct audit_entry {
     std::int64_t id = 0;
     std::string at;
     std::string actor;
-    std::string action;  ///< create, skip, alias_set, alias_unset, archive, unarchive, prune, deploy
+    std::string action;  ///< create, reuse, skip, alias_set, alias_unset, archive, unarchive, prune, deploy
     std::string name;
     std::optional<std::int64_t> version;
     json::value before;

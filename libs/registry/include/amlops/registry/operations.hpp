@@ -31,12 +31,16 @@ struct register_request {
 struct register_outcome {
     bool registered = false;
     std::optional<model_version> version;  ///< set when registered
+    bool created = false;                  ///< false when registered: an identical version was returned
     std::vector<std::string> reasons;      ///< the decision's reasons
     std::optional<std::int64_t> alias_previous;  ///< previous version of set_alias, if it moved
 };
 
 /// Registers `r.model_dir` as the next version of `r.name` when the decision approves it;
 /// otherwise appends a `skip` audit entry with the decision's reasons and registers nothing.
+/// Idempotent: when a non-archived version of `r.name` has the same manifest hash (the same
+/// files), that version is returned with created = false (a `reuse` audit entry records the
+/// rerun) and `set_alias` still moves to it.
 /// Automatic tags: commit_sha ($GITHUB_SHA, else the model's manifest.json, else git), branch,
 /// run_id ($AMLOPS_RUN_ID, $AZUREML_RUN_ID, else manifest.json), pipeline ($AMLOPS_PIPELINE_NAME),
 /// pipeline_run ($AMLOPS_PIPELINE_RUN_ID), decision, primary_metric and the candidate metrics;

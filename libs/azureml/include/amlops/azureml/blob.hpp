@@ -1,0 +1,32 @@
+#pragma once
+// The few Blob REST API calls the registry backend needs: upload a file to a container SAS
+// (Put Blob, or Put Block + Put Block List above the block size, each with Content-MD5) and read
+// a blob back.
+
+#include "amlops/http/transport.hpp"
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace amlops::azureml {
+
+/// Block size and the single-request limit (4 MiB): larger files go up in blocks.
+inline constexpr std::size_t default_block_size = 4u * 1024u * 1024u;
+
+/// base64(MD5(data)), the Content-MD5 header value.
+std::string content_md5(std::string_view data);
+
+/// URL of blob `path` ('/'-separated, percent-encoded per segment) inside the container that
+/// `container_sas` (https://acct/container?sv=...&sig=...) points at, keeping the SAS query.
+std::string blob_url(const std::string& container_sas, const std::string& path);
+
+/// Uploads `bytes` to `url` (a blob URL with SAS). Throws amlops::error(service) naming the
+/// blob path (never the SAS) on a non-2xx answer.
+void upload_blob(http::transport& t, const std::string& url, std::string_view bytes,
+                 std::size_t block_size = default_block_size);
+
+/// Reads a blob. Throws error(not_found) for 404, error(service) otherwise.
+std::string download_blob(http::transport& t, const std::string& url);
+
+}  // namespace amlops::azureml

@@ -1,0 +1,439 @@
+#include "amlops/azureml/azureml_registry.hpp"
+
+#include "amlops/arm/client.hpp"
+#include "amlops/auth/credential.hpp"
+#include "amlops/auth/credentials.hpp"
+#include "amlops/azureml/blob.hpp"
+#include "amlops/core/atomic_file.hpp"
+#include "amlops/core/error.hpp"
+#include "amlops/core/sha256.hpp"
+#include "amlops/core/version.hpp"
+#include "amlops/registry/artifact_store.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace amlops::azureml {
+namespace fs = std::filesystem;
+namespace reg = amlops::registry;
+using registry::model_version;
+
+namespace {
+
+constexpr std::string_view tag_prefix = "amlops.";
+constexpr std::string_view manifest_blob = "amlops-manifest.json";
+constexpr std::string_view alias_prefix = "amlops.alias.";
+
+[[noreturn]] void unsupported(const std::string& what) {
+    throw error(error_kind::config, what + " is not supported by the azureml backend yet (use a local registry for it)");
+}
+
+std::string read_bytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw error(error_kind::io, "cannot read artifact").in_file(p.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string str(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+bool is_number(const std::string& s) {
+    return !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+class azureml_registry final : public reg::registry {
+public:
+    azureml_registry(std::string name, target where, backend_options o)
+        : name_(std::move(name)), where_(std::move(where)), options_(std::move(o)) {
+        if (!options_.env) options_.env = system_env();
+        if (!options_.transport) options_.transport = http::make_transport();
+        auth::cloud_endpoints cloud = auth::cloud_endpoints::from_env(options_.env);
+        if (!where_.arm_endpoint.empty()) cloud.resource_manager = with_slash(where_.arm_endpoint);
+        if (!where_.authority_host.empty()) cloud.authority_host = with_slash(where_.authority_host);
+        if (!options_.credential) {
+            auth::credential_options co;
+            co.env = options_.env;
+            co.cloud = cloud;
+            co.cloud_from_env = false;
+            co.transport = options_.transport;
+            co.retry = options_.retry;
+            co.log = options_.log;
+            options_.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
+        }
+        http::pipeline_options arm_opts;
+        arm_opts.user_agent = std::string("amlops/") + std::string(amlops::version());
+        arm_opts.retry = options_.retry;
+        arm_opts.credential = options_.credential;
+        arm_opts.scope = cloud.arm_scope();
+        arm_opts.log = options_.log;
+        arm::client_options co;
+        co.endpoint = cloud.resource_manager;
+        co.sleep = options_.poll_sleep;
+        arm_ = std::make_unique<arm::client>(http::make_pipeline(arm_opts, options_.transport), co);
+        // SAS uploads carry their authorization in the URL: no bearer token on them.
+        http::pipeline_options sas_opts = arm_opts;
+        sas_opts.credential = nullptr;
+        sas_ = http::make_pipeline(sas_opts, options_.transport);
+        http::pipeline_options read_opts = arm_opts;
+        read_opts.scope = "https://storage.azure.com/.default";
+        blob_reader_ = http::make_pipeline(read_opts, options_.transport);
+        parent_ = where_.registry.empty() ? arm::workspace_id(where_.subscription, where_.resource_group, where_.workspace)
+                                          : arm::registry_id(where_.subscription, where_.resource_group, where_.registry);
+    }
+
+    const std::string& name() const override { return name_; }
+
+    reg::create_result create_version(const reg::new_version& v) override {
+        reg::require_valid_name(v.name, "model name");
+        if (where_.registry.empty())
+            unsupported("registering into an Azure ML workspace (artifact upload to a workspace datastore)");
+        // Manifest first: a file changing while we upload would otherwise go unnoticed.
+        reg::manifest m;
+        for (const auto& rel : reg::list_model_files(v.artifacts_dir)) {
+            const fs::path p = v.artifacts_dir / rel;
+            m.files.push_back({rel, static_cast<std::uint64_t>(fs::file_size(p)), sha256_file(p)});
+        }
+        const std::string manifest_sha = m.sha256();
+        const std::string created_at = utc_now_iso8601();
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            const std::int64_t number = next_version(v.name);
+            const auto id = arm::model_version_id(parent_, v.name, std::to_string(number));
+            const json::value pending = arm_->post(id, "startPendingUpload",
+                json::object{{"pendingUploadId", random_uuid()}, {"pendingUploadType", "TemporaryBlobReference"}});
+            const auto& ref = pending.at("blobReferenceForConsumption").as_object();
+            const std::string blob_uri = str(ref, "blobUri");
+            const std::string sas = str(ref.at("credential").as_object(), "sasUri");
+            if (blob_uri.empty() || sas.empty()) throw error(error_kind::service, "startPendingUpload returned no blobUri/sasUri");
+            const std::size_t block = options_.block_size ? options_.block_size : default_block_size;
+            for (const auto& f : m.files) upload_blob(*sas_, blob_url(sas, f.path), read_bytes(v.artifacts_dir / f.path), block);
+            upload_blob(*sas_, blob_url(sas, std::string(manifest_blob)), m.canonical_text(), block);
+
+            json::object tags;
+            for (const auto& [k, val] : v.tags) tags[k] = val;
+            tags["amlops.manifest_sha256"] = manifest_sha;
+            tags["amlops.created_at"] = created_at;
+            tags["amlops.created_by"] = v.created_by;
+            tags["amlops.properties"] = boost::json::serialize(v.properties);
+            if (v.promoted_from) {
+                tags["amlops.promoted_from"] = v.promoted_from->uri;
+                tags["amlops.source_manifest_sha256"] = v.promoted_from->manifest_sha256;
+            }
+            json::object body{{"properties", json::object{{"modelUri", blob_uri}, {"modelType", v.type}, {"description", v.description},
+                                                           {"tags", tags}, {"properties", json::object{}}}}};
+            try {
+                const auto res = arm_->put(id, body);
+                return {to_version(v.name, res), true};
+            } catch (const arm::arm_error& e) {
+                // 409: someone else created this number meanwhile; take the next one.
+                if (e.context().http_status != 409) throw;
+            }
+        }
+        throw error(error_kind::service, "could not allocate a version number for '" + v.name + "' after 5 attempts (concurrent registrations)");
+    }
+
+    model_version get(const reg::model_uri& uri) override {
+        if (auto v = find(uri)) return *v;
+        throw error(error_kind::not_found, "model version " + uri.to_string() + " does not exist in Azure ML " + parent_.str());
+    }
+
+    std::optional<model_version> find(const reg::model_uri& uri) override {
+        using sel = reg::selector;
+        std::int64_t number = uri.version;
+        if (uri.by == sel::alias) {
+            const auto aliases = aliases_of(uri.name);
+            auto it = std::find_if(aliases.begin(), aliases.end(), [&](const auto& a) { return a.first == uri.alias; });
+            if (it == aliases.end()) return std::nullopt;
+            number = it->second;
+        }
+        if (uri.by != sel::latest) {
+            auto doc = arm_->find(arm::model_version_id(parent_, uri.name, std::to_string(number)));
+            if (!doc) return std::nullopt;
+            auto v = to_version(uri.name, *doc);
+            add_aliases(v, aliases_of(uri.name));
+            return v;
+        }
+        reg::version_filter f;
+        f.name = uri.name;
+        f.limit = 1;
+        auto all = list(f);
+        if (all.empty()) return std::nullopt;
+        return all.front();
+    }
+
+    std::vector<model_version> list(const reg::version_filter& f) override {
+        std::vector<std::string> names;
+        if (f.name) {
+            names.push_back(*f.name);
+        } else {
+            for (const auto& c : arm_->list(parent_, "models")) names.push_back(str(c.as_object(), "name"));
+        }
+        std::vector<model_version> out;
+        for (const auto& n : names) {
+            std::vector<json::value> docs;
+            try {
+                docs = arm_->list(parent_.child("models", n), "versions");
+            } catch (const error& e) {
+                if (e.kind() != error_kind::not_found) throw;
+            }
+            const auto aliases = docs.empty() ? std::vector<std::pair<std::string, std::int64_t>>{} : aliases_of(n);
+            for (const auto& d : docs) {
+                if (!is_number(str(d.as_object(), "name"))) continue;  // not an amlops version
+                auto v = to_version(n, d);
+                add_aliases(v, aliases);
+                if (v.archived && !f.include_archived) continue;
+                bool match = true;
+                for (const auto& [k, val] : f.tags) {
+                    auto it = v.tags.find(k);
+                    match = match && it != v.tags.end() && it->second == val;
+                }
+                if (match) out.push_back(std::move(v));
+            }
+        }
+        std::sort(out.begin(), out.end(), [](const model_version& a, const model_version& b) {
+            return a.name != b.name ? a.name < b.name : a.version > b.version;
+        });
+        if (f.limit && out.size() > f.limit) out.resize(f.limit);
+        return out;
+    }
+
+    reg::manifest read_manifest(const model_version& v) override {
+        const auto uri = model_uri_of(v);
+        const auto text = download_blob(*blob_reader_, blob_url(uri, std::string(manifest_blob)));
+        auto m = reg::manifest::parse(text, v.uri().to_string() + " manifest");
+        if (m.sha256() != v.manifest_sha256)
+            throw error(error_kind::io, "manifest of " + v.uri().to_string() + " does not match its hash (expected " +
+                                            v.manifest_sha256 + ", got " + m.sha256() + ")");
+        return m;
+    }
+
+    reg::manifest download(const model_version& v, const fs::path& dest) override {
+        const auto m = read_manifest(v);
+        const auto uri = model_uri_of(v);
+        fs::create_directories(dest);
+        for (const auto& f : m.files) {
+            const auto bytes = download_blob(*blob_reader_, blob_url(uri, f.path));
+            if (bytes.size() != f.size || sha256_hex(bytes) != f.sha256)
+                throw error(error_kind::io, "artifact '" + f.path + "' of " + v.uri().to_string() +
+                                                " does not match the manifest (expected sha256 " + f.sha256 + ")");
+            fs::create_directories((dest / f.path).parent_path());
+            write_file_atomic(dest / f.path, bytes);
+        }
+        return m;
+    }
+
+    std::vector<reg::integrity_problem> verify(const model_version& v) override {
+        std::vector<reg::integrity_problem> problems;
+        reg::manifest m;
+        try {
+            m = read_manifest(v);
+        } catch (const error& e) {
+            return {{"manifest", e.what()}};
+        }
+        const auto uri = model_uri_of(v);
+        for (const auto& f : m.files) {
+            try {
+                const auto bytes = download_blob(*blob_reader_, blob_url(uri, f.path));
+                const auto got = sha256_hex(bytes);
+                if (bytes.size() != f.size || got != f.sha256)
+                    problems.push_back({f.path, "expected sha256 " + f.sha256 + ", got " + got});
+            } catch (const error& e) {
+                problems.push_back({f.path, e.what()});
+            }
+        }
+        return problems;
+    }
+
+    std::optional<std::int64_t> set_alias(const std::string& model, const std::string& alias, std::int64_t version,
+                                          const std::string&) override {
+        reg::require_valid_alias(alias);
+        (void)get(reg::version_uri(name_, model, version));  // not_found for an absent version
+        auto container = container_doc(model);
+        auto& tags = container_tags(container);
+        const std::string key = std::string(alias_prefix) + alias;
+        std::optional<std::int64_t> previous;
+        if (const auto* old = tags.if_contains(key); old && old->is_string() && is_number(std::string(old->as_string())))
+            previous = std::stoll(std::string(old->as_string()));
+        tags[key] = std::to_string(version);
+        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        return previous;
+    }
+    std::int64_t unset_alias(const std::string& model, const std::string& alias, const std::string&) override {
+        auto container = container_doc(model);
+        auto& tags = container_tags(container);
+        const std::string key = std::string(alias_prefix) + alias;
+        const auto* old = tags.if_contains(key);
+        if (!old || !old->is_string() || !is_number(std::string(old->as_string())))
+            throw error(error_kind::not_found, "alias '" + alias + "' of model '" + model + "' does not exist in " + name_);
+        const auto previous = std::stoll(std::string(old->as_string()));
+        tags.erase(key);
+        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        return previous;
+    }
+    model_version set_archived(const std::string&, std::int64_t, bool, const std::string&) override { unsupported("archiving"); }
+    reg::prune_result prune(const std::string&, std::size_t, bool, const std::string&) override { unsupported("pruning"); }
+    reg::deployment_record record_deployment(const std::string&, std::int64_t, const reg::deployment_record&) override {
+        unsupported("deployment records");
+    }
+    std::vector<reg::deployment_record> deployments(const std::string&, std::optional<std::int64_t>) override { return {}; }
+    reg::audit_entry record_event(const std::string&, const std::string&, const std::string&, const json::object&) override {
+        unsupported("the audit log");
+    }
+    std::vector<reg::audit_entry> audit(const reg::audit_filter&) override { return {}; }
+
+    std::vector<model_version> promoted_from(const std::string& source_uri) override {
+        std::vector<model_version> out;
+        for (auto& v : list({std::nullopt, {}, true, 0}))
+            if (v.promoted_from && v.promoted_from->uri == source_uri) out.push_back(std::move(v));
+        return out;
+    }
+
+private:
+    static std::string with_slash(std::string s) {
+        if (s.empty() || s.back() != '/') s += '/';
+        return s;
+    }
+
+    /// The model container (where aliases live as `amlops.alias.<alias>` tags).
+    json::object container_doc(const std::string& model) {
+        auto doc = arm_->find(parent_.child("models", model));
+        if (!doc || !doc->is_object()) throw error(error_kind::not_found, "model '" + model + "' does not exist in " + name_);
+        auto& o = doc->as_object();
+        if (!o.contains("properties") || !o["properties"].is_object()) o["properties"] = json::object{};
+        return o;
+    }
+    static json::object& container_tags(json::object& container) {
+        auto& props = container["properties"].as_object();
+        if (!props.contains("tags") || !props["tags"].is_object()) props["tags"] = json::object{};
+        return props["tags"].as_object();
+    }
+    std::vector<std::pair<std::string, std::int64_t>> aliases_of(const std::string& model) {
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        auto doc = arm_->find(parent_.child("models", model));
+        if (!doc || !doc->is_object()) return out;
+        const auto* props = doc->as_object().if_contains("properties");
+        const auto* tags = props && props->is_object() ? props->as_object().if_contains("tags") : nullptr;
+        if (!tags || !tags->is_object()) return out;
+        for (const auto& [k, val] : tags->as_object()) {
+            const std::string key(k);
+            if (key.rfind(alias_prefix, 0) != 0 || !val.is_string() || !is_number(std::string(val.as_string()))) continue;
+            out.emplace_back(key.substr(alias_prefix.size()), std::stoll(std::string(val.as_string())));
+        }
+        return out;
+    }
+    static void add_aliases(model_version& v, const std::vector<std::pair<std::string, std::int64_t>>& aliases) {
+        for (const auto& [alias, number] : aliases)
+            if (number == v.version) v.aliases.push_back(alias);
+        std::sort(v.aliases.begin(), v.aliases.end());
+    }
+
+    std::int64_t next_version(const std::string& model) {
+        std::int64_t max = 0;
+        std::vector<json::value> docs;
+        try {
+            docs = arm_->list(parent_.child("models", model), "versions");
+        } catch (const error& e) {
+            if (e.kind() != error_kind::not_found) throw;
+        }
+        for (const auto& d : docs) {
+            const auto n = str(d.as_object(), "name");
+            if (is_number(n)) max = std::max<std::int64_t>(max, std::stoll(n));
+        }
+        return max + 1;
+    }
+
+    std::string model_uri_of(const model_version& v) {
+        const auto doc = arm_->get(arm::model_version_id(parent_, v.name, std::to_string(v.version)));
+        const auto uri = str(doc.at("properties").as_object(), "modelUri");
+        if (uri.empty()) throw error(error_kind::service, v.uri().to_string() + " has no modelUri");
+        return uri;
+    }
+
+    model_version to_version(const std::string& model, const json::value& doc) const {
+        const auto& o = doc.as_object();
+        model_version v;
+        v.registry = name_;
+        v.name = model;
+        const auto num = str(o, "name");
+        if (!is_number(num)) throw error(error_kind::service, "Azure ML version '" + num + "' of '" + model + "' is not an amlops version number");
+        v.version = std::stoll(num);
+        const json::object empty;
+        const auto* p = o.if_contains("properties");
+        const auto& props = p && p->is_object() ? p->as_object() : empty;
+        v.type = str(props, "modelType");
+        v.description = str(props, "description");
+        if (const auto* a = props.if_contains("isArchived"); a && a->is_bool()) v.archived = a->as_bool();
+        std::map<std::string, std::string> internal;
+        if (const auto* t = props.if_contains("tags"); t && t->is_object()) {
+            for (const auto& [k, val] : t->as_object()) {
+                const std::string key(k);
+                const std::string value = val.is_string() ? std::string(val.as_string()) : boost::json::serialize(val);
+                if (key.rfind(tag_prefix, 0) == 0) internal[key.substr(tag_prefix.size())] = value;
+                else v.tags[key] = value;
+            }
+        }
+        v.manifest_sha256 = internal["manifest_sha256"];
+        v.created_at = internal["created_at"];
+        v.created_by = internal["created_by"];
+        if (!internal["properties"].empty()) {
+            boost::system::error_code ec;
+            auto parsed = boost::json::parse(internal["properties"], ec);
+            if (!ec && parsed.is_object()) v.properties = parsed.as_object();
+        }
+        if (!internal["promoted_from"].empty()) v.promoted_from = reg::promotion_source{internal["promoted_from"], internal["source_manifest_sha256"]};
+        auto tag = [&](const char* key) -> std::optional<std::string> {
+            auto it = v.tags.find(key);
+            return it == v.tags.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+        v.source.commit_sha = tag("commit_sha");
+        v.source.branch = tag("branch");
+        v.source.run_id = tag("run_id");
+        v.source.pipeline = tag("pipeline");
+        v.source.pipeline_run = tag("pipeline_run");
+        return v;
+    }
+
+    std::string name_;
+    target where_;
+    backend_options options_;
+    std::unique_ptr<arm::client> arm_;
+    std::shared_ptr<http::transport> sas_;
+    std::shared_ptr<http::transport> blob_reader_;
+    arm::resource_id parent_;
+};
+
+}  // namespace
+
+target target::from_settings(const std::string& name, const std::map<std::string, std::string>& settings) {
+    target t;
+    auto get = [&](const char* key) {
+        auto it = settings.find(key);
+        return it == settings.end() ? std::string{} : it->second;
+    };
+    auto missing = [&](const char* key) {
+        return error(error_kind::config, std::string("azureml registry '") + name + "' needs '" + key + "'")
+            .on_field("registries." + name + "." + key);
+    };
+    t.subscription = get("subscription");
+    t.resource_group = get("resource_group");
+    t.registry = get("registry");
+    t.workspace = get("workspace");
+    t.arm_endpoint = get("arm_endpoint");
+    t.authority_host = get("authority_host");
+    if (t.subscription.empty()) throw missing("subscription");
+    if (t.resource_group.empty()) throw missing("resource_group");
+    if (t.registry.empty() == t.workspace.empty())
+        throw error(error_kind::config, "azureml registry '" + name + "' needs exactly one of 'registry' or 'workspace'")
+            .on_field("registries." + name);
+    return t;
+}
+
+std::unique_ptr<reg::registry> open_azureml_registry(const std::string& name, const target& where, backend_options options) {
+    return std::make_unique<azureml_registry>(name, where, std::move(options));
+}
+
+}  // namespace amlops::azureml

@@ -1,0 +1,37 @@
+#include "amlops/deploy/endpoint.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/deploy/local_endpoint.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace amlops::deploy {
+
+bool is_valid_deployment_name(std::string_view name) noexcept {
+    if (name.size() < 3 || name.size() > 32) return false;
+    const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!letter(name.front())) return false;
+    for (char c : name)
+        if (!letter(c) && !(c >= '0' && c <= '9') && c != '-') return false;
+    return true;
+}
+
+std::string read_key_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw error(error_kind::not_found, "cannot open key file").in_file(path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string key = text.str();
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    if (key.empty()) throw error(error_kind::bad_input, "key file is empty").in_file(path.string());
+    return key;
+}
+
+std::unique_ptr<endpoint> open_endpoint(const std::string& uri, const endpoint_options& options) {
+    if (uri.rfind("local://", 0) == 0) return std::make_unique<local_endpoint>(uri, parse_local_uri(uri), options);
+    throw error(error_kind::usage, "endpoint '" + uri + "': unsupported scheme (this build supports local://HOST:PORT)")
+        .on_field("endpoint");
+}
+
+}  // namespace amlops::deploy

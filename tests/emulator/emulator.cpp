@@ -1,0 +1,486 @@
+#include "emulator.hpp"
+
+#include "amlops/auth/jwt.hpp"
+#include "amlops/http/message.hpp"
+#include "loopback_server.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace amlops::emulator {
+namespace {
+
+using json::object;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::vector<std::string> split(const std::string& path) {
+    std::vector<std::string> parts;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        auto slash = path.find('/', pos);
+        if (slash == std::string::npos) slash = path.size();
+        parts.push_back(path.substr(pos, slash - pos));
+        pos = slash + 1;
+    }
+    return parts;
+}
+
+http::response json_reply(int status, const json::value& body, http::fields headers = {}) {
+    headers.set("Content-Type", "application/json");
+    return {status, "", std::move(headers), boost::json::serialize(body)};
+}
+
+http::response arm_error(int status, const std::string& code, const std::string& message, const std::string& target = "") {
+    object err{{"code", code}, {"message", message}};
+    if (!target.empty()) err["target"] = target;
+    err["details"] = json::array{};
+    return json_reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
+}
+
+std::string base64_md5(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1) throw std::runtime_error("MD5 failed");
+    std::string out(4 * ((len + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(len));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+const std::regex resource_name_re("^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$");
+// Patterns from the 2025-09-01 specs (registries.json, mfe.json).
+const std::regex asset_name_re("^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$");
+const std::regex rg_name_re("^[-\\w._()]{1,90}$");
+
+struct dropped_connection {};
+
+}  // namespace
+
+struct emulator::impl {
+    options opt;
+    mutable std::mutex mutex;
+    stats st;
+    std::set<std::string> tokens;
+    std::map<std::string, object> resources;  // lower-cased id -> resource JSON
+    std::vector<std::string> order;           // insertion order of resource keys
+    struct operation { int polls_left; std::string resource_key; };
+    std::map<std::string, operation> operations;
+    struct container_info { std::string sig; };
+    std::map<std::string, container_info> containers;          // name -> SAS signature
+    std::map<std::string, std::string> pending;           // version key + upload id -> container
+    std::map<std::string, std::string> blobs;             // account/container/path -> bytes
+    std::map<std::string, std::map<std::string, std::string>> blocks;  // blob -> block id -> bytes
+    std::uint64_t counter = 0;
+    std::unique_ptr<test::loopback_server> server;
+
+    std::string base() const { return server->base_url(); }
+
+    http::response handle(const http::request& req) {
+        const auto q = req.url.find('?');
+        const std::string path = req.url.substr(0, q);
+        std::map<std::string, std::string> query;
+        if (q != std::string::npos)
+            for (auto& [k, v] : http::form_decode(std::string_view(req.url).substr(q + 1))) query[k] = v;
+        if (path.rfind("/_emulator/", 0) == 0) return control(req, path);
+
+        fault_options faults;
+        std::uint64_t n = 0;
+        {
+            std::lock_guard lock(mutex);
+            faults = opt.faults;
+            n = ++st.requests;
+            st.log.push_back(req.method + " " + path);
+        }
+        if (faults.delay.count() > 0) std::this_thread::sleep_for(faults.delay);
+        if (faults.every_nth > 0 && n % static_cast<std::uint64_t>(faults.every_nth) == 0) {
+            std::uint64_t k = 0;
+            {
+                std::lock_guard lock(mutex);
+                k = st.faults++;
+                st.log.back() += " [fault]";
+            }
+            if (faults.drop_connection) throw dropped_connection{};
+            const int status = faults.statuses.empty() ? 503 : faults.statuses[k % faults.statuses.size()];
+            auto res = arm_error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "injected fault");
+            res.headers.set("Retry-After", std::to_string(faults.retry_after_seconds));
+            return res;
+        }
+        std::lock_guard lock(mutex);
+        try {
+            if (path.rfind("/blob/", 0) == 0) return blob(req, path, query);
+            const auto parts = split(path);
+            if (parts.size() == 4 && parts[1] == "oauth2" && parts[3] == "token" && req.method == "POST")
+                return token(req, parts[0]);
+            if (parts.empty() || lower(parts[0]) != "subscriptions") return arm_error(404, "NotFound", "no route for " + path);
+            return arm(req, path, parts, query);
+        } catch (const std::exception& e) {
+            return arm_error(400, "BadRequest", e.what());
+        }
+    }
+
+    http::response control(const http::request& req, const std::string& path) {
+        if (path != "/_emulator/faults" || req.method != "POST") return arm_error(404, "NotFound", path);
+        const auto doc = json::parse(req.body, "fault settings").as_object();
+        fault_options f;
+        if (auto* v = doc.if_contains("every_nth")) f.every_nth = static_cast<int>(v->to_number<double>());
+        if (auto* v = doc.if_contains("retry_after_seconds")) f.retry_after_seconds = static_cast<int>(v->to_number<double>());
+        if (auto* v = doc.if_contains("drop_connection")) f.drop_connection = v->as_bool();
+        if (auto* v = doc.if_contains("delay_ms")) f.delay = std::chrono::milliseconds(static_cast<long>(v->to_number<double>()));
+        if (auto* v = doc.if_contains("statuses")) {
+            f.statuses.clear();
+            for (auto& s : v->as_array()) f.statuses.push_back(static_cast<int>(s.to_number<double>()));
+        }
+        std::lock_guard lock(mutex);
+        opt.faults = f;
+        return json_reply(200, object{{"ok", true}});
+    }
+
+    // ---------------------------------------------------------------- Entra ID
+    http::response token(const http::request& req, const std::string& tenant) {
+        auto fail = [](const std::string& code, const std::string& desc) {
+            return json_reply(400, object{{"error", code}, {"error_description", desc}});
+        };
+        if (tenant != opt.tenant) return fail("invalid_request", "AADSTS90002: Tenant '" + tenant + "' not found.");
+        std::map<std::string, std::string> form;
+        for (auto& [k, v] : http::form_decode(req.body)) form[k] = v;
+        if (form["grant_type"] != "client_credentials") return fail("unsupported_grant_type", "grant_type must be client_credentials");
+        if (form["client_id"] != opt.client_id) return fail("unauthorized_client", "AADSTS700016: unknown client");
+        if (form["scope"].empty()) return fail("invalid_scope", "scope is required");
+        if (form.count("client_secret")) {
+            if (opt.client_secret.empty() || form["client_secret"] != opt.client_secret)
+                return fail("invalid_client", "AADSTS7000215: Invalid client secret provided.");
+        } else if (form.count("client_assertion")) {
+            if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                return fail("invalid_request", "client_assertion_type must be jwt-bearer");
+            if (opt.certificate_pem.empty()) return fail("invalid_client", "AADSTS700027: no certificate registered");
+            try {
+                const auto jwt = auth::verify_rs256(form["client_assertion"], opt.certificate_pem);
+                const auto aud = jwt.claims.if_contains("aud");
+                const std::string want = "/" + tenant + "/oauth2/v2.0/token";
+                if (!aud || !aud->is_string() || !std::string(aud->as_string()).ends_with(want))
+                    return fail("invalid_client", "AADSTS700024: assertion audience is not the token endpoint");
+                const auto iss = jwt.claims.if_contains("iss");
+                if (!iss || !iss->is_string() || iss->as_string() != opt.client_id)
+                    return fail("invalid_client", "AADSTS700023: assertion issuer is not the client");
+            } catch (const std::exception& e) {
+                return fail("invalid_client", std::string("AADSTS700027: client assertion failed signature validation: ") + e.what());
+            }
+        } else {
+            return fail("invalid_client", "AADSTS7000218: client_secret or client_assertion required");
+        }
+        const std::string tok = "emu-token-" + std::to_string(++counter);
+        tokens.insert(tok);
+        return json_reply(200, object{{"token_type", "Bearer"}, {"expires_in", 3600}, {"access_token", tok}});
+    }
+
+    bool authorized(const http::request& req) const {
+        const auto h = req.headers.get("Authorization");
+        return h && h->rfind("Bearer ", 0) == 0 && tokens.count(h->substr(7)) > 0;
+    }
+
+    // ---------------------------------------------------------------- ARM / Azure ML
+    http::response arm(const http::request& req, const std::string& path, const std::vector<std::string>& parts,
+                       std::map<std::string, std::string>& query) {
+        if (!authorized(req)) return arm_error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid.");
+        const bool ml = parts.size() > 4;
+        const std::string expected = ml ? "2025-09-01" : "2025-04-01";
+        const auto av = query.find("api-version");
+        if (av == query.end() || av->second.empty())
+            return arm_error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        if (av->second != expected)
+            return arm_error(400, "InvalidApiVersionParameter", "The api-version '" + av->second + "' is invalid. The supported versions are '" + expected + "'.");
+        // Operation status: /subscriptions/{s}/providers/{ns}/locations/{l}/mfeOperationsStatus/{id}
+        if (parts.size() == 8 && lower(parts[2]) == "providers" && parts[6] == "mfeOperationsStatus") return operation_status(parts[7]);
+        if (parts.size() < 4 || lower(parts[2]) != "resourcegroups") return arm_error(404, "NotFound", "no route for " + path);
+        if (parts.size() == 4) return resource_group(req, path, parts);
+        if (parts.size() < 8 || lower(parts[4]) != "providers" || lower(parts[5]) != lower("Microsoft.MachineLearningServices"))
+            return arm_error(404, "NoRegisteredProviderFound", "no provider for " + path);
+        const std::string kind = parts[6];  // workspaces | registries
+        if (kind != "workspaces" && kind != "registries") return arm_error(404, "NotFound", "unsupported resource type " + kind);
+        if (parts.size() == 8) return top_level(req, path, parts);
+        const std::string parent_key = lower(join(parts, 8));
+        if (!resources.count(parent_key)) return arm_error(404, "ResourceNotFound", "The Resource '" + parts[7] + "' was not found.");
+        if (parts[8] != "models") return arm_error(404, "NotFound", "no route for " + path);
+        if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/models", query, path);
+        if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
+        if (parts.size() == 10 && req.method == "PUT") return put_container(req, path, parts);
+        if (parts.size() == 11 && parts[10] == "versions" && req.method == "GET") return list(lower(join(parts, 10)) + "/versions", query, path);
+        if (parts.size() == 12 && parts[10] == "versions") {
+            if (req.method == "GET") return get(lower(path), parts[11]);
+            if (req.method == "PUT") return put_version(req, path, parts, kind == "registries");
+        }
+        if (parts.size() == 13 && parts[12] == "startPendingUpload" && req.method == "POST" && kind == "registries")
+            return start_pending_upload(req, parts);
+        return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
+    }
+
+    static std::string join(const std::vector<std::string>& parts, std::size_t count) {
+        std::string out;
+        for (std::size_t i = 0; i < count && i < parts.size(); ++i) out += "/" + parts[i];
+        return out;
+    }
+
+    http::response get(const std::string& key, const std::string& name) {
+        auto it = resources.find(key);
+        if (it == resources.end()) return arm_error(404, "ResourceNotFound", "'" + name + "' was not found.");
+        return json_reply(200, it->second);
+    }
+
+    void store(const std::string& key, object value) {
+        if (!resources.count(key)) order.push_back(key);
+        resources[key] = std::move(value);
+    }
+
+    http::response resource_group(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
+        if (req.method == "GET") return get(lower(path), parts[3]);
+        if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
+        if (!std::regex_match(parts[3], rg_name_re)) return arm_error(400, "InvalidResourceGroupName", "invalid resource group name '" + parts[3] + "'", "resourceGroupName");
+        const auto body = json::parse(req.body, "request body");
+        const auto* loc = body.is_object() ? body.as_object().if_contains("location") : nullptr;
+        if (!loc || !loc->is_string()) return arm_error(400, "LocationRequired", "The location property is required for this definition.", "location");
+        const bool existed = resources.count(lower(path)) > 0;
+        store(lower(path), object{{"id", path}, {"name", parts[3]}, {"type", "Microsoft.Resources/resourceGroups"}, {"location", *loc},
+                                  {"properties", object{{"provisioningState", "Succeeded"}}}});
+        return json_reply(existed ? 200 : 201, resources[lower(path)]);
+    }
+
+    http::response top_level(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
+        if (req.method == "GET") return get(lower(path), parts[7]);
+        if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
+        if (!resources.count(lower(join(parts, 4)))) return arm_error(404, "ResourceGroupNotFound", "Resource group '" + parts[3] + "' could not be found.");
+        if (!std::regex_match(parts[7], resource_name_re))
+            return arm_error(400, "ValidationError", "The name '" + parts[7] + "' must match ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$", "name");
+        const auto body = json::parse(req.body, "request body");
+        if (!body.is_object()) return arm_error(400, "InvalidRequestContent", "body must be an object");
+        const auto* loc = body.as_object().if_contains("location");
+        if (!loc || !loc->is_string()) return arm_error(400, "LocationRequired", "The location property is required for this definition.", "location");
+        object res = body.as_object();
+        res["id"] = path;
+        res["name"] = parts[7];
+        res["type"] = "Microsoft.MachineLearningServices/" + parts[6];
+        object props = res.contains("properties") && res["properties"].is_object() ? res["properties"].as_object() : object{};
+        props["provisioningState"] = "Succeeded";
+        res["properties"] = props;
+        const bool existed = resources.count(lower(path)) > 0;
+        store(lower(path), res);
+        return json_reply(existed ? 200 : 201, res);
+    }
+
+    http::response list(const std::string& prefix, std::map<std::string, std::string>& query, const std::string& path) {
+        std::vector<const object*> items;
+        for (const auto& key : order) {
+            if (key.rfind(prefix + "/", 0) != 0) continue;
+            if (key.find('/', prefix.size() + 1) != std::string::npos) continue;  // direct children only
+            items.push_back(&resources[key]);
+        }
+        std::size_t skip = 0;
+        if (auto it = query.find("$skipToken"); it != query.end()) skip = std::stoul(it->second);
+        json::array page;
+        for (std::size_t i = skip; i < items.size() && i < skip + opt.page_size; ++i) page.push_back(*items[i]);
+        object out{{"value", page}};
+        if (skip + opt.page_size < items.size())
+            out["nextLink"] = base() + path + "?api-version=" + query["api-version"] + "&$skipToken=" + std::to_string(skip + opt.page_size);
+        return json_reply(200, out);
+    }
+
+    http::response put_container(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
+        if (!std::regex_match(parts[9], asset_name_re)) return arm_error(400, "UserError", "Invalid model name '" + parts[9] + "'", "name");
+        const auto body = json::parse(req.body, "request body");
+        const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
+        if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
+        const bool existed = resources.count(lower(path)) > 0;
+        object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/" + parts[6] + "/models"}, {"properties", *props}};
+        store(lower(path), res);
+        return json_reply(existed ? 200 : 201, res);
+    }
+
+    http::response put_version(const http::request& req, const std::string& path, const std::vector<std::string>& parts, bool registry) {
+        if (!std::regex_match(parts[9], asset_name_re)) return arm_error(400, "UserError", "Invalid model name '" + parts[9] + "'", "name");
+        if (parts[11].empty()) return arm_error(400, "UserError", "The model version is required", "version");
+        const auto body = json::parse(req.body, "request body");
+        const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
+        if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
+        const auto* uri = props->as_object().if_contains("modelUri");
+        if (!uri || !uri->is_string() || uri->as_string().empty()) return arm_error(400, "UserError", "properties.modelUri is required.", "properties.modelUri");
+        if (const auto* t = props->as_object().if_contains("modelType"); t && (!t->is_string() || t->as_string().empty()))
+            return arm_error(400, "UserError", "properties.modelType must be a non-empty string.", "properties.modelType");
+        const std::string key = lower(path);
+        if (auto it = resources.find(key); it != resources.end()) {
+            // Versions are immutable: the same modelUri is an idempotent retry, anything else a conflict.
+            if (it->second["properties"].as_object()["modelUri"] != *uri)
+                return arm_error(409, "Conflict", "Model version " + parts[9] + ":" + parts[11] + " already exists with a different modelUri.");
+            return json_reply(200, it->second);
+        }
+        if (registry) {
+            const std::string u(uri->as_string());
+            bool uploaded = false;
+            for (const auto& [name, c] : containers) {
+                const std::string prefix = base() + "/blob/emuaccount/" + name;
+                if (u.rfind(prefix, 0) == 0)
+                    for (const auto& [blob_name, bytes] : blobs) uploaded |= blob_name.rfind("emuaccount/" + name + "/", 0) == 0;
+            }
+            if (!uploaded) return arm_error(400, "UserError", "properties.modelUri does not point at an uploaded pending blob reference.", "properties.modelUri");
+        }
+        object res{{"id", path}, {"name", parts[11]}, {"type", std::string("Microsoft.MachineLearningServices/") + parts[6] + "/models/versions"}};
+        object p = props->as_object();
+        p["provisioningState"] = registry ? "Creating" : "Succeeded";
+        res["properties"] = p;
+        res["systemData"] = object{{"createdAt", "2026-01-01T00:00:00Z"}, {"createdBy", "emulator"}};
+        const std::string container_key = lower(join(parts, 10));
+        if (!resources.count(container_key))
+            store(container_key, object{{"id", join(parts, 10)}, {"name", parts[9]}, {"properties", object{}}});
+        store(key, res);
+        if (!registry) return json_reply(201, res);
+        const std::string op = "op" + std::to_string(++counter);
+        operations[op] = {opt.lro_polls, key};
+        http::fields h{{"Azure-AsyncOperation", base() + "/subscriptions/" + parts[1] + "/providers/Microsoft.MachineLearningServices/locations/emu/mfeOperationsStatus/" + op + "?api-version=2025-09-01"},
+                       {"Location", base() + "/subscriptions/" + parts[1] + "/providers/Microsoft.MachineLearningServices/locations/emu/mfeOperationsResults/" + op + "?api-version=2025-09-01"},
+                       {"Retry-After", "0"}};
+        return json_reply(201, res, h);
+    }
+
+    http::response operation_status(const std::string& id) {
+        auto it = operations.find(id);
+        if (it == operations.end()) return arm_error(404, "NotFound", "operation " + id);
+        if (it->second.polls_left > 0) {
+            --it->second.polls_left;
+            return json_reply(200, object{{"name", id}, {"status", "InProgress"}}, {{"Retry-After", "0"}});
+        }
+        auto& res = resources[it->second.resource_key];
+        res["properties"].as_object()["provisioningState"] = "Succeeded";
+        return json_reply(200, object{{"name", id}, {"status", "Succeeded"}});
+    }
+
+    http::response start_pending_upload(const http::request& req, const std::vector<std::string>& parts) {
+        if (!std::regex_match(parts[9], asset_name_re)) return arm_error(400, "UserError", "Invalid model name '" + parts[9] + "'", "name");
+        const auto body = json::parse(req.body, "request body");
+        const auto* o = body.if_object();
+        if (!o) return arm_error(400, "UserError", "The request body must be a PendingUploadRequestDto object.");
+        for (const auto& [k, v] : *o)  // additionalProperties: false
+            if (k != "pendingUploadId" && k != "pendingUploadType")
+                return arm_error(400, "UserError", "Unknown property '" + std::string(k) + "'.", std::string(k));
+        // pendingUploadType defaults to TemporaryBlobReference; enum None | TemporaryBlobReference.
+        const auto* type = o->if_contains("pendingUploadType");
+        if (type && (!type->is_string() || (type->as_string() != "TemporaryBlobReference" && type->as_string() != "None")))
+            return arm_error(400, "UserError", "pendingUploadType must be one of None, TemporaryBlobReference.", "pendingUploadType");
+        std::string upload_id;
+        if (const auto* id = o->if_contains("pendingUploadId"); id && id->is_string()) upload_id = std::string(id->as_string());
+        if (upload_id.empty()) upload_id = "upload" + std::to_string(++counter);
+        const std::string key = lower(join(parts, 12)) + "#" + upload_id;
+        std::string& container = pending[key];
+        if (container.empty()) {
+            container = "pending-" + std::to_string(++counter);
+            containers[container] = {"emusig" + std::to_string(counter * 7919 + 17)};
+        }
+        const std::string blob_uri = base() + "/blob/emuaccount/" + container;
+        object ref{{"blobUri", blob_uri},
+                   {"storageAccountArmId", "/subscriptions/" + parts[1] + "/resourceGroups/" + parts[3] + "/providers/Microsoft.Storage/storageAccounts/emuaccount"},
+                   {"credential", object{{"credentialType", "SAS"},
+                                         {"sasUri", blob_uri + "?sv=2023-11-03&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=" + containers[container].sig}}}};
+        return json_reply(200, object{{"blobReferenceForConsumption", ref}, {"pendingUploadId", upload_id},
+                                      {"pendingUploadType", "TemporaryBlobReference"}});
+    }
+
+    // ---------------------------------------------------------------- Blob storage
+    static http::response blob_error(int status, const std::string& code, const std::string& message) {
+        http::fields h{{"Content-Type", "application/xml"}, {"x-ms-error-code", code}};
+        return {status, "", h, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>"};
+    }
+
+    http::response blob(const http::request& req, const std::string& path, std::map<std::string, std::string>& query) {
+        const auto parts = split(path);  // blob, account, container, path...
+        if (parts.size() < 4) return blob_error(400, "InvalidUri", "expected /blob/{account}/{container}/{blob}");
+        auto c = containers.find(parts[2]);
+        if (c == containers.end()) return blob_error(404, "ContainerNotFound", "The specified container does not exist.");
+        const bool sas_ok = query["sig"] == c->second.sig;
+        if (!sas_ok && !authorized(req))
+            return blob_error(403, "AuthenticationFailed", "Server failed to authenticate the request.");
+        const std::string name = path.substr(std::string("/blob/").size());
+        if (req.method == "GET") {
+            auto it = blobs.find(name);
+            if (it == blobs.end()) return blob_error(404, "BlobNotFound", "The specified blob does not exist.");
+            return {200, "", {{"Content-Type", "application/octet-stream"}, {"Content-MD5", base64_md5(it->second)}}, it->second};
+        }
+        if (req.method != "PUT") return blob_error(405, "UnsupportedHttpVerb", req.method);
+        if (auto md5 = req.headers.get("Content-MD5"); md5 && *md5 != base64_md5(req.body))
+            return blob_error(400, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
+        const auto comp = query["comp"];
+        if (comp == "block") {
+            if (query["blockid"].empty()) return blob_error(400, "InvalidQueryParameterValue", "blockid is required");
+            blocks[name][query["blockid"]] = req.body;
+            return {201, "", {{"Content-MD5", base64_md5(req.body)}}, ""};
+        }
+        if (comp == "blocklist") {
+            std::string data;
+            static const std::regex item("<(Latest|Uncommitted|Committed)>([^<]*)</\\1>");
+            auto& staged = blocks[name];
+            for (auto it = std::sregex_iterator(req.body.begin(), req.body.end(), item); it != std::sregex_iterator(); ++it) {
+                const auto id = (*it)[2].str();
+                auto b = staged.find(id);
+                if (b == staged.end()) return blob_error(400, "InvalidBlockList", "The specified block list is invalid (unknown block " + id + ").");
+                data += b->second;
+            }
+            blobs[name] = data;
+            blocks.erase(name);
+            return {201, "", {{"ETag", "\"" + std::to_string(++counter) + "\""}}, ""};
+        }
+        if (!comp.empty()) return blob_error(400, "InvalidQueryParameterValue", "comp=" + comp);
+        if (req.headers.get("x-ms-blob-type") != std::optional<std::string>("BlockBlob"))
+            return blob_error(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type");
+        blobs[name] = req.body;
+        return {201, "", {{"Content-MD5", base64_md5(req.body)}, {"ETag", "\"" + std::to_string(++counter) + "\""}}, ""};
+    }
+};
+
+emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
+    impl_->opt = std::move(o);
+    impl_->server = std::make_unique<test::loopback_server>([this](const http::request& req) {
+        try {
+            return impl_->handle(req);
+        } catch (const dropped_connection&) {
+            throw;  // the loopback server closes the connection without answering
+        } catch (const std::exception& e) {
+            return arm_error(500, "InternalServerError", std::string("emulator: ") + e.what());
+        }
+    });
+}
+
+emulator::~emulator() = default;
+std::uint16_t emulator::port() const noexcept { return impl_->server->port(); }
+std::string emulator::base_url() const { return impl_->server->base_url(); }
+
+void emulator::set_faults(const fault_options& f) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->opt.faults = f;
+}
+
+stats emulator::snapshot() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->st;
+}
+
+std::optional<std::string> emulator::blob(const std::string& name) const {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->blobs.find(name);
+    if (it == impl_->blobs.end()) return std::nullopt;
+    return it->second;
+}
+
+std::vector<std::string> emulator::blob_names() const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : impl_->blobs) out.push_back(k);
+    return out;
+}
+
+}  // namespace amlops::emulator

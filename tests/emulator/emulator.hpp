@@ -1,0 +1,75 @@
+#pragma once
+// A loopback emulator of the Azure services amlops talks to, for tests only:
+//   - Entra ID:  POST /{tenant}/oauth2/v2.0/token (client secret, or an RS256 client assertion
+//                verified against the test certificate)
+//   - ARM / Azure ML (api-version checked, bearer token required, ARM error envelope):
+//     resource groups, workspaces, registries, model containers and versions (workspace versions
+//     synchronous; registry versions long-running via Azure-AsyncOperation), startPendingUpload
+//   - Blob storage for the SAS it hands out: Put Blob, Put Block, Put Block List, Get Blob, with
+//     Content-MD5 checks
+//   - fault injection: every Nth request answers a status (429 with Retry-After, 503, ...), drops
+//     the connection, or is delayed; POST /_emulator/faults changes it at run time.
+// Everything lives in memory; one instance per test.
+
+#include "amlops/core/json.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace amlops::emulator {
+
+/// Fault injection settings. Control requests (/_emulator/...) are never faulted.
+struct fault_options {
+    int every_nth = 0;          ///< 0 = off; else every Nth request is faulted
+    std::vector<int> statuses{429, 503};  ///< statuses used in turn for faulted requests
+    int retry_after_seconds = 0;          ///< `Retry-After` on faulted responses
+    bool drop_connection = false;         ///< close the connection instead of answering
+    std::chrono::milliseconds delay{0};   ///< added to every (non-control) request
+};
+
+struct options {
+    std::string tenant = "emulator-tenant";
+    std::string client_id = "emulator-client";
+    std::string client_secret;   ///< accepted client_secret (empty: secrets refused)
+    std::string certificate_pem; ///< certificate whose key signs accepted assertions (empty: refused)
+    int lro_polls = 2;           ///< InProgress answers before a registry version PUT succeeds
+    std::size_t page_size = 2;   ///< items per list page (small, so paging is exercised)
+    fault_options faults;
+};
+
+/// Counters and the request log (method + path, no query) for assertions.
+struct stats {
+    std::uint64_t requests = 0;
+    std::uint64_t faults = 0;
+    std::vector<std::string> log;
+};
+
+class emulator {
+public:
+    /// Starts listening on 127.0.0.1 with an ephemeral port.
+    explicit emulator(options o);
+    ~emulator();
+    emulator(const emulator&) = delete;
+    emulator& operator=(const emulator&) = delete;
+
+    std::uint16_t port() const noexcept;
+    /// "http://127.0.0.1:<port>" — ARM endpoint, authority host and blob host at once.
+    std::string base_url() const;
+    void set_faults(const fault_options& f);
+    stats snapshot() const;
+    /// Blob contents by "<container>/<blob path>", nullopt when absent.
+    std::optional<std::string> blob(const std::string& container_and_path) const;
+    /// Every stored blob name ("<account>/<container>/<path>").
+    std::vector<std::string> blob_names() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace amlops::emulator
