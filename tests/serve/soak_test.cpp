@@ -76,7 +76,13 @@ TEST_CASE("RSS stays flat (< 10% growth) over 200k requests and SIGTERM exits 0"
     const long after = rss_kb(pid);
     INFO("RSS before " << before << " kB, after " << after << " kB");
     CHECK(before > 0);
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer keeps freed memory in a quarantine (up to 256 MB) on purpose, so RSS grows
+    // by design there; the flat-RSS property is checked by the regular build.
+    WARN("AddressSanitizer build: RSS growth not asserted");
+#else
     CHECK(after < before * 11 / 10);
+#endif
 
     REQUIRE(kill(pid, SIGTERM) == 0);
     int status = 0;
