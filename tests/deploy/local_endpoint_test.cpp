@@ -18,7 +18,7 @@
 using namespace amlops;
 using namespace amlops::deploy;
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 
 namespace {
 
@@ -41,19 +41,19 @@ public:
                 asio::ip::tcp::socket socket(ioc_);
                 acceptor_.accept(socket);
                 boost::beast::flat_buffer buffer;
-                http::request<http::string_body> req;
-                http::read(socket, buffer, req);
+                bhttp::request<bhttp::string_body> req;
+                bhttp::read(socket, buffer, req);
                 {
                     std::lock_guard lock(mutex_);
                     seen_.push_back({std::string(req.method_string()), std::string(req.target()), req.body(),
-                                     std::string(req[http::field::authorization]), std::string(req["azureml-model-deployment"])});
+                                     std::string(req[bhttp::field::authorization]), std::string(req["azureml-model-deployment"])});
                 }
-                http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-                res.set(http::field::content_type, "application/json");
+                bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
+                res.set(bhttp::field::content_type, "application/json");
                 res.set("x-request-id", "req-1");
                 res.body() = r.body;
                 res.prepare_payload();
-                http::write(socket, res);
+                bhttp::write(socket, res);
                 boost::system::error_code ec;
                 socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
             }

@@ -3,14 +3,7 @@
 #include "amlops/core/error.hpp"
 #include "amlops/core/json.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-
-#include <sys/socket.h>
-#include <sys/time.h>
+#include "amlops/http/transport.hpp"
 
 #include <charconv>
 #include <thread>
@@ -19,16 +12,9 @@ namespace amlops::deploy {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
-
-// ---------------------------------------------------------------------------------------------
-// PRIVATE STOPGAP — to be replaced by libs/http (the shared Beast/OpenSSL transport with retry
-// policies) once it is usable. Deliberately minimal: one synchronous HTTP/1.1 exchange per
-// connection on loopback, with socket-level send/receive timeouts (Beast's own timeouts need an
-// asynchronous event loop). No TLS, no retries: aml-deploy talks to a server on this machine.
-// ---------------------------------------------------------------------------------------------
+// The admin API and the scoring route are plain HTTP/1.1 on loopback; the shared transport
+// (libs/http) refuses plain http anywhere else, keeps connections alive between the polls of
+// wait_until_ready, and applies the per-request timeout.
 struct http_reply {
     int status = 0;
     std::string body;
@@ -36,54 +22,31 @@ struct http_reply {
     std::string request_id;
 };
 
-void set_socket_timeout(tcp::socket& s, std::chrono::milliseconds timeout) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    // Failing to set a timeout is not fatal: the request still works, it just could wait longer.
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+std::string base_url(const local_address& addr) {
+    const bool v6 = addr.host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + addr.host + "]" : addr.host) + ":" + std::to_string(addr.port);
 }
 
-http_reply exchange(const local_address& addr, const endpoint_options& opt, http::verb method, const std::string& target,
-                    const std::string& body, const std::string& deployment_header, std::chrono::milliseconds timeout) {
-    const std::string where = std::string(http::to_string(method)) + " http://" + addr.host + ":" + std::to_string(addr.port) + target;
+http_reply exchange(http::transport& transport, const local_address& addr, const endpoint_options& opt, const std::string& method,
+                    const std::string& target, const std::string& body, const std::string& deployment_header,
+                    std::chrono::milliseconds timeout) {
+    http::request req;
+    req.method = method;
+    req.url = base_url(addr) + target;
+    req.headers.set("User-Agent", "aml-deploy");
+    if (opt.key) req.headers.set("Authorization", "Bearer " + *opt.key);
+    if (!deployment_header.empty()) req.headers.set("azureml-model-deployment", deployment_header);
+    if (!body.empty() || method == "PUT" || method == "POST") {
+        req.headers.set("Content-Type", "application/json");
+        req.body = body;
+    }
+    req.timeout = timeout;
     try {
-        asio::io_context ioc;
-        tcp::resolver resolver(ioc);
-        tcp::socket socket(ioc);
-        asio::connect(socket, resolver.resolve(addr.host, std::to_string(addr.port)));
-        set_socket_timeout(socket, timeout);
-
-        http::request<http::string_body> req{method, target, 11};
-        req.set(http::field::host, addr.host + ":" + std::to_string(addr.port));
-        req.set(http::field::user_agent, "aml-deploy");
-        req.set(http::field::connection, "close");
-        if (opt.key) req.set(http::field::authorization, "Bearer " + *opt.key);
-        if (!deployment_header.empty()) req.set("azureml-model-deployment", deployment_header);
-        if (!body.empty() || method == http::verb::put || method == http::verb::post) {
-            req.set(http::field::content_type, "application/json");
-            req.body() = body;
-            req.prepare_payload();
-        }
-        http::write(socket, req);
-
-        boost::beast::flat_buffer buffer;
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(64 * 1024 * 1024);
-        http::read(socket, buffer, parser);
-        const auto& res = parser.get();
-        boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-
-        http_reply out;
-        out.status = static_cast<int>(res.result_int());
-        out.body = res.body();
-        if (auto it = res.find("azureml-model-deployment"); it != res.end()) out.deployment = std::string(it->value());
-        if (auto it = res.find("x-request-id"); it != res.end()) out.request_id = std::string(it->value());
-        return out;
-    } catch (const boost::system::system_error& e) {
-        throw error(error_kind::network, where + " failed: " + e.code().message());
+        auto res = transport.send(req);
+        return {res.status, std::move(res.body), res.headers.get("azureml-model-deployment").value_or(""),
+                res.headers.get("x-request-id").value_or("")};
+    } catch (const http::transport_error& e) {
+        throw error(error_kind::network, method + " " + req.url + " failed: " + e.what());
     }
 }
 
@@ -149,13 +112,6 @@ deployment_info to_deployment(const json::value& v) {
     return {string_field(o, "name"), string_field(o, "model"), string_field(o, "model_name"), string_field(o, "model_version")};
 }
 
-bool is_loopback_host(const std::string& host) {
-    if (host == "localhost" || host == "::1") return true;
-    boost::system::error_code ec;
-    const auto a = asio::ip::make_address(host, ec);
-    return !ec && a.is_loopback();
-}
-
 }  // namespace
 
 local_address parse_local_uri(const std::string& uri) {
@@ -176,7 +132,7 @@ local_address parse_local_uri(const std::string& uri) {
         host = rest.substr(0, colon);
         port_text = rest.substr(colon + 1);
     }
-    if (!is_loopback_host(host)) throw bad("a local endpoint must be on loopback (localhost, 127.0.0.1, [::1]), got '" + host + "'");
+    if (!http::is_loopback_host(host)) throw bad("a local endpoint must be on loopback (localhost, 127.0.0.1, [::1]), got '" + host + "'");
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
@@ -185,19 +141,16 @@ local_address parse_local_uri(const std::string& uri) {
 }
 
 local_endpoint::local_endpoint(std::string uri, local_address address, endpoint_options options)
-    : uri_(std::move(uri)), address_(std::move(address)), options_(std::move(options)) {}
+    : uri_(std::move(uri)), address_(std::move(address)), options_(std::move(options)), transport_(http::make_transport()) {}
 
-std::string local_endpoint::scoring_uri() const {
-    const bool v6 = address_.host.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + address_.host + "]" : address_.host) + ":" + std::to_string(address_.port) + "/score";
-}
+std::string local_endpoint::scoring_uri() const { return base_url(address_) + "/score"; }
 
 void local_endpoint::wait_until_ready(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string last;
     for (;;) {
         // A transport failure (nothing listening) fails at once; only "not ready yet" is retried.
-        const auto r = exchange(address_, options_, http::verb::get, "/", {}, {}, options_.timeout);
+        const auto r = exchange(*transport_, address_, options_, "GET", "/", {}, {}, options_.timeout);
         if (r.status == 200) return;
         if (r.status != 503) throw_for(r, "checking that " + uri_ + " is ready");
         last = "HTTP " + std::to_string(r.status);
@@ -209,7 +162,7 @@ void local_endpoint::wait_until_ready(std::chrono::milliseconds timeout) {
 
 endpoint_traffic local_endpoint::get_traffic() {
     const std::string what = "reading the traffic of " + uri_;
-    const auto r = exchange(address_, options_, http::verb::get, "/admin/traffic", {}, {}, options_.timeout);
+    const auto r = exchange(*transport_, address_, options_, "GET", "/admin/traffic", {}, {}, options_.timeout);
     if (r.status != 200) throw_for(r, what);
     return to_endpoint_traffic(parse_reply(r, what), what);
 }
@@ -217,14 +170,14 @@ endpoint_traffic local_endpoint::get_traffic() {
 endpoint_traffic local_endpoint::set_traffic(const endpoint_traffic& t) {
     const std::string what = "setting the traffic of " + uri_ + " to " + to_string(t.traffic);
     const json::object body{{"traffic", to_json(t.traffic)}, {"mirror_traffic", to_json(t.mirror)}};
-    const auto r = exchange(address_, options_, http::verb::put, "/admin/traffic", boost::json::serialize(body), {}, options_.timeout);
+    const auto r = exchange(*transport_, address_, options_, "PUT", "/admin/traffic", boost::json::serialize(body), {}, options_.timeout);
     if (r.status != 200) throw_for(r, what);
     return to_endpoint_traffic(parse_reply(r, what), what);
 }
 
 std::vector<deployment_info> local_endpoint::deployments() {
     const std::string what = "listing the deployments of " + uri_;
-    const auto r = exchange(address_, options_, http::verb::get, "/admin/deployments", {}, {}, options_.timeout);
+    const auto r = exchange(*transport_, address_, options_, "GET", "/admin/deployments", {}, {}, options_.timeout);
     if (r.status != 200) throw_for(r, what);
     const auto v = parse_reply(r, what);
     std::vector<deployment_info> out;
@@ -237,19 +190,19 @@ std::vector<deployment_info> local_endpoint::deployments() {
 deployment_info local_endpoint::load_deployment(const std::string& name, const std::string& model) {
     const std::string what = "loading " + model + " into deployment '" + name + "' of " + uri_;
     const json::object body{{"model", model}};
-    const auto r = exchange(address_, options_, http::verb::put, "/admin/deployments/" + name, boost::json::serialize(body), {},
+    const auto r = exchange(*transport_, address_, options_, "PUT", "/admin/deployments/" + name, boost::json::serialize(body), {},
                             options_.load_timeout);
     if (r.status != 200 && r.status != 201) throw_for(r, what);
     return to_deployment(parse_reply(r, what));
 }
 
 void local_endpoint::unload_deployment(const std::string& name) {
-    const auto r = exchange(address_, options_, http::verb::delete_, "/admin/deployments/" + name, {}, {}, options_.timeout);
+    const auto r = exchange(*transport_, address_, options_, "DELETE", "/admin/deployments/" + name, {}, {}, options_.timeout);
     if (r.status != 200) throw_for(r, "deleting deployment '" + name + "' of " + uri_);
 }
 
 score_response local_endpoint::score(const std::string& deployment, const std::string& json_body) {
-    const auto r = exchange(address_, options_, http::verb::post, "/score", json_body, deployment, options_.timeout);
+    const auto r = exchange(*transport_, address_, options_, "POST", "/score", json_body, deployment, options_.timeout);
     return {r.status, r.body, r.deployment, r.request_id};
 }
 

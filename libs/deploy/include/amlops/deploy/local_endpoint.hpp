@@ -1,11 +1,16 @@
 #pragma once
 // The `local://HOST:PORT` endpoint: aml-predict serve's admin API (amlops/serve/admin_api.hpp)
-// over HTTP/1.1 on loopback. Beast stays inside the implementation file.
+// over HTTP/1.1 on loopback, through the shared transport of libs/http.
 
 #include "amlops/deploy/endpoint.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+namespace amlops::http {
+class transport;
+}
 
 namespace amlops::deploy {
 
@@ -39,6 +44,7 @@ private:
     std::string uri_;
     local_address address_;
     endpoint_options options_;
+    std::shared_ptr<http::transport> transport_;
 };
 
 }  // namespace amlops::deploy
