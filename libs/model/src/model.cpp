@@ -142,14 +142,14 @@ std::vector<double> loaded_model::predict(const data::numeric_table& table) cons
     return predict_rows(table.features, table.rows);
 }
 
-std::vector<double> loaded_model::predict_rows(std::span<const float> values, std::size_t rows) const {
+std::vector<double> loaded_model::predict_rows(std::span<const float> values, std::size_t rows, unsigned threads) const {
     const std::size_t cols = impl_->inputs.size();
     if (values.size() != rows * cols)
         throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
                                                " rows of " + std::to_string(cols) + " columns");
     std::vector<float> p;
     if (impl_->fast && impl_->fast_state.load() != 2) {
-        p = impl_->fast->predict(values, rows);
+        p = impl_->fast->predict(values, rows, threads);
         if (impl_->fast_state.load() == 0) {
             const std::size_t probe = std::min<std::size_t>(rows, 4096);
             auto reference = impl_->booster.predict_dense(values.first(probe * cols), probe, cols);

@@ -34,9 +34,10 @@ public:
     std::vector<double> predict(const data::numeric_table& table) const;
 
     /// Predicts `rows` rows of a dense row-major matrix whose columns are input_columns() in
-    /// order (NaN = missing), e.g. one chunk of a larger table. Uses all cores.
+    /// order (NaN = missing), e.g. one chunk of a larger table. `threads` 0 uses all cores; a
+    /// server that already runs one request per core passes 1, so a request never spawns threads.
     /// Throws error(bad_input) when values.size() != rows * input_columns().size().
-    std::vector<double> predict_rows(std::span<const float> values, std::size_t rows) const;
+    std::vector<double> predict_rows(std::span<const float> values, std::size_t rows, unsigned threads = 0) const;
 
 private:
     struct impl;
