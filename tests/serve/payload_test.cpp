@@ -51,6 +51,25 @@ TEST_CASE("every payload form decodes to the same rows in model order") {
     }
 }
 
+TEST_CASE("key order, ignored keys and a reused buffer do not change the rows") {
+    // The dense forms take a streaming path, everything else a DOM path: both must agree whatever
+    // the key order or the extra keys around the payload.
+    const std::vector<std::string> bodies = {
+        R"({"params": {"nested": [1, {"x": [2]}], "s": "t"}, "input_data": {"index": [[0], {"i": 1}], "columns": ["c","a","b"], "data": [[3,1,2],[6,4,5]]}})",
+        R"({"input_data": {"data": [[3,1,2],[6,4,5]], "index": [0,1], "columns": ["c","a","b"]}, "params": null})",
+        R"({"dataframe_split": {"columns": ["b","zz","a","c"], "data": [[2,[9],1,3],[5,{"y":1},4,6]]}})",
+        R"({"data": [[1,2,3],[4,5,6]], "params": [true, false, "x"]})",
+    };
+    decoded_rows reused;
+    decode_payload(R"({"data": [[9,9,9],[9,9,9],[9,9,9]]})", cols, reused);
+    for (const auto& body : bodies) {
+        INFO(body);
+        decode_payload(body, cols, reused);
+        CHECK(reused.rows == 2);
+        CHECK(reused.values == expected);
+    }
+}
+
 TEST_CASE("null is a missing value and an empty row list is valid") {
     auto d = decode_payload(R"({"data": [[1,null,3]]})", cols);
     REQUIRE(d.rows == 1);

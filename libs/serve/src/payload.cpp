@@ -1,10 +1,16 @@
-// Payload decoding. JSON is parsed into a small monotonic arena first (most scoring requests are
-// a few hundred bytes, so the common case makes no heap allocation for the DOM), then each form is
-// walked once, writing floats straight into the caller's reused buffer.
+// Payload decoding, in two passes at most:
+//  1. A streaming (SAX) pass handles the dense forms almost every client sends (rows as arrays of
+//     numbers, with or without a "columns" list): numbers go straight into the caller's reused
+//     float buffer, no DOM is built. It accepts only what it fully understands and gives up on
+//     anything else, including every error.
+//  2. Otherwise the body is parsed into a DOM (in a small monotonic arena: most scoring requests
+//     are a few hundred bytes) and each form is walked once. This pass decides every error, so the
+//     messages do not depend on which pass ran, and the fast pass needs no error texts of its own.
 #include "amlops/serve/payload.hpp"
 
 #include "amlops/core/error.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
@@ -16,6 +22,7 @@
 namespace amlops::serve {
 
 namespace bj = boost::json;
+namespace bs = boost::system;
 
 namespace {
 
@@ -162,6 +169,229 @@ private:
     std::vector<bool> seen_;
 };
 
+// Pass 1: the streaming decoder of the dense forms. Every handler returns false ("give up") on an
+// event it does not expect; decode_dense() then reports false and pass 2 takes over.
+class dense_handler {
+public:
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+    dense_handler(const column_set& columns, decoded_rows& out) : cols_(columns), out_(out) {}
+
+    /// True when the whole document was one of the dense forms and `out` holds its rows.
+    bool complete() const noexcept { return state_ == state::done && payload_ != payload::none && !(split_ && !data_seen_); }
+
+    bool on_document_begin(bs::error_code&) { return true; }
+    bool on_document_end(bs::error_code&) { return true; }
+
+    bool on_object_begin(bs::error_code& ec) {
+        if (skipping()) return enter_skipped();
+        if (state_ == state::start) return go(state::root_key);
+        if (state_ == state::root_value && (payload_ == payload::input_data || payload_ == payload::dataframe_split)) {
+            split_ = true;
+            out_.form = payload_ == payload::input_data ? payload_form::input_data_split : payload_form::dataframe_split;
+            return go(state::split_key);
+        }
+        return give_up(ec);  // records, columnar "inputs", objects where numbers belong
+    }
+    bool on_object_end(std::size_t, bs::error_code& ec) {
+        if (skip_depth_ > 0) return leave_skipped();
+        if (state_ == state::split_key) return go(state::root_key);
+        if (state_ == state::root_key) return go(state::done);
+        return give_up(ec);
+    }
+    bool on_array_begin(bs::error_code& ec) {
+        if (skipping()) return enter_skipped();
+        switch (state_) {
+        case state::root_value:
+            if (payload_ == payload::dataframe_split) return give_up(ec);
+            out_.form = form_of_list();
+            return begin_rows(false);
+        case state::split_columns: return go(state::columns);
+        case state::split_data: return begin_rows(columns_seen_);
+        case state::rows:
+            row_values_ = 0;
+            out_.values.resize(out_.values.size() + cols_.size(), 0.0f);
+            return go(state::row);
+        default: return give_up(ec);
+        }
+    }
+    bool on_array_end(std::size_t, bs::error_code& ec) {
+        if (skip_depth_ > 0) return leave_skipped();
+        switch (state_) {
+        case state::columns:
+            for (bool seen : seen_)
+                if (!seen) return give_up(ec);  // a missing column: pass 2 names it
+            columns_seen_ = true;
+            return go(state::split_key);
+        case state::row:
+            if (row_values_ != row_width_) return give_up(ec);  // ragged
+            ++out_.rows;
+            return go(state::rows);
+        case state::rows:
+            if (split_) data_seen_ = true;
+            return go(split_ ? state::split_key : state::root_key);
+        default: return give_up(ec);
+        }
+    }
+
+    bool on_key_part(bj::string_view s, std::size_t, bs::error_code&) {
+        if (skip_depth_ == 0) key_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(bj::string_view s, std::size_t, bs::error_code& ec) {
+        if (skip_depth_ > 0) return true;
+        key_.append(s.data(), s.size());
+        const std::string_view key = key_;
+        bool ok = true;
+        if (state_ == state::root_key) {
+            const auto p = payload_of(key);
+            if (p == payload::none) {
+                skip_next_ = true;  // "params" and any other key: pass 2 ignores them too
+            } else if (payload_ != payload::none) {
+                ok = false;  // two payload keys (or one twice): pass 2 explains
+            } else {
+                payload_ = p;
+                state_ = state::root_value;
+            }
+        } else if (state_ == state::split_key) {
+            if (key == "columns") {
+                // "columns" after "data" (already read in signature order) or twice: pass 2.
+                ok = !columns_seen_ && !data_seen_;
+                state_ = state::split_columns;
+                seen_.assign(cols_.size(), false);
+                map_.clear();
+            } else if (key == "data") {
+                ok = !data_seen_;
+                state_ = state::split_data;
+            } else {
+                skip_next_ = true;  // "index" and anything else
+            }
+        } else {
+            ok = false;
+        }
+        key_.clear();
+        return ok || give_up(ec);
+    }
+
+    bool on_string_part(bj::string_view s, std::size_t, bs::error_code&) {
+        if (skip_depth_ == 0 && state_ == state::columns) text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(bj::string_view s, std::size_t, bs::error_code& ec) {
+        if (skipping()) return skip_scalar();
+        if (state_ != state::columns) return give_up(ec);
+        text_.append(s.data(), s.size());
+        const auto pos = cols_.find(text_);
+        text_.clear();
+        if (pos != column_set::npos) {
+            if (seen_[pos]) return give_up(ec);  // duplicate column
+            seen_[pos] = true;
+        }
+        map_.push_back(pos);
+        return true;
+    }
+
+    bool on_number_part(bj::string_view, bs::error_code&) { return true; }
+    bool on_int64(std::int64_t i, bj::string_view, bs::error_code& ec) { return value(static_cast<float>(i), ec); }
+    bool on_uint64(std::uint64_t u, bj::string_view, bs::error_code& ec) { return value(static_cast<float>(u), ec); }
+    bool on_double(double d, bj::string_view, bs::error_code& ec) { return value(static_cast<float>(d), ec); }
+    bool on_null(bs::error_code& ec) { return value(std::numeric_limits<float>::quiet_NaN(), ec); }
+    bool on_bool(bool, bs::error_code& ec) { return skipping() ? skip_scalar() : give_up(ec); }
+    bool on_comment_part(bj::string_view, bs::error_code&) { return true; }
+    bool on_comment(bj::string_view, bs::error_code&) { return true; }
+
+private:
+    enum class state { start, root_key, root_value, split_key, split_columns, columns, split_data, rows, row, done };
+    enum class payload { none, input_data, data, dataframe_split, dataframe_records, instances, inputs };
+
+    static payload payload_of(std::string_view key) noexcept {
+        if (key == "input_data") return payload::input_data;
+        if (key == "data") return payload::data;
+        if (key == "dataframe_split") return payload::dataframe_split;
+        if (key == "dataframe_records") return payload::dataframe_records;
+        if (key == "instances") return payload::instances;
+        if (key == "inputs") return payload::inputs;
+        return payload::none;
+    }
+    payload_form form_of_list() const noexcept {
+        switch (payload_) {
+        case payload::input_data: return payload_form::input_data_list;
+        case payload::dataframe_records: return payload_form::dataframe_records;
+        case payload::instances: return payload_form::instances;
+        case payload::inputs: return payload_form::inputs;
+        default: return payload_form::data;
+        }
+    }
+
+    bool go(state s) noexcept {
+        state_ = s;
+        return true;
+    }
+    static bool give_up(bs::error_code& ec) {
+        ec = bj::error::syntax;  // any error stops the parser; decode_dense() reports false
+        return false;
+    }
+    // Rows of the model's width in signature order, or of the "columns" list's width mapped by name.
+    bool begin_rows(bool by_name) {
+        out_.values.clear();
+        out_.rows = 0;
+        if (!by_name) {
+            map_.resize(cols_.size());
+            for (std::size_t i = 0; i < map_.size(); ++i) map_[i] = i;
+        }
+        row_width_ = map_.size();
+        return go(state::rows);
+    }
+    bool value(float v, bs::error_code& ec) {
+        if (skipping()) return skip_scalar();
+        if (state_ != state::row || row_values_ == row_width_) return give_up(ec);
+        const std::size_t pos = map_[row_values_++];
+        if (pos != column_set::npos) out_.values[out_.rows * cols_.size() + pos] = v;
+        return true;
+    }
+
+    // Values of keys this pass ignores ("params", "index", ...) are skipped whole.
+    bool skipping() const noexcept { return skip_next_ || skip_depth_ > 0; }
+    bool enter_skipped() noexcept {
+        skip_next_ = false;
+        ++skip_depth_;
+        return true;
+    }
+    bool leave_skipped() noexcept {
+        --skip_depth_;
+        return true;
+    }
+    bool skip_scalar() noexcept {
+        if (skip_depth_ == 0) skip_next_ = false;
+        return true;
+    }
+
+    const column_set& cols_;
+    decoded_rows& out_;
+    state state_ = state::start;
+    payload payload_ = payload::none;
+    bool split_ = false, columns_seen_ = false, data_seen_ = false;
+    bool skip_next_ = false;
+    std::size_t skip_depth_ = 0;
+    std::size_t row_values_ = 0, row_width_ = 0;
+    std::vector<std::size_t> map_;  // position in the row -> model column (npos: ignored column)
+    std::vector<bool> seen_;
+    std::string key_, text_;
+};
+
+/// Pass 1. True when `body` was a dense form and `out` holds it; false means "ask pass 2".
+bool decode_dense(std::string_view body, const column_set& columns, decoded_rows& out) {
+    bj::parse_options opts;
+    opts.max_depth = 16;
+    bj::basic_parser<dense_handler> parser(opts, columns, out);
+    bs::error_code ec;
+    parser.write_some(false, body.data(), body.size(), ec);
+    return !ec && parser.done() && parser.handler().complete();
+}
+
 constexpr std::array<std::string_view, 6> payload_keys = {"input_data", "data", "dataframe_split",
                                                           "dataframe_records", "instances", "inputs"};
 
@@ -193,6 +423,7 @@ std::size_t column_set::find(std::string_view name) const noexcept {
 }
 
 void decode_payload(std::string_view body, const column_set& columns, decoded_rows& out) {
+    if (decode_dense(body, columns, out)) return;
     // Small payloads parse entirely inside this stack arena; big ones spill to the heap.
     alignas(std::max_align_t) unsigned char arena[8192];
     bj::monotonic_resource mr(arena, sizeof arena);
