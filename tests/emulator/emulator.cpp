@@ -1,12 +1,17 @@
 #include "emulator.hpp"
 
 #include "amlops/auth/jwt.hpp"
+#include "amlops/core/environment.hpp"
 #include "amlops/http/message.hpp"
+#include "amlops/http/transport.hpp"
+#include "emulator_extra.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
+#include <ctime>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -47,15 +52,51 @@ http::response arm_error(int status, const std::string& code, const std::string&
     return json_reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
 }
 
+std::string base64(const unsigned char* data, std::size_t size) {
+    std::string out(4 * ((size + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string base64_decode(const std::string& text) {
+    std::string out(3 * (text.size() / 4) + 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
+    if (n < 0 || text.size() % 4 != 0) throw std::runtime_error("storage key is not base64");
+    out.resize(static_cast<std::size_t>(n));
+    // EVP_DecodeBlock counts the bytes that '=' padding stands for: drop them.
+    for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) out.pop_back();
+    return out;
+}
+
 std::string base64_md5(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1) throw std::runtime_error("MD5 failed");
-    std::string out(4 * ((len + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(len));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
+    return base64(digest, len);
 }
+
+/// base64(HMAC-SHA256(key, message)): the signature of Shared Key requests and of SAS tokens.
+std::string hmac_sha256_base64(const std::string& key, std::string_view message) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+              message.size(), mac, &len))
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return base64(mac, len);
+}
+
+std::string utc_format(std::chrono::system_clock::time_point t, const char* format) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
+}
+
+/// Storage service version of our Shared Key requests and SAS tokens (the one libs/azureml sends).
+constexpr const char* storage_version = "2023-11-03";
 
 const std::regex resource_name_re("^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$");
 // Patterns from the 2025-09-01 specs (registries.json, mfe.json).
@@ -75,15 +116,33 @@ struct emulator::impl {
     std::vector<std::string> order;           // insertion order of resource keys
     struct operation { int polls_left; std::string resource_key; };
     std::map<std::string, operation> operations;
-    struct container_info { std::string sig; };
-    std::map<std::string, container_info> containers;          // name -> SAS signature
+    struct container_info {
+        std::string sig;        // in-memory store: the signature its SAS carries
+        std::string blob_uri;   // what startPendingUpload answered as blobUri
+        std::string sas_query;  // external storage: the SAS query string (no '?')
+    };
+    std::map<std::string, container_info> containers;
+    std::shared_ptr<http::transport> storage_http;  // external storage only
     std::map<std::string, std::string> pending;           // version key + upload id -> container
     std::map<std::string, std::string> blobs;             // account/container/path -> bytes
     std::map<std::string, std::map<std::string, std::string>> blocks;  // blob -> block id -> bytes
     std::uint64_t counter = 0;
+    // Declared before `server`: destroyed after the server threads that call it have stopped.
+    std::unique_ptr<detail::extra_routes> extra;  // managed identity, online endpoints, MLflow
     std::unique_ptr<test::loopback_server> server;
 
     std::string base() const { return server->base_url(); }
+    bool external_storage() const { return !opt.storage.endpoint.empty(); }
+    /// "http://host:port" and "/account" parts of the storage endpoint.
+    std::pair<std::string, std::string> storage_parts() const {
+        const auto& e = opt.storage.endpoint;
+        const auto host = e.find("://");
+        const auto slash = e.find('/', host == std::string::npos ? 0 : host + 3);
+        if (slash == std::string::npos) return {e, ""};
+        std::string path = e.substr(slash);
+        while (!path.empty() && path.back() == '/') path.pop_back();
+        return {e.substr(0, slash), path};
+    }
 
     http::response handle(const http::request& req) {
         const auto q = req.url.find('?');
@@ -115,8 +174,11 @@ struct emulator::impl {
             res.headers.set("Retry-After", std::to_string(faults.retry_after_seconds));
             return res;
         }
+        // Forwarded outside the lock: blob uploads run in parallel.
+        if (path.rfind("/storage/", 0) == 0 && external_storage()) return forward_to_storage(req);
         std::lock_guard lock(mutex);
         try {
+            if (auto r = extra->route(req, path, query)) return std::move(*r);
             if (path.rfind("/blob/", 0) == 0) return blob(req, path, query);
             const auto parts = split(path);
             if (parts.size() == 4 && parts[1] == "oauth2" && parts[3] == "token" && req.method == "POST")
@@ -210,6 +272,7 @@ struct emulator::impl {
         if (parts.size() == 8) return top_level(req, path, parts);
         const std::string parent_key = lower(join(parts, 8));
         if (!resources.count(parent_key)) return arm_error(404, "ResourceNotFound", "The Resource '" + parts[7] + "' was not found.");
+        if (parts[8] == "onlineEndpoints" && kind == "workspaces") return extra->online(req, path, parts, query);
         if (parts[8] != "models") return arm_error(404, "NotFound", "no route for " + path);
         if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/models", query, path);
         if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
@@ -218,10 +281,18 @@ struct emulator::impl {
         if (parts.size() == 12 && parts[10] == "versions") {
             if (req.method == "GET") return get(lower(path), parts[11]);
             if (req.method == "PUT") return put_version(req, path, parts, kind == "registries");
+            if (req.method == "DELETE") return remove(lower(path));
         }
         if (parts.size() == 13 && parts[12] == "startPendingUpload" && req.method == "POST" && kind == "registries")
             return start_pending_upload(req, parts);
         return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
+    }
+
+    /// DELETE of a model version: 200 when it existed, 204 when there was nothing to delete.
+    http::response remove(const std::string& key) {
+        if (!resources.erase(key)) return {204, "", {}, ""};
+        order.erase(std::remove(order.begin(), order.end(), key), order.end());
+        return json_reply(200, object{});
     }
 
     static std::string join(const std::vector<std::string>& parts, std::size_t count) {
@@ -319,14 +390,21 @@ struct emulator::impl {
             // Versions are immutable: the same modelUri is an idempotent retry, anything else a conflict.
             if (it->second["properties"].as_object()["modelUri"] != *uri)
                 return arm_error(409, "Conflict", "Model version " + parts[9] + ":" + parts[11] + " already exists with a different modelUri.");
+            // The mutable part of an asset (what archive / tag updates change) is replaced.
+            auto& p = it->second["properties"].as_object();
+            for (const char* k : {"tags", "description", "isArchived", "stage"}) {
+                if (const auto* v = props->as_object().if_contains(k)) p[k] = *v;
+                else p.erase(k);
+            }
             return json_reply(200, it->second);
         }
         if (registry) {
             const std::string u(uri->as_string());
             bool uploaded = false;
             for (const auto& [name, c] : containers) {
-                const std::string prefix = base() + "/blob/emuaccount/" + name;
-                if (u.rfind(prefix, 0) == 0)
+                if (u.rfind(c.blob_uri, 0) != 0) continue;
+                if (external_storage()) uploaded |= container_has_blobs(name, c);
+                else
                     for (const auto& [blob_name, bytes] : blobs) uploaded |= blob_name.rfind("emuaccount/" + name + "/", 0) == 0;
             }
             if (!uploaded) return arm_error(400, "UserError", "properties.modelUri does not point at an uploaded pending blob reference.", "properties.modelUri");
@@ -341,12 +419,17 @@ struct emulator::impl {
             store(container_key, object{{"id", join(parts, 10)}, {"name", parts[9]}, {"properties", object{}}});
         store(key, res);
         if (!registry) return json_reply(201, res);
+        return json_reply(201, res, start_lro(parts[1], key));
+    }
+
+    /// A long-running operation that marks resource `key` Succeeded after opt.lro_polls polls.
+    http::fields start_lro(const std::string& subscription, const std::string& key) {
         const std::string op = "op" + std::to_string(++counter);
         operations[op] = {opt.lro_polls, key};
-        http::fields h{{"Azure-AsyncOperation", base() + "/subscriptions/" + parts[1] + "/providers/Microsoft.MachineLearningServices/locations/emu/mfeOperationsStatus/" + op + "?api-version=2025-09-01"},
-                       {"Location", base() + "/subscriptions/" + parts[1] + "/providers/Microsoft.MachineLearningServices/locations/emu/mfeOperationsResults/" + op + "?api-version=2025-09-01"},
-                       {"Retry-After", "0"}};
-        return json_reply(201, res, h);
+        const std::string at = base() + "/subscriptions/" + subscription + "/providers/Microsoft.MachineLearningServices/locations/emu/";
+        return {{"Azure-AsyncOperation", at + "mfeOperationsStatus/" + op + "?api-version=2025-09-01"},
+                {"Location", at + "mfeOperationsResults/" + op + "?api-version=2025-09-01"},
+                {"Retry-After", "0"}};
     }
 
     http::response operation_status(const std::string& id) {
@@ -379,19 +462,103 @@ struct emulator::impl {
         const std::string key = lower(join(parts, 12)) + "#" + upload_id;
         std::string& container = pending[key];
         if (container.empty()) {
-            container = "pending-" + std::to_string(++counter);
-            containers[container] = {"emusig" + std::to_string(counter * 7919 + 17)};
+            if (external_storage()) {
+                // Unique across emulator instances: one Azurite serves a whole test run.
+                container = "pending-" + random_uuid();
+                if (auto failure = create_container(container)) {
+                    pending.erase(key);
+                    return arm_error(500, "InternalServerError", "emulator: creating the upload container failed: " + *failure);
+                }
+                const std::string via = opt.storage.through_emulator ? base() + "/storage" + storage_parts().second : opt.storage.endpoint;
+                containers[container] = {"", via + "/" + container, container_sas(container)};
+            } else {
+                container = "pending-" + std::to_string(++counter);
+                containers[container] = {"emusig" + std::to_string(counter * 7919 + 17), base() + "/blob/emuaccount/" + container,
+                                         "sv=2023-11-03&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=emusig" +
+                                             std::to_string(counter * 7919 + 17)};
+            }
         }
-        const std::string blob_uri = base() + "/blob/emuaccount/" + container;
-        object ref{{"blobUri", blob_uri},
-                   {"storageAccountArmId", "/subscriptions/" + parts[1] + "/resourceGroups/" + parts[3] + "/providers/Microsoft.Storage/storageAccounts/emuaccount"},
-                   {"credential", object{{"credentialType", "SAS"},
-                                         {"sasUri", blob_uri + "?sv=2023-11-03&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=" + containers[container].sig}}}};
+        const auto& info = containers[container];
+        const std::string account = external_storage() ? opt.storage.account : "emuaccount";
+        object ref{{"blobUri", info.blob_uri},
+                   {"storageAccountArmId", "/subscriptions/" + parts[1] + "/resourceGroups/" + parts[3] + "/providers/Microsoft.Storage/storageAccounts/" + account},
+                   {"credential", object{{"credentialType", "SAS"}, {"sasUri", info.blob_uri + "?" + info.sas_query}}}};
         return json_reply(200, object{{"blobReferenceForConsumption", ref}, {"pendingUploadId", upload_id},
                                       {"pendingUploadType", "TemporaryBlobReference"}});
     }
 
-    // ---------------------------------------------------------------- Blob storage
+    // ---------------------------------------------------------------- External storage (Azurite)
+    /// Create Container with Shared Key authorization; public read access for blobs, because
+    /// Azurite has no Entra ID over plain http and the backend reads with a bearer token (what
+    /// the Storage Blob Data Reader role grants on Azure). Returns an error text, or nullopt.
+    std::optional<std::string> create_container(const std::string& name) {
+        const auto [origin, account_path] = storage_parts();
+        http::request r;
+        r.method = "PUT";
+        r.url = opt.storage.endpoint + "/" + name + "?restype=container";
+        const std::string date = utc_format(std::chrono::system_clock::now(), "%a, %d %b %Y %H:%M:%S GMT");
+        // Canonicalized headers: every x-ms-* header, lower-case, sorted, "name:value\n".
+        const std::vector<std::pair<std::string, std::string>> ms{
+            {"x-ms-blob-public-access", "blob"}, {"x-ms-date", date}, {"x-ms-version", storage_version}};
+        std::string to_sign = "PUT\n\n\n\n\n\n\n\n\n\n\n\n";  // verb + 11 empty standard headers
+        for (const auto& [k, v] : ms) {
+            r.headers.set(k, v);
+            to_sign.append(k).append(":").append(v).append("\n");
+        }
+        to_sign.append("/").append(opt.storage.account).append(account_path).append("/").append(name).append("\nrestype:container");
+        r.headers.set("Authorization", "SharedKey " + opt.storage.account + ":" + hmac_sha256_base64(base64_decode(opt.storage.key), to_sign));
+        try {
+            const auto res = storage_http->send(r);
+            if (res.ok() || res.status == 409) return std::nullopt;  // 409: ContainerAlreadyExists
+            return "HTTP " + std::to_string(res.status) + " " + res.headers.get("x-ms-error-code").value_or("");
+        } catch (const std::exception& e) {
+            return std::string(e.what());
+        }
+    }
+
+    /// Service SAS for a container (signed version 2020-12-06 and later: 16 fields, with the
+    /// encryption scope), read/add/create/write/list, valid for a day.
+    std::string container_sas(const std::string& name) const {
+        const std::string sp = "racwl", sr = "c";
+        const std::string se = utc_format(std::chrono::system_clock::now() + std::chrono::hours(24), "%Y-%m-%dT%H:%M:%SZ");
+        // permissions, start, expiry, resource, identifier, IP, protocol, version, resource type,
+        // snapshot time, encryption scope, then the five response-header overrides.
+        const std::string to_sign = sp + "\n\n" + se + "\n/blob/" + opt.storage.account + "/" + name + "\n\n\n\n" + storage_version +
+                                    "\n" + sr + "\n\n\n\n\n\n\n";
+        const std::string sig = hmac_sha256_base64(base64_decode(opt.storage.key), to_sign);
+        return "sv=" + std::string(storage_version) + "&sr=" + sr + "&sp=" + sp + "&se=" + http::percent_encode(se) +
+               "&sig=" + http::percent_encode(sig);
+    }
+
+    /// True when List Blobs (with the container's SAS) finds at least one blob.
+    bool container_has_blobs(const std::string& name, const container_info& c) {
+        http::request r;
+        r.url = opt.storage.endpoint + "/" + name + "?restype=container&comp=list&maxresults=1&" + c.sas_query;
+        r.headers.set("x-ms-version", storage_version);
+        try {
+            const auto res = storage_http->send(r);
+            return res.ok() && res.body.find("<Blob>") != std::string::npos;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    /// `/storage/<account>/...` -> the storage endpoint, same path, query, headers and body.
+    http::response forward_to_storage(const http::request& req) {
+        http::request out = req;
+        out.url = storage_parts().first + req.url.substr(std::string("/storage").size());
+        http::fields headers;
+        for (const auto& [k, v] : req.headers)
+            if (lower(k) != "host" && lower(k) != "content-length" && lower(k) != "connection") headers.add(k, v);
+        out.headers = headers;
+        try {
+            return storage_http->send(out);
+        } catch (const std::exception& e) {
+            return blob_error(502, "BadGateway", std::string("emulator: forwarding to storage failed: ") + e.what());
+        }
+    }
+
+    // ---------------------------------------------------------------- Blob storage (in memory)
     static http::response blob_error(int status, const std::string& code, const std::string& message) {
         http::fields h{{"Content-Type", "application/xml"}, {"x-ms-error-code", code}};
         return {status, "", h, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>"};
@@ -444,6 +611,18 @@ struct emulator::impl {
 
 emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
     impl_->opt = std::move(o);
+    auto* d = impl_.get();
+    impl_->extra = std::make_unique<detail::extra_routes>(detail::extra_context{
+        [d] { return d->base(); }, d->tokens, d->resources,
+        [d](const std::string& key, json::object value) { d->store(key, std::move(value)); },
+        [d](const std::string& key) {
+            d->resources.erase(key);
+            d->order.erase(std::remove(d->order.begin(), d->order.end(), key), d->order.end());
+        },
+        [d](const std::string& sub, const std::string& key) { return d->start_lro(sub, key); },
+        [d](const std::string& prefix, std::map<std::string, std::string>& q, const std::string& path) { return d->list(prefix, q, path); },
+        [d] { return std::to_string(++d->counter); }, d->opt});
+    if (impl_->external_storage()) impl_->storage_http = http::make_transport();
     impl_->server = std::make_unique<test::loopback_server>([this](const http::request& req) {
         try {
             return impl_->handle(req);
@@ -474,6 +653,14 @@ std::optional<std::string> emulator::blob(const std::string& name) const {
     auto it = impl_->blobs.find(name);
     if (it == impl_->blobs.end()) return std::nullopt;
     return it->second;
+}
+
+std::vector<std::string> emulator::container_sas_uris() const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<std::string> out;
+    if (!impl_->external_storage()) return out;
+    for (const auto& [name, c] : impl_->containers) out.push_back(impl_->opt.storage.endpoint + "/" + name + "?" + c.sas_query);
+    return out;
 }
 
 std::vector<std::string> emulator::blob_names() const {

@@ -5,8 +5,12 @@
 //   - ARM / Azure ML (api-version checked, bearer token required, ARM error envelope):
 //     resource groups, workspaces, registries, model containers and versions (workspace versions
 //     synchronous; registry versions long-running via Azure-AsyncOperation), startPendingUpload
-//   - Blob storage for the SAS it hands out: Put Blob, Put Block, Put Block List, Get Blob, with
-//     Content-MD5 checks
+//   - Blob storage for the SAS it hands out: either Azurite (options::storage.endpoint set: a
+//     container per pending upload, created with Shared Key auth, and a real service SAS), or,
+//     for unit tests without Azurite, an in-memory store of its own (Put Blob, Put Block, Put
+//     Block List, Get Blob, with Content-MD5 checks)
+//   - managed identity token endpoints, online endpoints/deployments and the MLflow tracking
+//     API (emulator_extra.hpp)
 //   - fault injection: every Nth request answers a status (429 with Retry-After, 503, ...), drops
 //     the connection, or is delayed; POST /_emulator/faults changes it at run time.
 // Everything lives in memory; one instance per test.
@@ -32,6 +36,23 @@ struct fault_options {
     std::chrono::milliseconds delay{0};   ///< added to every (non-control) request
 };
 
+/// Azurite's published development account (documented, not a secret).
+inline constexpr const char* azurite_account = "devstoreaccount1";
+inline constexpr const char* azurite_key =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// The storage account behind startPendingUpload.
+struct storage_options {
+    /// Path-style blob endpoint including the account, e.g. "http://127.0.0.1:10000/devstoreaccount1".
+    /// Empty: the emulator stores blobs itself, in memory.
+    std::string endpoint;
+    std::string account = azurite_account;
+    std::string key = azurite_key;  ///< base64 account key: signs Shared Key requests and SAS
+    /// When true, SAS URIs point at the emulator (`/storage/...`), which forwards blob requests
+    /// to `endpoint` after applying `faults` — so uploads see the same 429/503s as ARM calls.
+    bool through_emulator = false;
+};
+
 struct options {
     std::string tenant = "emulator-tenant";
     std::string client_id = "emulator-client";
@@ -40,6 +61,10 @@ struct options {
     int lro_polls = 2;           ///< InProgress answers before a registry version PUT succeeds
     std::size_t page_size = 2;   ///< items per list page (small, so paging is exercised)
     fault_options faults;
+    storage_options storage;
+    std::string msi_secret = "emulator-msi-secret";            ///< `secret` header of GET /msi/token (Azure ML compute)
+    std::string identity_header = "emulator-identity-header";  ///< X-IDENTITY-HEADER of GET /identity/token
+    std::string managed_identity_client_id = "emulator-mi-client";  ///< the one user-assigned identity attached
 };
 
 /// Counters and the request log (method + path, no query) for assertions.
@@ -66,6 +91,9 @@ public:
     std::optional<std::string> blob(const std::string& container_and_path) const;
     /// Every stored blob name ("<account>/<container>/<path>").
     std::vector<std::string> blob_names() const;
+    /// With external storage: the container SAS URI (direct to the storage endpoint, never via
+    /// the emulator) of every pending upload handed out, for reading back what was uploaded.
+    std::vector<std::string> container_sas_uris() const;
 
 private:
     struct impl;

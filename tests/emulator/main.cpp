@@ -26,9 +26,12 @@ int main(int argc, char** argv) {
         } else if (key == "--fault-every") o.faults.every_nth = std::stoi(value);
         else if (key == "--fault-status") o.faults.statuses = {std::stoi(value)};
         else if (key == "--retry-after") o.faults.retry_after_seconds = std::stoi(value);
+        else if (key == "--storage-endpoint") o.storage.endpoint = value;  // e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1
+        else if (key == "--storage-via-emulator") o.storage.through_emulator = value == "1" || value == "true";
         else {
             std::cerr << "usage: amlops-arm-emulator [--port-file F] [--tenant T] [--client-id ID] [--client-secret S]"
-                         " [--certificate PEM] [--fault-every N] [--fault-status S] [--retry-after SECONDS]\n";
+                         " [--certificate PEM] [--fault-every N] [--fault-status S] [--retry-after SECONDS]"
+                         " [--storage-endpoint URL] [--storage-via-emulator 0|1]\n";
             return 2;
         }
     }

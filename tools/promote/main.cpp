@@ -1,5 +1,6 @@
 // aml-promote: copy a vetted model version from one registry to another (dev -> prod) with hash
 // verification and lineage; refuses (exit 3) when a gate fails.
+#include "amlops/azureml/azureml_registry.hpp"
 #include "amlops/cli/tool.hpp"
 #include "amlops/registry/operations.hpp"
 
@@ -9,7 +10,7 @@ namespace reg = amlops::registry;
 namespace json = amlops::json;
 
 struct options {
-    std::string from = "dev", to = "prod", model, alias, set_alias, output, home;
+    std::string from = "dev", to = "prod", model, alias, set_alias, output, home, ca_file;
     std::int64_t version = 0;
     std::vector<std::string> require_tags;
 };
@@ -25,7 +26,8 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("require-tag", po::value(&o.require_tags)->composing()->value_name("K[=V]"), "refuse unless the source has this tag (repeatable)")
         ("set-alias", po::value(&o.set_alias)->value_name("ALIAS"), "move this alias in the target registry to the promoted version")
         ("output,o", po::value(&o.output)->value_name("DIR"), "folder for promoted.json")
-        ("home", po::value(&o.home)->value_name("DIR"), "workspace folder (default $AMLOPS_HOME or ./.amlops)");
+        ("home", po::value(&o.home)->value_name("DIR"), "workspace folder (default $AMLOPS_HOME or ./.amlops)")
+        ("ca-file", po::value(&o.ca_file)->value_name("FILE"), "PEM CA bundle trusted for Azure (private endpoints) instead of the system store");
 }
 
 json::value run(const options& o, amlops::cli::context& ctx) {
@@ -41,6 +43,7 @@ json::value run(const options& o, amlops::cli::context& ctx) {
     }
     if (!o.set_alias.empty()) req.set_alias = o.set_alias;
     req.actor = reg::detect_actor(ctx.env());
+    if (!o.ca_file.empty()) amlops::azureml::use_ca_file(o.ca_file);
     const auto out = reg::promote(reg::workspace::from_environment(o.home, ctx.env(), ctx.log()), req);
     ctx.log().info((out.created ? "promoted " : "already promoted: ") + out.source.uri().to_string() + " -> " +
                    out.target.uri().to_string());

@@ -1,6 +1,7 @@
 // aml-register: register an approved model in a registry (dev/prod/...) and manage its versions:
 // list, show, download, alias, archive, prune, audit, lineage, verify. Every command works on a
 // workspace (--home, $AMLOPS_HOME or ./.amlops) whose config.yaml maps registry names to backends.
+#include "amlops/azureml/azureml_registry.hpp"
 #include "amlops/cli/tool.hpp"
 #include "amlops/registry/operations.hpp"
 
@@ -17,13 +18,17 @@ using amlops::error_kind;
 
 /// Flags every verb shares: where the workspace is.
 struct common {
-    std::string home;
-    reg::workspace open(amlops::cli::context& ctx) const { return reg::workspace::from_environment(home, ctx.env(), ctx.log()); }
+    std::string home, ca_file;
+    reg::workspace open(amlops::cli::context& ctx) const {
+        if (!ca_file.empty()) amlops::azureml::use_ca_file(ca_file);
+        return reg::workspace::from_environment(home, ctx.env(), ctx.log());
+    }
     std::string actor(amlops::cli::context& ctx) const { return reg::detect_actor(ctx.env()); }
 };
 
 void add_home(amlops::cli::option_spec& s, common& c) {
-    s.options.add_options()("home", po::value(&c.home)->value_name("DIR"), "workspace folder (default $AMLOPS_HOME or ./.amlops)");
+    s.options.add_options()("home", po::value(&c.home)->value_name("DIR"), "workspace folder (default $AMLOPS_HOME or ./.amlops)")
+        ("ca-file", po::value(&c.ca_file)->value_name("FILE"), "PEM CA bundle trusted for Azure (private endpoints) instead of the system store");
 }
 
 /// Builds a verb whose options aggregate lives as long as the verb table.

@@ -2,6 +2,7 @@
 // carries the target column.
 #include "amlops/cli/tool.hpp"
 #include "amlops/model/score_job.hpp"
+#include "amlops/tracking/tool_run.hpp"
 
 namespace {
 
@@ -22,8 +23,9 @@ void describe(amlops::cli::option_spec& s, options& o) {
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
-    return amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, ctx.log(),
-                                        [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
+    auto result = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, ctx.log(),
+                                               [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
+    return amlops::tracking::log_tool_result(ctx, "aml-score", std::move(result));  // when MLFLOW_TRACKING_URI is set
 }
 
 }  // namespace

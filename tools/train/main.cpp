@@ -1,6 +1,7 @@
 // aml-train: fit the taxi-fare xgboost regressor and write an MLflow model folder.
 #include "amlops/cli/tool.hpp"
 #include "amlops/model/train_job.hpp"
+#include "amlops/tracking/tool_run.hpp"
 
 namespace {
 
@@ -24,8 +25,9 @@ void describe(amlops::cli::option_spec& s, options& o) {
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
-    return amlops::model::run_train_job({o.train, o.test, o.params, o.overrides, o.output}, ctx.log(), ctx.env(),
-                                        [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
+    auto result = amlops::model::run_train_job({o.train, o.test, o.params, o.overrides, o.output}, ctx.log(), ctx.env(),
+                                               [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
+    return amlops::tracking::log_tool_result(ctx, "aml-train", std::move(result));  // when MLFLOW_TRACKING_URI is set
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "amlops/registry/artifact_store.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -24,6 +25,7 @@ namespace {
 constexpr std::string_view tag_prefix = "amlops.";
 constexpr std::string_view manifest_blob = "amlops-manifest.json";
 constexpr std::string_view alias_prefix = "amlops.alias.";
+constexpr std::string_view deploy_prefix = "amlops.deploy.";
 
 [[noreturn]] void unsupported(const std::string& what) {
     throw error(error_kind::config, what + " is not supported by the azureml backend yet (use a local registry for it)");
@@ -99,6 +101,15 @@ public:
             m.files.push_back({rel, static_cast<std::uint64_t>(fs::file_size(p)), sha256_file(p)});
         }
         const std::string manifest_sha = m.sha256();
+        if (v.reuse_identical && !v.promoted_from) {
+            // Same files already registered (and not archived): that version, no upload. Unlike
+            // the local backend this check is not atomic with the creation; two identical
+            // registrations racing each other may both create a version.
+            reg::version_filter f;
+            f.name = v.name;
+            for (auto& existing : list(f))
+                if (existing.manifest_sha256 == manifest_sha) return {std::move(existing), false};
+        }
         const std::string created_at = utc_now_iso8601();
         for (int attempt = 0; attempt < 5; ++attempt) {
             const std::int64_t number = next_version(v.name);
@@ -274,16 +285,132 @@ public:
         arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
         return previous;
     }
-    model_version set_archived(const std::string&, std::int64_t, bool, const std::string&) override { unsupported("archiving"); }
-    reg::prune_result prune(const std::string&, std::size_t, bool, const std::string&) override { unsupported("pruning"); }
-    reg::deployment_record record_deployment(const std::string&, std::int64_t, const reg::deployment_record&) override {
-        unsupported("deployment records");
+    // Archiving is Azure ML's own flag (`isArchived`, what `az ml model archive` sets): archived
+    // versions disappear from the studio's lists and from `latest` there too.
+    model_version set_archived(const std::string& model, std::int64_t version, bool archived, const std::string&) override {
+        const auto doc = update_version(model, version, [&](json::object& props) { props["isArchived"] = archived; });
+        auto v = to_version(model, doc);
+        add_aliases(v, aliases_of(model));
+        return v;
     }
-    std::vector<reg::deployment_record> deployments(const std::string&, std::optional<std::int64_t>) override { return {}; }
-    reg::audit_entry record_event(const std::string&, const std::string&, const std::string&, const json::object&) override {
-        unsupported("the audit log");
+
+    // Pruning deletes model versions (DELETE .../versions/{v}); the registry's storage for them
+    // is managed by Azure ML. Aliased and actively deployed versions are never removed.
+    reg::prune_result prune(const std::string& model, std::size_t retain, bool dry_run, const std::string&) override {
+        reg::version_filter f;
+        f.name = model;
+        f.include_archived = true;
+        const auto versions = list(f);  // newest first
+        std::map<std::int64_t, std::string> deployed;
+        for (const auto& d : deployments(model, std::nullopt))
+            if (d.active) deployed[d.version] = "deployed to " + d.endpoint + "/" + d.deployment;
+        reg::prune_result r;
+        r.dry_run = dry_run;
+        for (std::size_t i = 0; i < versions.size(); ++i) {
+            const auto& v = versions[i];
+            if (i < retain) {
+                r.kept.push_back(v.version);
+            } else if (!v.aliases.empty()) {
+                r.kept.push_back(v.version);
+                r.protected_reasons[v.version] = "alias " + v.aliases.front();
+            } else if (deployed.count(v.version)) {
+                r.kept.push_back(v.version);
+                r.protected_reasons[v.version] = deployed[v.version];
+            } else {
+                r.removed.push_back(v.version);
+            }
+        }
+        if (!dry_run)
+            for (const auto n : r.removed) arm_->remove(arm::model_version_id(parent_, model, std::to_string(n)));
+        return r;
     }
-    std::vector<reg::audit_entry> audit(const reg::audit_filter&) override { return {}; }
+
+    // Deployment records are tags on the deployed version, `amlops.deploy.<endpoint>.<deployment>`
+    // = {endpoint, deployment, recorded_at, recorded_by, active, details}, so they show next to
+    // the model in Azure ML studio; recording one marks the same endpoint/deployment inactive on
+    // the other versions.
+    reg::deployment_record record_deployment(const std::string& model, std::int64_t version, const reg::deployment_record& d) override {
+        if (d.endpoint.empty() || d.deployment.empty())
+            throw error(error_kind::bad_input, "a deployment record needs an endpoint and a deployment name");
+        reg::deployment_record rec = d;
+        rec.version = version;
+        rec.active = true;
+        if (rec.recorded_at.empty()) rec.recorded_at = utc_now_iso8601();
+        const std::string key = std::string(deploy_prefix) + d.endpoint + "." + d.deployment;
+        // The target first: an absent version fails before anything else changes.
+        update_version(model, version, [&](json::object& props) { tags_of(props)[key] = boost::json::serialize(deployment_json(rec)); });
+        for (const auto& other : deployments(model, std::nullopt)) {
+            if (other.version == version || !other.active || other.endpoint != d.endpoint || other.deployment != d.deployment) continue;
+            auto record = deployment_json(other);
+            record["active"] = false;
+            update_version(model, other.version, [&](json::object& props) { tags_of(props)[key] = boost::json::serialize(record); });
+        }
+        return rec;
+    }
+    std::vector<reg::deployment_record> deployments(const std::string& model, std::optional<std::int64_t> version) override {
+        std::vector<reg::deployment_record> out;
+        std::vector<json::value> docs;
+        try {
+            docs = arm_->list(parent_.child("models", model), "versions");
+        } catch (const error& e) {
+            if (e.kind() != error_kind::not_found) throw;
+        }
+        for (const auto& doc : docs) {
+            const auto num = str(doc.as_object(), "name");
+            if (!is_number(num) || (version && std::stoll(num) != *version)) continue;
+            const auto* props = doc.as_object().if_contains("properties");
+            const auto* tags = props && props->is_object() ? props->as_object().if_contains("tags") : nullptr;
+            if (!tags || !tags->is_object()) continue;
+            for (const auto& [k, val] : tags->as_object()) {
+                const std::string key(k);
+                if (key.rfind(deploy_prefix, 0) != 0 || !val.is_string()) continue;
+                boost::system::error_code ec;
+                const auto parsed = boost::json::parse(val.as_string(), ec);
+                if (ec || !parsed.is_object()) continue;
+                const auto& o = parsed.as_object();
+                reg::deployment_record r;
+                r.endpoint = str(o, "endpoint");
+                r.deployment = str(o, "deployment");
+                r.recorded_at = str(o, "recorded_at");
+                r.recorded_by = str(o, "recorded_by");
+                if (const auto* a = o.if_contains("active"); a && a->is_bool()) r.active = a->as_bool();
+                if (const auto* det = o.if_contains("details"); det && det->is_object()) r.details = det->as_object();
+                r.version = std::stoll(num);
+                out.push_back(std::move(r));
+            }
+        }
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.recorded_at < b.recorded_at; });
+        return out;
+    }
+
+    // Azure ML has no append-only log of asset changes we could write to (Azure records writes
+    // in its Activity Log). An event that changes no version — a skipped registration — is kept
+    // as the latest event per action on the model container (`amlops.event.<action>` tag), so
+    // a rejected candidate is visible in the studio and the reject path of a pipeline succeeds.
+    // Reading an audit log is refused (exit 2) rather than answered with a partial history.
+    reg::audit_entry record_event(const std::string& action, const std::string& model, const std::string& actor,
+                                  const json::object& details) override {
+        reg::require_valid_name(model, "model name");
+        reg::audit_entry e;
+        e.at = utc_now_iso8601();
+        e.actor = actor;
+        e.action = action;
+        e.name = model;
+        e.details = details;
+        auto doc = arm_->find(parent_.child("models", model));
+        json::object container = doc && doc->is_object() ? doc->as_object() : json::object{};
+        if (!container.contains("properties") || !container["properties"].is_object()) container["properties"] = json::object{};
+        container_tags(container)[std::string(tag_prefix) + "event." + action] =
+            boost::json::serialize(json::object{{"at", e.at}, {"actor", actor}, {"details", details}});
+        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        return e;
+    }
+    std::vector<reg::audit_entry> audit(const reg::audit_filter&) override {
+        throw error(error_kind::config,
+                    "registry '" + name_ + "' is an Azure ML registry, which keeps no amlops audit log: use the Azure Activity Log "
+                    "(az monitor activity-log list --resource-id " + parent_.str() + ") for writes, and `aml-register show` for "
+                    "creator, creation time, promotion source and deployments of a version");
+    }
 
     std::vector<model_version> promoted_from(const std::string& source_uri) override {
         std::vector<model_version> out;
@@ -305,6 +432,28 @@ private:
         auto& o = doc->as_object();
         if (!o.contains("properties") || !o["properties"].is_object()) o["properties"] = json::object{};
         return o;
+    }
+    static json::object& tags_of(json::object& props) {
+        if (!props.contains("tags") || !props["tags"].is_object()) props["tags"] = json::object{};
+        return props["tags"].as_object();
+    }
+    static json::object deployment_json(const reg::deployment_record& d) {
+        return json::object{{"endpoint", d.endpoint}, {"deployment", d.deployment}, {"recorded_at", d.recorded_at},
+                            {"recorded_by", d.recorded_by}, {"active", d.active}, {"details", d.details}};
+    }
+    /// GETs a version, lets `change` edit its properties and PUTs it back, answering the stored
+    /// version. Read-only provisioningState is not sent back. Throws error(not_found).
+    json::value update_version(const std::string& model, std::int64_t version, const std::function<void(json::object&)>& change) {
+        const auto id = arm::model_version_id(parent_, model, std::to_string(version));
+        auto doc = arm_->find(id);
+        if (!doc || !doc->is_object())
+            throw error(error_kind::not_found, "model version " + reg::version_uri(name_, model, version).to_string() + " does not exist in Azure ML " +
+                                                   parent_.str());
+        const auto* p = doc->as_object().if_contains("properties");
+        json::object props = p && p->is_object() ? p->as_object() : json::object{};
+        props.erase("provisioningState");
+        change(props);
+        return arm_->put(id, json::object{{"properties", props}});
     }
     static json::object& container_tags(json::object& container) {
         auto& props = container["properties"].as_object();
@@ -430,6 +579,16 @@ target target::from_settings(const std::string& name, const std::map<std::string
         throw error(error_kind::config, "azureml registry '" + name + "' needs exactly one of 'registry' or 'workspace'")
             .on_field("registries." + name);
     return t;
+}
+
+void use_ca_file(const fs::path& ca_file) {
+    std::error_code ec;
+    if (!fs::is_regular_file(ca_file, ec)) throw error(error_kind::config, "CA file does not exist").in_file(ca_file.string());
+    http::transport_options o;
+    o.ca_file = ca_file;
+    (void)http::make_transport(o);  // loads the bundle now: a bad file fails here, naming it
+    if (::setenv("SSL_CERT_FILE", fs::absolute(ca_file).string().c_str(), 1) != 0)
+        throw error(error_kind::internal, "cannot set SSL_CERT_FILE").in_file(ca_file.string());
 }
 
 std::unique_ptr<reg::registry> open_azureml_registry(const std::string& name, const target& where, backend_options options) {

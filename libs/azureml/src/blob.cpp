@@ -4,7 +4,13 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace amlops::azureml {
 namespace {
@@ -70,25 +76,49 @@ std::string blob_url(const std::string& container_sas, const std::string& path) 
     return base;
 }
 
-void upload_blob(http::transport& t, const std::string& url, std::string_view bytes, std::size_t block_size) {
+void upload_blob(http::transport& t, const std::string& url, std::string_view bytes, std::size_t block_size, unsigned parallel) {
+    if (block_size == 0) block_size = default_block_size;
     if (bytes.size() <= block_size) {
         check(put(t, url, bytes, {{"x-ms-blob-type", "BlockBlob"}, {"Content-Type", "application/octet-stream"}}), "Put Blob", url);
         return;
     }
     const char sep = url.find('?') == std::string::npos ? '?' : '&';
-    std::string list = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
-    std::size_t index = 0;
-    for (std::size_t off = 0; off < bytes.size(); off += block_size, ++index) {
+    const std::size_t count = (bytes.size() + block_size - 1) / block_size;
+    std::vector<std::string> ids(count);
+    for (std::size_t index = 0; index < count; ++index) {
         // Block ids must all have the same length within a blob: a fixed-width counter.
-        char raw[16];
+        char raw[32];
         std::snprintf(raw, sizeof raw, "block-%08zu", index);
-        const std::string id = base64(reinterpret_cast<const unsigned char*>(raw), 14);
-        const auto chunk = bytes.substr(off, block_size);
-        std::string block_url = url;
-        block_url.append(1, sep).append("comp=block&blockid=").append(http::percent_encode(id));
-        check(put(t, block_url, chunk, {}), "Put Block", url);
-        list.append("<Latest>").append(id).append("</Latest>");
+        ids[index] = base64(reinterpret_cast<const unsigned char*>(raw), 14);
     }
+    // Blocks are independent until Put Block List: `parallel` workers (each on its own pooled
+    // connection) take the next block index; the first failure stops the others and is rethrown.
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr first_error;
+    std::mutex error_mutex;
+    auto worker = [&] {
+        for (std::size_t index = next++; index < count && !failed; index = next++) {
+            try {
+                std::string block_url = url;
+                block_url.append(1, sep).append("comp=block&blockid=").append(http::percent_encode(ids[index]));
+                check(put(t, block_url, bytes.substr(index * block_size, block_size), {}), "Put Block", url);
+            } catch (...) {
+                std::lock_guard lock(error_mutex);
+                if (!first_error) first_error = std::current_exception();
+                failed = true;
+            }
+        }
+    };
+    const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, parallel), count));
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < workers; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& th : threads) th.join();
+    if (first_error) std::rethrow_exception(first_error);
+
+    std::string list = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
+    for (const auto& id : ids) list.append("<Latest>").append(id).append("</Latest>");
     list += "</BlockList>";
     std::string list_url = url;
     list_url.append(1, sep).append("comp=blocklist");

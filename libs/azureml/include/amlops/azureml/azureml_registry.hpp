@@ -12,8 +12,10 @@
 // Artifacts go to the registry's pending-upload storage (startPendingUpload -> SAS) next to an
 // `amlops-manifest.json`; amlops metadata (manifest hash, creator, promotion source, numeric
 // properties) is kept in tags prefixed `amlops.`; aliases are `amlops.alias.<alias>` tags on the
-// model container. Archiving, pruning, deployment records and the audit log are not mapped yet:
-// those calls throw error(config) (deployments() and audit() return nothing).
+// model container. Archive = the version's `isArchived`; prune = DELETE of versions (never an
+// aliased or actively deployed one); deployment records = `amlops.deploy.<endpoint>.<deployment>`
+// tags on the version; record_event keeps the latest event per action as a container tag
+// (`amlops.event.<action>`); reading the audit log throws error(config): Azure ML has none.
 
 #include "amlops/core/environment.hpp"
 #include "amlops/core/log.hpp"
@@ -21,6 +23,7 @@
 #include "amlops/registry/registry.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,6 +55,13 @@ struct backend_options {
     std::function<void(std::chrono::milliseconds)> poll_sleep;  ///< LRO waits; default real sleep
     std::size_t block_size = 0;                         ///< 0 = 4 MiB
 };
+
+/// The `--ca-file FILE` of aml-register / aml-promote (TLS to private endpoints behind an
+/// enterprise CA): every transport the process builds afterwards — ARM, Entra ID, blob storage —
+/// trusts the PEM bundle `ca_file` instead of the system store. Works through $SSL_CERT_FILE,
+/// which libs/http honours, because registries are opened deep inside libs/registry. Throws
+/// error(config) naming the file when OpenSSL cannot load it.
+void use_ca_file(const std::filesystem::path& ca_file);
 
 /// Opens the Azure ML backend for amlops registry `name`. Does not contact Azure until used.
 std::unique_ptr<registry::registry> open_azureml_registry(const std::string& name, const target& where,

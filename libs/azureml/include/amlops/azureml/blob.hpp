@@ -21,10 +21,16 @@ std::string content_md5(std::string_view data);
 /// `container_sas` (https://acct/container?sv=...&sig=...) points at, keeping the SAS query.
 std::string blob_url(const std::string& container_sas, const std::string& path);
 
-/// Uploads `bytes` to `url` (a blob URL with SAS). Throws amlops::error(service) naming the
-/// blob path (never the SAS) on a non-2xx answer.
+/// Blocks uploaded at once (each on its own connection) for a blob above the block size.
+inline constexpr unsigned default_upload_parallelism = 2;
+
+/// Uploads `bytes` to `url` (a blob URL with SAS): one Put Blob up to `block_size` (0 = the
+/// default), else Put Block for each block — `parallel` at a time — then Put Block List; every
+/// request carries Content-MD5, the block list the whole blob's MD5. `t` must allow concurrent
+/// sends (every amlops transport does). Throws amlops::error(service) naming the blob path
+/// (never the SAS) on a non-2xx answer.
 void upload_blob(http::transport& t, const std::string& url, std::string_view bytes,
-                 std::size_t block_size = default_block_size);
+                 std::size_t block_size = default_block_size, unsigned parallel = default_upload_parallelism);
 
 /// Reads a blob. Throws error(not_found) for 404, error(service) otherwise.
 std::string download_blob(http::transport& t, const std::string& url);

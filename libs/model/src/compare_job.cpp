@@ -1,0 +1,60 @@
+#include "amlops/model/compare_job.hpp"
+
+#include "amlops/core/error.hpp"
+#include "amlops/data/table.hpp"
+#include "amlops/gate/decision.hpp"
+#include "amlops/model/model.hpp"
+
+#include <optional>
+
+namespace amlops::model {
+
+bool names_no_champion(const std::string& champion) {
+    if (champion.empty() || champion == "none") return true;
+    std::error_code ec;
+    return std::filesystem::is_directory(champion, ec) && std::filesystem::is_empty(champion, ec);
+}
+
+compare_result run_compare_job(const compare_request& request, logger& log, const output_sink& add_output) {
+    const gate::policy policy = gate::load_policy(request.policy);
+    const auto candidate = loaded_model::load(request.candidate);
+    std::optional<loaded_model> champion;
+    if (!names_no_champion(request.champion)) {
+        champion = loaded_model::load(request.champion);
+        if (champion->output_column() != candidate.output_column()) {
+            throw error(error_kind::bad_input, "candidate predicts '" + candidate.output_column() + "' but champion predicts '" +
+                                                   champion->output_column() + "'")
+                .in_file(request.champion);
+        }
+    } else {
+        log.warn("no champion: the candidate is judged on the policy's absolute limits only");
+    }
+
+    const auto table = data::load_numeric_table(request.test, {candidate.input_columns(), candidate.output_column(), false});
+    const auto candidate_predictions = candidate.predict(table);
+    std::optional<std::vector<double>> champion_predictions;
+    if (champion) {
+        // The same rows either way; the file is read again only when the champion takes other columns.
+        champion_predictions = champion->input_columns() == candidate.input_columns()
+                                   ? champion->predict(table)
+                                   : champion->predict(data::load_numeric_table(
+                                         request.test, {champion->input_columns(), champion->output_column(), false}));
+    }
+
+    const auto decision = gate::decide(policy, table.target, candidate_predictions,
+                                       champion_predictions ? std::optional<std::span<const double>>(*champion_predictions)
+                                                            : std::nullopt);
+    compare_result result{gate::to_json(decision), decision.approved};
+    auto& doc = result.document;
+    doc["candidate"] = request.candidate.string();
+    doc["champion"] = champion ? json::value(request.champion) : json::value(nullptr);
+    doc["test"] = request.test.string();
+    const auto path = request.output / "decision.json";
+    json::write_file(path, doc);
+    if (add_output) add_output("decision", path);
+    const auto level = decision.approved ? log_level::info : log_level::warn;
+    for (const auto& reason : decision.reasons) log.log(level, reason);
+    return result;
+}
+
+}  // namespace amlops::model

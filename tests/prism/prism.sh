@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Usage: prism.sh RECORDER PRISM SPECS_DIR WORK_DIR
+# Records the ARM requests amlops sends (RECORDER record), then starts one Prism mock per spec on
+# loopback and replays that spec's requests against it (RECORDER replay). Exit 0 when Prism
+# accepted every request, 1 when it refused one, 77 (skip) when the specs or Prism are absent.
+set -euo pipefail
+recorder="$1" prism="$2" specs="$3" work="$4"
+
+if [[ ! -d "$specs/specification" ]]; then
+  echo "SKIP: $specs is absent (the published Azure REST specs live in ../shared)"; exit 77
+fi
+if [[ ! -x "$prism" ]]; then
+  echo "SKIP: Prism not installed at $prism (scripts/setup.sh --tests installs it)"; exit 77
+fi
+command -v jq >/dev/null || { echo "SKIP: jq is needed by strip-examples.sh"; exit 77; }
+
+rm -rf "$work"
+mkdir -p "$work"
+# Prism opens every $ref, and x-ms-examples point at files that are mostly not present.
+bash "$specs/strip-examples.sh" "$work/specs" >/dev/null
+ml="$work/specs/specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-09-01"
+rg="$work/specs/specification/resources/resource-manager/Microsoft.Resources/resources/stable/2025-04-01"
+
+"$recorder" record "$work/requests.jsonl"
+
+pid=
+stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi; }
+trap stop EXIT
+
+free_port() {  # a random high port nobody listens on yet
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+status=0
+for pair in "registries:$ml/registries.json" "mfe:$ml/mfe.json" "workspaceRP:$ml/workspaceRP.json" "resources:$rg/resources.json"; do
+  spec="${pair%%:*}" file="${pair#*:}"
+  port=$(free_port)
+  "$prism" mock -h 127.0.0.1 -p "$port" "$file" >"$work/prism-$spec.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    if ! kill -0 "$pid" 2>/dev/null; then echo "prism failed to start for $spec:"; cat "$work/prism-$spec.log"; exit 1; fi
+    sleep 0.2
+  done
+  echo "== $spec ($(basename "$file")) on port $port"
+  "$recorder" replay "$work/requests.jsonl" "$spec" "http://127.0.0.1:$port" || status=1
+  stop
+done
+exit $status

@@ -1,0 +1,187 @@
+// amlops-prism-requests: the requests amlops really sends to ARM / Azure ML, checked against the
+// published REST specs with a Prism mock (driven by prism.sh).
+//   record OUT.jsonl   runs aml-register and aml-promote (Azure ML registries) against the
+//                      emulator through a recording loopback proxy, plus the control-plane PUTs
+//                      the tests use (resource group, registries, workspace, online endpoint and
+//                      deployment), and writes every ARM request as one JSON line
+//                      {spec, method, target, body}.
+//   replay FILE SPEC BASE_URL
+//                      sends the recorded requests of spec SPEC (registries | mfe | workspaceRP |
+//                      resources) to the Prism mock at BASE_URL and prints each answer; exits 1
+//                      when Prism refused any (422 validation errors, 404 no matching path, ...).
+#include "emulator.hpp"
+
+#include "amlops/arm/client.hpp"
+#include "amlops/arm/resource_id.hpp"
+#include "amlops/auth/credentials.hpp"
+#include "amlops/http/pipeline.hpp"
+#include "loopback_server.hpp"
+#include "test_support.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <regex>
+
+using namespace amlops;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string secret = "prism-Secret-Value-654";
+
+/// Which published spec describes an ARM path (lower-cased), or "" for none (token endpoint,
+/// blob storage, operation status polls).
+std::string spec_of(std::string path) {
+    std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static const std::regex rg("^/subscriptions/[^/]+/resourcegroups/[^/]+$");
+    static const std::regex top("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/(registries|workspaces)/[^/]+$");
+    static const std::regex child("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/"
+                                  "(registries|workspaces)/[^/]+/(models|onlineendpoints)(/.*)?$");
+    std::smatch m;
+    if (std::regex_match(path, rg)) return "resources";
+    if (std::regex_match(path, m, top)) return m[1] == "registries" ? "registries" : "workspaceRP";
+    if (std::regex_match(path, child)) return "mfe";
+    return "";
+}
+
+int record(const fs::path& out_file) {
+    emulator::options eo;
+    eo.client_secret = secret;
+    emulator::emulator emu(eo);
+    auto upstream = http::make_transport();
+    std::mutex mutex;
+    json::array recorded;
+    // Every request of the tools goes through this proxy, so what is recorded is what they send.
+    test::loopback_server proxy([&](const http::request& req) {
+        http::request f = req;
+        f.url = emu.base_url() + req.url;
+        for (const char* h : {"Host", "Content-Length", "Connection"}) f.headers.erase(h);
+        const auto path = req.url.substr(0, req.url.find('?'));
+        if (auto spec = spec_of(path); !spec.empty()) {
+            std::lock_guard lock(mutex);
+            recorded.push_back(json::object{{"spec", spec}, {"method", req.method}, {"target", req.url}, {"body", req.body}});
+        }
+        auto res = upstream->send(f);
+        for (const char* h : {"Content-Length", "Connection", "Transfer-Encoding"}) res.headers.erase(h);
+        return res;
+    });
+
+    auth::credential_options co;
+    co.env = [](const std::string&) { return std::optional<std::string>{}; };
+    co.cloud.authority_host = emu.base_url() + "/";
+    co.cloud_from_env = false;
+    co.imds_endpoint = std::nullopt;
+    http::pipeline_options p;
+    p.credential = std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", secret, co);
+    p.scope = emu.base_url() + "/.default";
+    arm::client_options ao;
+    ao.endpoint = proxy.base_url();
+    ao.sleep = [](std::chrono::milliseconds) {};
+    arm::client c(http::make_pipeline(p, http::make_transport()), ao);
+    const json::object loc{{"location", "westeurope"}};
+    c.put(arm::resource_group_id("sub-1", "rg-ml"), loc);
+    // RegistryTrackedResource requires `properties`; an empty object is a valid Registry.
+    const json::object registry_body{{"location", "westeurope"}, {"properties", json::object{}}};
+    c.put(arm::registry_id("sub-1", "rg-ml", "dev-reg"), registry_body);
+    c.put(arm::registry_id("sub-1", "rg-ml", "prod-reg"), registry_body);
+    const auto ws = arm::workspace_id("sub-1", "rg-ml", "ws-ml");
+    c.put(ws, loc);
+
+    test::scratch_dir dir("prism-record");
+    const auto home = dir / "home";
+    const std::string common = "subscription: sub-1, resource_group: rg-ml, arm_endpoint: '" + proxy.base_url() +
+                               "', authority_host: '" + emu.base_url() + "'";
+    test::write_text(home / "config.yaml", "registries:\n  dev: {backend: azureml, registry: dev-reg, " + common +
+                                               "}\n  prod: {backend: azureml, registry: prod-reg, " + common + "}\n");
+    const std::vector<std::string> env{"AMLOPS_HOME=" + home.string(), "AZURE_TENANT_ID=emulator-tenant",
+                                       "AZURE_CLIENT_ID=emulator-client", "AZURE_CLIENT_SECRET=" + secret};
+    test::write_text(dir / "model" / "MLmodel", "artifact_path: model\n");
+    test::write_text(dir / "model" / "model.json", "{\"learner\": {}}");
+    test::write_text(dir / "gate" / "decision.json", "{\"decision\": \"approve\", \"reasons\": [\"ok\"], \"metrics\": {\"candidate\": {\"rmse\": 3.0}}}");
+    auto run = [&](const std::string& tool, const std::vector<std::string>& args) {
+        const auto r = test::run_tool(tool, args, env);
+        if (r.exit_code != 0) throw std::runtime_error(tool + " failed: " + r.out + r.err);
+    };
+    const std::string model = (dir / "model").string(), gate = (dir / "gate").string();
+    run("aml-register", {"--model", model, "--decision", gate, "--registry", "dev", "--name", "taxi-fare", "--set-alias", "champion"});
+    run("aml-promote", {"--from", "dev", "--to", "prod", "--model", "taxi-fare", "--alias", "champion", "--set-alias", "champion"});
+
+    // Online endpoint + deployment, with the properties the spec requires.
+    const auto ep = ws.child("onlineEndpoints", "taxi-fare");
+    c.put(ep, json::object{{"location", "westeurope"}, {"properties", json::object{{"authMode", "Key"}}}});
+    c.put(ep.child("deployments", "blue"),
+          json::object{{"location", "westeurope"}, {"sku", json::object{{"name", "Default"}, {"capacity", 1}}},
+                       {"properties", json::object{{"endpointComputeType", "Managed"}, {"instanceType", "Standard_DS3_v2"},
+                                                   {"model", "azureml://registries/prod-reg/models/taxi-fare/versions/1"}}}});
+
+    std::ofstream out(out_file);
+    std::lock_guard lock(mutex);
+    for (const auto& r : recorded) out << boost::json::serialize(r) << "\n";
+    std::cout << "recorded " << recorded.size() << " ARM requests into " << out_file.string() << "\n";
+    return out ? 0 : 1;
+}
+
+int replay(const fs::path& file, const std::string& spec, const std::string& base) {
+    auto transport = http::make_transport();
+    std::ifstream in(file);
+    std::string line;
+    int sent = 0, refused = 0;
+    while (std::getline(in, line)) {
+        const auto r = json::parse(line, file.string()).as_object();
+        if (r.at("spec").as_string() != spec) continue;
+        http::request req;
+        req.method = std::string(r.at("method").as_string());
+        std::string target(r.at("target").as_string());
+        // ARM paths are case-insensitive; resources.json spells the segment "resourcegroups" and
+        // Prism matches paths case-sensitively.
+        if (spec == "resources") target = std::regex_replace(target, std::regex("/resourceGroups/"), "/resourcegroups/");
+        req.url = base + target;
+        req.body = std::string(r.at("body").as_string());
+        req.headers.set("Authorization", "Bearer prism-check");  // specs with `security` demand one
+        req.headers.set("Accept", "application/json");
+        if (!req.body.empty()) req.headers.set("Content-Type", "application/json");
+        const auto res = transport->send(req);
+        ++sent;
+        const bool ok = res.status < 400;
+        if (!ok) ++refused;
+        std::cout << (ok ? "ok      " : "REFUSED ") << res.status << " " << req.method << " " << std::string(r.at("target").as_string()) << "\n";
+        if (!ok) std::cout << "  request: " << req.body << "\n  prism:   " << res.body << "\n";
+    }
+    if (spec == "mfe") {
+        // Control: a request the spec forbids (authMode missing) must be refused, or Prism is
+        // not validating and every "ok" above would mean nothing.
+        http::request bad;
+        bad.method = "PUT";
+        bad.url = base + "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/"
+                         "onlineEndpoints/control?api-version=2025-09-01";
+        bad.headers.set("Authorization", "Bearer prism-check");
+        bad.headers.set("Content-Type", "application/json");
+        bad.body = R"({"location":"westeurope","properties":{"description":"no authMode"}})";
+        const auto res = transport->send(bad);
+        std::cout << (res.status == 422 ? "ok      control request refused with 422\n" : "FAILED  control request was not refused: ")
+                  << (res.status == 422 ? "" : std::to_string(res.status) + " " + res.body + "\n");
+        if (res.status != 422) ++refused;
+    }
+    std::cout << spec << ": " << sent << " requests, " << refused << " refused\n";
+    if (sent == 0) {
+        std::cout << "no recorded request for spec " << spec << "\n";
+        return 1;
+    }
+    return refused == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        if (args.size() == 2 && args[0] == "record") return record(args[1]);
+        if (args.size() == 4 && args[0] == "replay") return replay(args[1], args[2], args[3]);
+        std::cerr << "usage: amlops-prism-requests record OUT.jsonl | replay FILE SPEC BASE_URL\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "amlops-prism-requests: " << e.what() << "\n";
+        return 1;
+    }
+}
