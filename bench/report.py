@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Turns one bench/run.sh run into a table on stdout and a JSON document (bench/results/latest.json).
 
-Reads WORK/timings.tsv (step, impl, microseconds, peak RSS KiB, exit code), the tools' JSON
+Reads WORK/timings.tsv (step, impl, microseconds, peak RSS KiB, exit code[, CPU seconds]), the tools' JSON
 results in WORK/logs, and the baseline's metrics; measures --help latency of every built tool;
 checks the targets in bench/README.md.
 """
@@ -99,14 +99,17 @@ def main():
                  "score": data_rows(a.test_data)}
     runs = {}
     with open(os.path.join(a.work, "timings.tsv")) as f:
-        for step, impl, micros, rss, rc in csv.reader(f, delimiter="\t"):
+        for row in csv.reader(f, delimiter="\t"):
+            step, impl, micros, rss, rc = row[:5]
+            cpu = row[5] if len(row) > 5 else ""  # user + sys seconds
             entry = {"step": step, "impl": impl, "rows": step_rows.get(step)}
             if rc == "missing":
                 entry.update(status="missing")
             else:
                 seconds = int(micros) / 1e6
                 entry.update(status="ok" if rc == "0" else "failed", exit_code=int(rc), seconds=round(seconds, 3),
-                             peak_rss_mb=round(int(rss) / 1024, 1) if rss.isdigit() else None)
+                             peak_rss_mb=round(int(rss) / 1024, 1) if rss.isdigit() else None,
+                             cpu_seconds=float(cpu) if cpu else None)
                 if entry["rows"] and seconds > 0:
                     entry["rows_per_s"] = round(entry["rows"] / seconds)
             runs[(step, impl)] = entry
@@ -122,7 +125,10 @@ def main():
             ratios[step] = {"speedup": round(p["seconds"] / o["seconds"], 2),
                             "time_ratio": round(o["seconds"] / p["seconds"], 3),
                             "rss_ratio": round(o["peak_rss_mb"] / p["peak_rss_mb"], 3)
-                            if o.get("peak_rss_mb") and p.get("peak_rss_mb") else None}
+                            if o.get("peak_rss_mb") and p.get("peak_rss_mb") else None,
+                            # CPU seconds are not a target, but they do not depend on the load.
+                            "cpu_speedup": round(p["cpu_seconds"] / o["cpu_seconds"], 2)
+                            if o.get("cpu_seconds") and p.get("cpu_seconds") else None}
 
     # Parity: same test RMSE, same predictions, comparable kept rows.
     parity = {"split_source": a.split_source}
@@ -170,7 +176,7 @@ def main():
     print()
     print(f"amlops bench: {a.rows:,} raw rows, seed {a.seed}, {a.threads} threads, "
           f"train/test from {a.split_source} transform")
-    header = f"{'step':<10} {'impl':<7} {'seconds':>9} {'rows/s':>12} {'peak RSS MB':>12}  ratio"
+    header = f"{'step':<10} {'impl':<7} {'seconds':>9} {'CPU s':>7} {'rows/s':>12} {'peak RSS MB':>12}  ratio"
     print(header)
     print("-" * (len(header) + 30))
     for step in ("datagen", "transform", "train", "score"):
@@ -187,8 +193,11 @@ def main():
                 ratio = f"{q['speedup']:.2f}x faster" if q["speedup"] >= 1 else f"{q['time_ratio']:.2f}x the time"
                 if q.get("rss_ratio") is not None:
                     ratio += f", RSS {q['rss_ratio'] * 100:.0f}%"
+                if q.get("cpu_speedup") is not None:
+                    ratio += f" (CPU time: {q['cpu_speedup']:.2f}x less)"
             status = "" if r["status"] == "ok" else f"  FAILED (exit {r['exit_code']})"
-            print(f"{step:<10} {impl:<7} {fmt(r.get('seconds'), '.2f'):>9} {fmt(r.get('rows_per_s'), ','):>12} "
+            print(f"{step:<10} {impl:<7} {fmt(r.get('seconds'), '.2f'):>9} {fmt(r.get('cpu_seconds'), '.2f'):>7} "
+                  f"{fmt(r.get('rows_per_s'), ','):>12} "
                   f"{fmt(r.get('peak_rss_mb'), '.0f'):>12}  {ratio}{status}")
     print()
     if helps:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # amlops benchmark: our tools against a pandas / Python-xgboost baseline, in one run.
 #
-#   bench/run.sh [--rows N] [--seed S] [--threads T] [--build-dir DIR] [--work DIR] [--keep]
+#   bench/run.sh [--rows N] [--seed S] [--threads T] [--build-dir DIR] [--work DIR] [--keep] [--no-build]
 #
 # Builds the tools if needed, generates N raw rows with aml-datagen, then times aml-transform,
 # aml-train and aml-score against bench/baseline/{transform,train,score}.py on the same input
 # (the baseline trains and scores on OUR train/test files, with the same parameters and threads),
 # measures --help latency of every tool, prints a table and writes bench/results/latest.json.
-# A tool that is not built yet is reported as missing; the rest still runs.
+# A tool that is not built yet is reported as missing; the rest still runs. --no-build times the
+# binaries already in the build folder (e.g. a build folder with only the benchmarked tools).
 # Not a test: run it by hand, once; the machine is shared.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ threads="$(nproc)"
 build_dir="$root/build"
 work="${TMPDIR:-/tmp}/amlops-bench"
 keep=0
+build=1
 python=/usr/bin/python3   # Debian's python has pandas; a pyenv python3 on PATH may not
 
 usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --no-build) build=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -44,7 +47,9 @@ if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
 fi
 
 # ---- 1. build ---------------------------------------------------------------------------------
-if [[ ! -f "$build_dir/build.ninja" && ! -f "$build_dir/Makefile" ]]; then
+if [[ $build -eq 0 ]]; then
+  say "not building (--no-build); using the binaries in $build_dir/bin"
+elif [[ ! -f "$build_dir/build.ninja" && ! -f "$build_dir/Makefile" ]]; then
   say "configuring $build_dir"
   cmake -S "$root" -B "$build_dir" -G Ninja >&2
 fi
@@ -52,10 +57,12 @@ targets=()
 for d in "$root"/tools/*/; do
   [[ -f "$d/CMakeLists.txt" ]] && targets+=("aml-$(basename "$d")")
 done
-say "building ${targets[*]}"
-if ! cmake --build "$build_dir" -j"$threads" --target "${targets[@]}" >&2; then
-  # Some tool does not build (yet): build the others one by one and bench what exists.
-  for t in "${targets[@]}"; do cmake --build "$build_dir" -j"$threads" --target "$t" >/dev/null 2>&1 || say "cannot build $t"; done
+if [[ $build -eq 1 ]]; then
+  say "building ${targets[*]}"
+  if ! cmake --build "$build_dir" -j"$threads" --target "${targets[@]}" >&2; then
+    # Some tool does not build (yet): build the others one by one and bench what exists.
+    for t in "${targets[@]}"; do cmake --build "$build_dir" -j"$threads" --target "$t" >/dev/null 2>&1 || say "cannot build $t"; done
+  fi
 fi
 bin="$build_dir/bin"
 have() { [[ -x "$bin/$1" ]]; }
@@ -72,15 +79,19 @@ mkdir -p "$work/raw" "$work/ours" "$work/base" "$work/logs"
 timings="$work/timings.tsv"
 : > "$timings"
 
-# measure STEP IMPL CMD...: wall time (ns clock), peak RSS (GNU time), exit code; never aborts.
+# measure STEP IMPL CMD...: wall time (ns clock), peak RSS and CPU seconds (user + sys, GNU
+# time), exit code; never aborts. CPU time is the load-independent part: on a shared machine the
+# wall times are inflated by waiting for a core.
 measure() {
   local step="$1" impl="$2"; shift 2
-  local log="$work/logs/$step.$impl" rc=0 t0 t1
+  local log="$work/logs/$step.$impl" rc=0 t0 t1 usage
   say "$step ($impl)"
   t0=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$log.rss" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  /usr/bin/time -f '%M %U %S' -o "$log.rss" "$@" >"$log.out" 2>"$log.err" || rc=$?
   t1=$(date +%s%N)
-  printf '%s\t%s\t%s\t%s\t%s\n' "$step" "$impl" "$(( (t1 - t0) / 1000 ))" "$(tail -n 1 "$log.rss")" "$rc" >> "$timings"
+  usage="$(tail -n 1 "$log.rss")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$step" "$impl" "$(( (t1 - t0) / 1000 ))" "${usage%% *}" "$rc" \
+    "$(awk '{ if (NF == 3) printf "%.2f", $2 + $3 }' <<<"$usage")" >> "$timings"
   if [[ $rc -ne 0 ]]; then say "$step ($impl) exited $rc; see $log.err"; tail -n 5 "$log.err" >&2 || true; fi
   return 0
 }

@@ -40,30 +40,32 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm tools the tests use, pinned, in a project-local prefix (gitignored) so nothing global
-# changes: $root/.tools/node/node_modules/.bin/<bin>. Every package is saved (exact version) in
-# that prefix's package.json, so installing one never prunes another. Skips what is present.
-npm_prefix="$root/.tools/node"
-npm_tool() {  # npm_tool PACKAGE VERSION BIN
-  local package="$1" version="$2" bin="$3" installed
-  installed=$(node -p "require('$npm_prefix/node_modules/$package/package.json').version" 2>/dev/null || true)
-  [[ "$installed" == "$version" && -x "$npm_prefix/node_modules/.bin/$bin" ]] && return 0
+# npm tools the tests use, in a project-local prefix (gitignored) so nothing global changes:
+# $root/.tools/node/node_modules/.bin/<bin>. scripts/test-tools/package-lock.json pins the whole
+# tree, because floating transitive versions broke Prism on Debian 12's Node 18 (newer
+# @stoplight/prism-http pulls an ESM-only faker). A stamp of the lock file skips a repeat install.
+#   - Prism (@stoplight/prism-cli 5.14.2, with prism-core/http/http-server held at the 5.8/5.12
+#     line by "overrides") validates our Azure REST requests against the published specs.
+#   - Azurite 3.35.0 (the newest release that runs on Node 18) is the blob storage of the Azure
+#     backend tests (CTest fixture "azurite").
+install_npm_test_tools() {
+  local manifest="$root/scripts/test-tools" prefix="$root/.tools/node" want
+  want=$(sha256sum "$manifest/package-lock.json" | cut -d' ' -f1)
+  [[ -f "$prefix/.lock.sha256" && "$(cat "$prefix/.lock.sha256")" == "$want" ]] && return 0
   if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: installing nodejs npm" >&2
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >&2
   fi
-  echo "setup: installing $package@$version into $npm_prefix" >&2
-  mkdir -p "$npm_prefix"
-  npm install --prefix "$npm_prefix" --save-exact --no-audit --no-fund "$package@$version" >&2
+  echo "setup: installing the npm test tools into $prefix" >&2
+  mkdir -p "$prefix"
+  cp "$manifest/package.json" "$manifest/package-lock.json" "$prefix/"
+  (cd "$prefix" && npm ci --no-audit --no-fund >&2)
+  echo "$want" > "$prefix/.lock.sha256"
 }
 if [[ $with_test_tools -eq 1 ]]; then
-  # Prism validates the Azure REST requests against the published specs (tests/prism).
-  # 5.14.2: newer releases (5.15+, 5.16) declare Node >= 24; Debian 12 ships Node 18.
-  npm_tool @stoplight/prism-cli 5.14.2 prism
-  # Azurite is the blob storage of the Azure backend tests (tests/emulator, CTest fixture
-  # "azurite"). 3.35.0: the newest release whose engines field still admits Debian 12's Node 18.
-  npm_tool azurite 3.35.0 azurite-blob
+  install_npm_test_tools
 fi
 
 if [[ ! -f "$build_dir/build.ninja" ]]; then

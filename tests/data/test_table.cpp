@@ -113,3 +113,70 @@ TEST_CASE("run_ordered consumes in order and surfaces the earliest worker failur
                       "item 20");
     CHECK(seen.size() == 20);
 }
+
+TEST_CASE("numeric_table_stream: pieces of any size parse to exactly the whole table") {
+    test::scratch_dir dir("table-stream");
+    // Two files; quoted cells and CRLF in one, so cuts must respect quotes and both line ends.
+    std::string a = "id,x,y\n", b = "y,x,id\r\n";
+    // append() rather than operator+ chains: GCC 12 emits a false -Wrestrict for those.
+    for (int i = 0; i < 3000; ++i)
+        a.append(std::to_string(i)).append(",").append(std::to_string(i * 0.25)).append(",").append(std::to_string(i % 13)).append("\n");
+    for (int i = 0; i < 1000; ++i)
+        b.append("\"").append(std::to_string(i % 5)).append("\",").append(std::to_string(-i)).append(",").append(std::to_string(i)).append("\r\n");
+    test::write_text(dir / "a.csv", a);
+    test::write_text(dir / "b.csv", b);
+    const table_request req{{"x", "id"}, "y"};
+    const numeric_table whole = load_numeric_table(dir.path(), req);
+    REQUIRE(whole.rows == 4000);
+
+    for (std::size_t chunk_bytes : {std::size_t{1}, std::size_t{37}, std::size_t{4096}, std::size_t{0}}) {
+        INFO("chunk_bytes " << chunk_bytes);
+        numeric_table_stream stream(dir.path(), req, chunk_bytes);
+        CHECK(stream.has_target());
+        CHECK(stream.files().size() == 2);
+        numeric_table joined, piece_rows;
+        std::size_t pieces = 0;
+        table_piece piece;
+        while (stream.next(piece)) {
+            ++pieces;
+            stream.parse(piece, piece_rows);
+            CHECK(piece_rows.columns == req.feature_columns);
+            CHECK(piece_rows.target.size() == piece_rows.rows);
+            joined.features.insert(joined.features.end(), piece_rows.features.begin(), piece_rows.features.end());
+            joined.target.insert(joined.target.end(), piece_rows.target.begin(), piece_rows.target.end());
+            joined.rows += piece_rows.rows;
+        }
+        CHECK(pieces >= 2);  // at least one per file
+        if (chunk_bytes == 37) CHECK(pieces > 100);
+        CHECK(joined.rows == whole.rows);
+        CHECK(joined.features == whole.features);
+        CHECK(joined.target == whole.target);
+    }
+}
+
+TEST_CASE("numeric_table_stream checks every header up front and names the line of a bad cell") {
+    test::scratch_dir dir("table-stream");
+    std::string good = "x,y\n";
+    for (int i = 0; i < 500; ++i) good.append(std::to_string(i)).append(",1\n");
+    test::write_text(dir / "1.csv", good);
+    test::write_text(dir / "2.csv", "x\n1\n");  // no y: fails before anything is read
+    auto missing = test::error_of([&] { numeric_table_stream s(dir.path(), {{"x"}, "y"}); });
+    CHECK(missing.kind() == error_kind::bad_input);
+    CHECK(std::string(missing.what()).find("2.csv") != std::string::npos);
+
+    fs::remove(dir / "2.csv");
+    test::write_text(dir / "1.csv", good + "7,oops\n");
+    numeric_table_stream s(dir.path(), {{"x"}, "y"}, 64);
+    table_piece piece;
+    numeric_table rows;
+    std::string what;
+    while (s.next(piece)) {
+        try {
+            s.parse(piece, rows);
+        } catch (const error& e) {
+            what = e.describe();
+        }
+    }
+    CHECK(what.find("oops") != std::string::npos);
+    CHECK(what.find("1.csv:502") != std::string::npos);  // header is line 1, so the bad row is line 502
+}

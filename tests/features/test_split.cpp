@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <string>
 
 using namespace amlops::features;
@@ -25,6 +26,22 @@ TEST_CASE("split: the hash is pinned (changing it would move existing rows)") {
     static_assert(hash_bytes("2,2016-01-03 21:02:35,2016-01-03 21:05:52", 42) == 17664568323692562936ull);
     static_assert(hash_bytes("abcdefgh-12", 7) != hash_bytes("abcdefgh-13", 7));
     static_assert(mix64(0) == 0);
+    // At run time the words are loaded whole; the values must be the compile-time ones.
+    std::string row = "2,2016-01-03 21:02:35,2016-01-03 21:05:52";
+    CHECK(hash_bytes(row, 42) == 17664568323692562936ull);
+    std::string abc = "abc";
+    CHECK(hash_bytes(abc, 42) == 16958081597493201753ull);
+    // Every tail length and alignment: hashes computed at compile time (byte by byte) against
+    // the same suffixes hashed at run time (word loads) from a heap copy.
+    static constexpr std::string_view text = "2,2016-01-03 21:02:35,2016-01-03 21:05:52";
+    static constexpr auto pinned = [] {
+        std::array<std::uint64_t, text.size() + 1> h{};
+        for (std::size_t len = 0; len <= text.size(); ++len) h[len] = hash_bytes(text.substr(text.size() - len), 3);
+        return h;
+    }();
+    const std::string heap(text);
+    for (std::size_t len = 0; len <= text.size(); ++len)
+        CHECK(hash_bytes(std::string_view(heap).substr(heap.size() - len), 3) == pinned[len]);
 }
 
 TEST_CASE("split: the test share is close to the requested ratio") {

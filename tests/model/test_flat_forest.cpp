@@ -99,3 +99,36 @@ TEST_CASE("models the flat forest does not implement are declined with a reason"
     CHECK_THROWS_AS(model::flat_forest::from_xgboost_json("[1, 2]", "m"), error);
     CHECK_THROWS_AS(model::flat_forest::from_xgboost_json("{\"learner\": {}}", "m"), error);
 }
+
+TEST_CASE("every kernel gives xgboost's bits: complete trees, SIMD lanes, partial blocks, missing values") {
+    auto t = test::synthetic_table(4000, 25);
+    for (std::size_t i = 0; i < t.features.size(); i += 7) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    model::train_params p;
+    p.n_estimators = 40;
+    p.max_depth = 6;
+    p.eta = 0.3;
+    p.subsample = 0.7;  // uneven trees: leaves at many depths, padded in the complete layout
+    auto b = train_on(t, p);
+    auto f = model::flat_forest::from_xgboost_json(b.save_json(), "m");
+    REQUIRE(f.has_value());
+    CHECK(f->has_complete_layout());
+    using kernel = model::flat_forest::kernel;
+    INFO("CPU has AVX2: " << model::flat_forest::cpu_supports(kernel::avx2)
+                          << ", AVX-512: " << model::flat_forest::cpu_supports(kernel::avx512));
+
+    // 1003 rows: full blocks plus a partial one whose tail (1003 is odd) is not a whole SIMD
+    // group and goes through plain C++.
+    auto x = awkward_rows(t, 1003);
+    auto expected = b.predict_dense(x, 1003, 20);
+    // Kernels the CPU lacks fall back to plain C++, so this loop is meaningful everywhere.
+    for (auto k : {kernel::automatic, kernel::avx512, kernel::avx2, kernel::portable, kernel::generic}) {
+        INFO("kernel " << static_cast<int>(k));
+        f->use_kernel(k);
+        CHECK(bitwise_equal(f->predict(x, 1003, 1), expected));
+        CHECK(bitwise_equal(f->predict(x, 1003, 2), expected));
+        for (std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9}, std::size_t{64}}) {
+            auto head = f->predict(std::span<const float>(x).first(n * 20), n, 1);
+            CHECK(bitwise_equal(head, std::vector<float>(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(n))));
+        }
+    }
+}

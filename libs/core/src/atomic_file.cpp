@@ -44,6 +44,16 @@ void atomic_file::write(std::string_view bytes) {
         throw error(error_kind::io, "write failed: " + errno_text()).in_file(target_.string());
 }
 
+void atomic_file::start_writeback() {
+    if (!file_) throw error(error_kind::internal, "write after commit").in_file(target_.string());
+    if (std::fflush(file_) != 0) throw error(error_kind::io, "write failed: " + errno_text()).in_file(target_.string());
+#ifdef SYNC_FILE_RANGE_WRITE
+    // Asynchronous: only queues the dirty pages for writeback. Failure is harmless (commit()'s
+    // fsync reports real I/O errors), so the result is ignored.
+    (void)::sync_file_range(::fileno(file_), 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+}
+
 void atomic_file::commit() {
     if (!file_) return;
     std::FILE* f = file_;

@@ -27,29 +27,6 @@ std::vector<fs::path> csv_files(const fs::path& path) {
 
 namespace {
 
-// One chunk of one file on its way through the pipeline.
-struct table_chunk {
-    csv_chunk input;
-    std::vector<float> features;
-    std::vector<double> target;
-    std::size_t rows = 0;
-};
-
-struct column_plan {
-    std::vector<std::size_t> feature_index;  // file column of each requested feature
-    std::optional<std::size_t> target_index;
-    std::size_t width = 0;                   // header size
-};
-
-column_plan plan_columns(const csv_header& header, const table_request& request, bool with_target,
-                         const fs::path& file) {
-    column_plan plan;
-    plan.width = header.size();
-    for (const auto& name : request.feature_columns) plan.feature_index.push_back(header.require(name, file));
-    if (with_target) plan.target_index = header.require(request.target_column, file);
-    return plan;
-}
-
 [[noreturn]] void bad_cell(const fs::path& file, const csv_record& rec, const std::string& column,
                            std::string_view cell) {
     std::string what = cell.empty() ? std::string("empty cell, expected a number")
@@ -58,40 +35,6 @@ column_plan plan_columns(const csv_header& header, const table_request& request,
         .in_file(file.string())
         .at_line(rec.line())
         .on_field(column);
-}
-
-void parse_chunk(table_chunk& chunk, const column_plan& plan, const table_request& request, const fs::path& file) {
-    chunk.features.clear();
-    chunk.target.clear();
-    chunk.rows = 0;
-    csv_parser parser;
-    csv_record rec;
-    parser.reset(chunk.input.text, chunk.input.first_line, true);
-    const std::size_t cols = plan.feature_index.size();
-    while (parser.next(rec) == csv_status::record) {
-        if (!rec.problem().empty())
-            throw error(error_kind::bad_input, std::string(rec.problem())).in_file(file.string()).at_line(rec.line());
-        if (rec.size() != plan.width)
-            throw error(error_kind::bad_input, "expected " + std::to_string(plan.width) + " fields, found " +
-                                                   std::to_string(rec.size()))
-                .in_file(file.string())
-                .at_line(rec.line());
-        std::size_t base = chunk.features.size();
-        chunk.features.resize(base + cols);
-        for (std::size_t c = 0; c < cols; ++c) {
-            double v;
-            std::string_view cell = rec[plan.feature_index[c]];
-            if (!parse_double(cell, v)) bad_cell(file, rec, request.feature_columns[c], cell);
-            chunk.features[base + c] = static_cast<float>(v);
-        }
-        if (plan.target_index) {
-            double v;
-            std::string_view cell = rec[*plan.target_index];
-            if (!parse_double(cell, v)) bad_cell(file, rec, request.target_column, cell);
-            chunk.target.push_back(v);
-        }
-        ++chunk.rows;
-    }
 }
 
 // Small files still get several chunks so both cores help; big files get large chunks so the
@@ -105,27 +48,98 @@ std::size_t chunk_size_for(const fs::path& file) {
 
 }  // namespace
 
+numeric_table_stream::numeric_table_stream(const fs::path& path, const table_request& request, std::size_t chunk_bytes)
+    : request_(request), files_(csv_files(path)), chunk_bytes_(chunk_bytes) {
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+        const fs::path& file = files_[i];
+        csv_reader reader(file, std::size_t{64} << 10);
+        const csv_header& header = reader.header();
+        if (i == 0)
+            with_target_ = !request_.target_column.empty() &&
+                           (!request_.target_optional || header.find(request_.target_column));
+        column_plan plan;
+        plan.width = header.size();
+        for (const auto& name : request_.feature_columns) plan.feature_index.push_back(header.require(name, file));
+        if (with_target_) plan.target_index = header.require(request_.target_column, file);
+        plans_.push_back(std::move(plan));
+    }
+}
+
+numeric_table_stream::~numeric_table_stream() = default;
+
+bool numeric_table_stream::next(table_piece& out) {
+    while (current_ < files_.size()) {
+        if (!chunker_) chunker_.emplace(files_[current_], chunk_bytes_ ? chunk_bytes_ : chunk_size_for(files_[current_]));
+        if (chunker_->next(out.chunk)) {
+            out.file = current_;
+            return true;
+        }
+        chunker_.reset();
+        ++current_;
+    }
+    return false;
+}
+
+void numeric_table_stream::parse(const table_piece& piece, numeric_table& out) const {
+    const column_plan& plan = plans_.at(piece.file);
+    const fs::path& file = files_[piece.file];
+    if (out.columns != request_.feature_columns) out.columns = request_.feature_columns;
+    out.features.clear();
+    out.target.clear();
+    out.rows = 0;
+    csv_parser parser;
+    csv_record rec;
+    parser.reset(piece.chunk.text, piece.chunk.first_line, true);
+    const std::size_t cols = plan.feature_index.size();
+    while (parser.next(rec) == csv_status::record) {
+        if (!rec.problem().empty())
+            throw error(error_kind::bad_input, std::string(rec.problem())).in_file(file.string()).at_line(rec.line());
+        if (rec.size() != plan.width)
+            throw error(error_kind::bad_input, "expected " + std::to_string(plan.width) + " fields, found " +
+                                                   std::to_string(rec.size()))
+                .in_file(file.string())
+                .at_line(rec.line());
+        std::size_t base = out.features.size();
+        out.features.resize(base + cols);
+        for (std::size_t c = 0; c < cols; ++c) {
+            double v;
+            std::string_view cell = rec[plan.feature_index[c]];
+            if (!parse_double(cell, v)) bad_cell(file, rec, request_.feature_columns[c], cell);
+            out.features[base + c] = static_cast<float>(v);
+        }
+        if (plan.target_index) {
+            double v;
+            std::string_view cell = rec[*plan.target_index];
+            if (!parse_double(cell, v)) bad_cell(file, rec, request_.target_column, cell);
+            out.target.push_back(v);
+        }
+        ++out.rows;
+    }
+}
+
+namespace {
+
+// One chunk on its way through load_numeric_table's pipeline.
+struct table_chunk {
+    table_piece input;
+    numeric_table rows;
+};
+
+}  // namespace
+
 numeric_table load_numeric_table(const fs::path& path, const table_request& request) {
+    numeric_table_stream stream(path, request);
     numeric_table table;
     table.columns = request.feature_columns;
-    // An optional target is loaded when the first file has it; then every file must have it.
-    std::optional<bool> with_target;
-    for (const auto& file : csv_files(path)) {
-        csv_chunker chunker(file, chunk_size_for(file));
-        if (!with_target)
-            with_target = !request.target_column.empty() &&
-                          (!request.target_optional || chunker.header().find(request.target_column));
-        column_plan plan = plan_columns(chunker.header(), request, *with_target, file);
-        unsigned workers = default_workers();
-        run_ordered<table_chunk>(
-            workers, 2 * workers + 2, [&](table_chunk& c) { return chunker.next(c.input); },
-            [&](table_chunk& c) { parse_chunk(c, plan, request, file); },
-            [&](table_chunk& c) {
-                table.features.insert(table.features.end(), c.features.begin(), c.features.end());
-                table.target.insert(table.target.end(), c.target.begin(), c.target.end());
-                table.rows += c.rows;
-            });
-    }
+    const unsigned workers = default_workers();
+    run_ordered<table_chunk>(
+        workers, 2 * workers + 2, [&](table_chunk& c) { return stream.next(c.input); },
+        [&](table_chunk& c) { stream.parse(c.input, c.rows); },
+        [&](table_chunk& c) {
+            table.features.insert(table.features.end(), c.rows.features.begin(), c.rows.features.end());
+            table.target.insert(table.target.end(), c.rows.target.begin(), c.rows.target.end());
+            table.rows += c.rows.rows;
+        });
     return table;
 }
 

@@ -44,12 +44,20 @@ struct hashed_output {
         file.write(bytes);
         hash.update(bytes);
         summary.bytes += bytes.size();
+        // Start writing to disk as we go: the final fsync would otherwise wait for the whole
+        // file (~10% of the run for a 100 MB train.csv).
+        if ((unflushed += bytes.size()) >= writeback_bytes) {
+            file.start_writeback();
+            unflushed = 0;
+        }
     }
     void finish() { summary.sha256 = hash.hex_digest(); }
 
+    static constexpr std::size_t writeback_bytes = std::size_t{8} << 20;
     atomic_file file;
     sha256 hash;
     output_summary summary;
+    std::size_t unflushed = 0;
 };
 
 struct plan_entry {

@@ -10,10 +10,15 @@
 #include <limits>
 #include <thread>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AMLOPS_FLAT_FOREST_X86 1
+#endif
+
 namespace amlops::model {
 namespace {
 
-constexpr std::size_t block_rows = 64;
+constexpr std::size_t block_rows = 128;
 
 const json::object& object_at(const json::object& o, std::string_view key, std::string_view origin) {
     const auto& v = json::require(o, key, origin);
@@ -76,7 +81,12 @@ std::optional<flat_forest> flat_forest::from_xgboost_json(std::string_view model
         if (why_not) *why_not = std::move(reason);
         return std::nullopt;
     };
-    json::value doc = json::parse(model_json, origin);
+    // The document is read once and dropped: an arena makes its million small allocations (and
+    // their frees) nearly free. On a syntax error, json::parse reports it with the line.
+    boost::json::monotonic_resource arena;
+    boost::system::error_code ec;
+    json::value doc = boost::json::parse(boost::json::string_view(model_json.data(), model_json.size()), ec, &arena);
+    if (ec) doc = json::parse(model_json, origin);
     if (!doc.is_object()) throw error(error_kind::bad_input, "xgboost model is not a JSON object").in_file(std::string(origin));
     const auto& learner = object_at(doc.get_object(), "learner", origin);
     const auto& params = object_at(learner, "learner_model_param", origin);
@@ -156,7 +166,60 @@ std::optional<flat_forest> flat_forest::from_xgboost_json(std::string_view model
         }
         f.depths_.push_back(depth);
     }
+    f.build_complete_layout();
     return f;
+}
+
+// Copies every tree into its complete heap. A leaf at depth k < d fills its whole subtree: the
+// inner nodes below it get a NaN threshold with missing-goes-right (x < NaN is false, so every
+// row goes right) and all leaves below it get its value; only the rightmost one is reachable,
+// but filling them all keeps the layout free of garbage.
+void flat_forest::build_complete_layout() {
+    complete_ = false;
+    std::uint32_t deepest = 0;
+    for (auto d : depths_) deepest = std::max(deepest, d);
+    if (deepest > max_complete_depth) return;
+    heap_threshold_.clear();
+    heap_feature_.clear();
+    heap_leaf_.clear();
+    heap_node_offset_.clear();
+    heap_leaf_offset_.clear();
+    for (std::size_t t = 0; t < roots_.size(); ++t) {
+        const std::uint32_t d = depths_[t];
+        const std::size_t inner = (std::size_t{1} << d) - 1;
+        const std::size_t node_base = heap_threshold_.size(), leaf_base = heap_leaf_.size();
+        heap_node_offset_.push_back(static_cast<std::uint32_t>(node_base));
+        heap_leaf_offset_.push_back(static_cast<std::uint32_t>(leaf_base));
+        heap_threshold_.resize(node_base + inner, std::numeric_limits<float>::quiet_NaN());
+        heap_feature_.resize(node_base + inner, 0u);
+        heap_leaf_.resize(leaf_base + inner + 1, 0.0f);
+        // (source node, heap position) pairs; explicit stack, trees may be up to 12 deep.
+        std::vector<std::pair<std::uint32_t, std::size_t>> todo{{roots_[t], 0}};
+        while (!todo.empty()) {
+            auto [src, pos] = todo.back();
+            todo.pop_back();
+            const node& nd = nodes_[src];
+            const bool leaf = nd.child == src - 1u;
+            if (pos >= inner) {  // bottom level: must be a leaf (the depth is the deepest leaf's)
+                heap_leaf_[leaf_base + pos - inner] = leaf_value_[src];
+                continue;
+            }
+            if (leaf) {
+                // Already NaN / missing-right from the resize; children repeat this leaf.
+                todo.push_back({src, 2 * pos + 1});
+                todo.push_back({src, 2 * pos + 2});
+                continue;
+            }
+            heap_threshold_[node_base + pos] = nd.threshold;
+            heap_feature_[node_base + pos] = nd.feature;
+            todo.push_back({nd.child, 2 * pos + 1});
+            todo.push_back({nd.child + 1, 2 * pos + 2});
+        }
+    }
+    // Room for the AVX-512 kernel's 32-node loads at the last tree's top.
+    heap_threshold_.resize(heap_threshold_.size() + 32, std::numeric_limits<float>::quiet_NaN());
+    heap_feature_.resize(heap_feature_.size() + 32, 0u);
+    complete_ = true;
 }
 
 // Rows in blocks, trees in the outer loop: one tree's nodes stay in cache for the whole block.
@@ -184,6 +247,182 @@ void flat_forest::predict_block(const float* rows, std::size_t n, float* out) co
     }
 }
 
+// The complete layout in plain C++: the same lockstep as predict_block, but the next node is
+// computed (2i + 1 + right) instead of loaded.
+void flat_forest::predict_block_complete(const float* rows, std::size_t n, float* out) const {
+    std::fill(out, out + n, base_margin_);
+    std::array<std::uint32_t, block_rows> at{};
+    const std::size_t stride = num_features_;
+    for (std::size_t t = 0; t < roots_.size(); ++t) {
+        const float* threshold = heap_threshold_.data() + heap_node_offset_[t];
+        const std::uint32_t* feature = heap_feature_.data() + heap_node_offset_[t];
+        std::fill(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n), 0u);
+        for (std::uint32_t step = 0; step < depths_[t]; ++step) {
+            for (std::size_t r = 0; r < n; ++r) {
+                const std::uint32_t i = at[r], f = feature[i];
+                const float v = rows[r * stride + (f & ~default_left_bit)];
+                std::uint32_t right = v < threshold[i] ? 0u : 1u;
+                if (v != v) right = (f & default_left_bit) ? 0u : 1u;
+                at[r] = 2 * i + 1 + right;
+            }
+        }
+        const float* leaf = heap_leaf_.data() + heap_leaf_offset_[t];
+        const std::uint32_t first_leaf = (1u << depths_[t]) - 1;
+        for (std::size_t r = 0; r < n; ++r) out[r] += leaf[at[r] - first_leaf];
+    }
+}
+
+#ifdef AMLOPS_FLAT_FOREST_X86
+namespace {
+
+// The complete layout as the vector kernels read it.
+struct forest_view {
+    const float* threshold;
+    const std::uint32_t* feature;
+    const float* leaf;
+    const std::uint32_t* node_offset;
+    const std::uint32_t* leaf_offset;
+    const std::uint32_t* depth;
+    std::size_t trees;
+    std::size_t stride;
+    float base;
+};
+
+// Eight rows at a time with AVX2 gathers: per level, gather each lane's node (feature and
+// threshold), gather the row's value of that feature, compare. The comparisons are the scalar
+// ones lane by lane (ordered x < t is false for NaN; NaN takes the default direction) and the
+// sums are per-lane float additions in tree order, so the results are bit for bit the same.
+// Compiled for AVX2 whatever the build flags; called only after a CPU check.
+__attribute__((target("avx2"))) void predict_groups_avx2(const forest_view& f, const float* rows,
+                                                         std::size_t groups, float* out) {
+    constexpr std::size_t max_groups = block_rows / 8;
+    __m256i row_base[max_groups];
+    __m256 sum[max_groups];
+    __m256i at[max_groups];
+    const auto stride = static_cast<int>(f.stride);
+    for (std::size_t g = 0; g < groups; ++g) {
+        const int r0 = static_cast<int>(g * 8) * stride;
+        row_base[g] = _mm256_setr_epi32(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, r0 + 4 * stride,
+                                        r0 + 5 * stride, r0 + 6 * stride, r0 + 7 * stride);
+        sum[g] = _mm256_set1_ps(f.base);
+    }
+    const __m256i column_mask = _mm256_set1_epi32(0x7fffffff);
+    const __m256i two = _mm256_set1_epi32(2);
+    for (std::size_t t = 0; t < f.trees; ++t) {
+        const float* threshold = f.threshold + f.node_offset[t];
+        const int* feature = reinterpret_cast<const int*>(f.feature + f.node_offset[t]);
+        for (std::size_t g = 0; g < groups; ++g) at[g] = _mm256_setzero_si256();
+        for (std::uint32_t step = 0; step < f.depth[t]; ++step) {
+            for (std::size_t g = 0; g < groups; ++g) {
+                const __m256i feat = _mm256_i32gather_epi32(feature, at[g], 4);
+                const __m256 thr = _mm256_i32gather_ps(threshold, at[g], 4);
+                const __m256i where = _mm256_add_epi32(row_base[g], _mm256_and_si256(feat, column_mask));
+                const __m256 v = _mm256_i32gather_ps(rows, where, 4);
+                const __m256 left = _mm256_cmp_ps(v, thr, _CMP_LT_OQ);
+                const __m256 missing = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+                const __m256 default_left = _mm256_castsi256_ps(_mm256_srai_epi32(feat, 31));
+                // All ones (-1) when going left: next = 2i + 2 + (-1 or 0).
+                const __m256i go_left = _mm256_castps_si256(_mm256_blendv_ps(left, default_left, missing));
+                at[g] = _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(at[g], 1), two), go_left);
+            }
+        }
+        const float* leaf = f.leaf + f.leaf_offset[t];
+        const __m256i first_leaf = _mm256_set1_epi32(static_cast<int>((1u << f.depth[t]) - 1));
+        for (std::size_t g = 0; g < groups; ++g)
+            sum[g] = _mm256_add_ps(sum[g], _mm256_i32gather_ps(leaf, _mm256_sub_epi32(at[g], first_leaf), 4));
+    }
+    for (std::size_t g = 0; g < groups; ++g) _mm256_storeu_ps(out + g * 8, sum[g]);
+}
+
+// The AVX2 kernel's steps with 16 lanes and mask registers (same arithmetic, lane by lane).
+__attribute__((target("avx512f"))) void predict_groups_avx512(const forest_view& f, const float* rows,
+                                                              std::size_t groups, float* out) {
+    constexpr std::size_t max_groups = block_rows / 16;
+    __m512i row_base[max_groups];
+    __m512 sum[max_groups];
+    __m512i at[max_groups];
+    const auto stride = static_cast<int>(f.stride);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (std::size_t g = 0; g < groups; ++g) {
+        const int r0 = static_cast<int>(g * 16);
+        row_base[g] = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(r0)), _mm512_set1_epi32(stride));
+        sum[g] = _mm512_set1_ps(f.base);
+    }
+    const __m512i column_mask = _mm512_set1_epi32(0x7fffffff);
+    const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u));
+    const __m512i two = _mm512_set1_epi32(2), one = _mm512_set1_epi32(1);
+    // Masked gathers with a defined source: GCC 12's unmasked ones read an "undefined" vector
+    // that -Wmaybe-uninitialized flags.
+    const __m512i zero_i = _mm512_setzero_si512();
+    const __m512 zero_f = _mm512_setzero_ps();
+    const __mmask16 all = 0xFFFF;
+    for (std::size_t t = 0; t < f.trees; ++t) {
+        const float* threshold = f.threshold + f.node_offset[t];
+        const int* feature = reinterpret_cast<const int*>(f.feature + f.node_offset[t]);
+        for (std::size_t g = 0; g < groups; ++g) at[g] = _mm512_setzero_si512();
+        // Nodes 0..31 (the top five levels) sit in two registers each, so there a lane's node is
+        // a permute away instead of a gather (the arrays are padded, so reading 32 is safe).
+        const __m512i feature_lo = _mm512_loadu_si512(feature), feature_hi = _mm512_loadu_si512(feature + 16);
+        const __m512 threshold_lo = _mm512_loadu_ps(threshold), threshold_hi = _mm512_loadu_ps(threshold + 16);
+        for (std::uint32_t step = 0; step < f.depth[t]; ++step) {
+            const bool top = step < 5;
+            for (std::size_t g = 0; g < groups; ++g) {
+                const __m512i feat = top ? _mm512_permutex2var_epi32(feature_lo, at[g], feature_hi)
+                                         : _mm512_mask_i32gather_epi32(zero_i, all, at[g], feature, 4);
+                const __m512 thr = top ? _mm512_permutex2var_ps(threshold_lo, at[g], threshold_hi)
+                                       : _mm512_mask_i32gather_ps(zero_f, all, at[g], threshold, 4);
+                const __m512i where = _mm512_add_epi32(row_base[g], _mm512_and_si512(feat, column_mask));
+                const __m512 v = _mm512_mask_i32gather_ps(zero_f, all, where, rows, 4);
+                const __mmask16 left = _mm512_cmp_ps_mask(v, thr, _CMP_LT_OQ);
+                const __mmask16 missing = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+                const __mmask16 default_left = _mm512_test_epi32_mask(feat, sign);
+                const auto go_left = static_cast<__mmask16>((left & ~missing) | (default_left & missing));
+                const __m512i right_child = _mm512_add_epi32(_mm512_add_epi32(at[g], at[g]), two);
+                at[g] = _mm512_mask_sub_epi32(right_child, go_left, right_child, one);
+            }
+        }
+        const float* leaf = f.leaf + f.leaf_offset[t];
+        const __m512i first_leaf = _mm512_set1_epi32(static_cast<int>((1u << f.depth[t]) - 1));
+        for (std::size_t g = 0; g < groups; ++g)
+            sum[g] = _mm512_add_ps(sum[g], _mm512_mask_i32gather_ps(zero_f, all, _mm512_sub_epi32(at[g], first_leaf), leaf, 4));
+    }
+    for (std::size_t g = 0; g < groups; ++g) _mm512_storeu_ps(out + g * 16, sum[g]);
+}
+
+}  // namespace
+#endif
+
+bool flat_forest::cpu_supports(kernel k) noexcept {
+#ifdef AMLOPS_FLAT_FOREST_X86
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    if (k == kernel::avx2) return avx2;
+    if (k == kernel::avx512) return avx512;
+#else
+    if (k == kernel::avx2 || k == kernel::avx512) return false;
+#endif
+    return true;
+}
+
+void flat_forest::predict_block_simd(kernel k, const float* rows, std::size_t n, float* out) const {
+    std::size_t done = 0;
+#ifdef AMLOPS_FLAT_FOREST_X86
+    const forest_view view{heap_threshold_.data(), heap_feature_.data(),  heap_leaf_.data(),
+                                heap_node_offset_.data(), heap_leaf_offset_.data(), depths_.data(),
+                                roots_.size(),           num_features_,           base_margin_};
+    const std::size_t lanes = k == kernel::avx512 ? 16 : 8;
+    const std::size_t groups = n / lanes;
+    if (groups > 0) {
+        if (k == kernel::avx512) predict_groups_avx512(view, rows, groups, out);
+        else predict_groups_avx2(view, rows, groups, out);
+    }
+    done = groups * lanes;
+#else
+    (void)k;
+#endif
+    if (n > done) predict_block_complete(rows + done * num_features_, n - done, out + done);
+}
+
 std::vector<float> flat_forest::predict(std::span<const float> values, std::size_t rows, unsigned threads) const {
     if (values.size() != rows * num_features_)
         throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
@@ -193,10 +432,20 @@ std::vector<float> flat_forest::predict(std::span<const float> values, std::size
     const std::size_t blocks = (rows + block - 1) / block;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(blocks, 1)));
+    // The kernel actually used: the requested one, or the next one down that the model and CPU
+    // support. The vectorised kernels index rows with 32-bit offsets within one block.
+    kernel k = kernel_;
+    if (k == kernel::automatic) k = kernel::avx512;
+    if (!complete_ || block_rows * num_features_ >= (std::size_t{1} << 30)) k = kernel::generic;
+    if (k == kernel::avx512 && !cpu_supports(k)) k = kernel::avx2;
+    if (k == kernel::avx2 && !cpu_supports(k)) k = kernel::portable;
     auto work = [&](std::size_t first_block, std::size_t last_block) {
         for (std::size_t b = first_block; b < last_block; ++b) {
             const std::size_t begin = b * block, n = std::min(block, rows - begin);
-            predict_block(values.data() + begin * num_features_, n, out.data() + begin);
+            const float* x = values.data() + begin * num_features_;
+            if (k == kernel::avx512 || k == kernel::avx2) predict_block_simd(k, x, n, out.data() + begin);
+            else if (k == kernel::portable) predict_block_complete(x, n, out.data() + begin);
+            else predict_block(x, n, out.data() + begin);
         }
     };
     if (threads <= 1) {

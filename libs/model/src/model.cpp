@@ -12,13 +12,18 @@
 
 #include <atomic>
 #include <cstring>
+#include <future>
 
 namespace amlops::model {
 
 struct loaded_model::impl {
     std::vector<std::string> inputs;
     std::string output;
-    xgb::booster booster;
+    // xgboost's own copy. When the flat evaluator reads the model, xgboost's (much slower) load
+    // runs on a background thread: it is only needed to check the fast path on the first rows
+    // (or as the fallback), so scoring can start reading data meanwhile.
+    std::shared_future<xgb::booster> booster_future;
+    const xgb::booster& booster() const { return booster_future.get(); }
     std::optional<flat_forest> fast;  ///< absent when the model needs xgboost's own predictor
     // The fast path is checked against xgboost on the first rows it predicts and switched off
     // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off.
@@ -78,7 +83,6 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const fs::path model_file = data_path(dir, doc["flavors"], origin);
     const std::string model_bytes = read_file(model_file);
     auto p = std::make_unique<impl>();
-    p->booster = xgb::booster::load_buffer(model_bytes, model_file.string());
     if (!model_bytes.empty() && model_bytes.front() == '{') {
         // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
         // keeps predicting: the fast path is an optimization, never a reason to fail.
@@ -88,13 +92,27 @@ loaded_model loaded_model::load(const fs::path& dir) {
             p->fast.reset();
         }
     }
+    auto load_booster = [](const std::string& bytes, const std::string& source) {
+        xgb::booster b = xgb::booster::load_buffer(bytes, source);
+        b.set_param("nthread", "0");  // prediction on all cores
+        return b;
+    };
+    if (p->fast) {
+        // The task owns a copy of the bytes; the future's destructor waits for it, so the thread
+        // never outlives the model.
+        p->booster_future = std::async(std::launch::async, load_booster, model_bytes, model_file.string()).share();
+    } else {
+        std::promise<xgb::booster> ready;
+        ready.set_value(load_booster(model_bytes, model_file.string()));
+        p->booster_future = ready.get_future().share();
+    }
     if (doc["signature"] && doc["signature"]["inputs"]) {
         for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
             p->inputs.push_back(std::move(c.name));
     } else {
         // Models logged without a signature (e.g. by mlflow.xgboost without an input example)
         // still carry the training column names inside the booster.
-        p->inputs = p->booster.feature_names();
+        p->inputs = p->booster().feature_names();
         if (p->inputs.empty()) (void)signature_side(doc["signature"], "inputs", origin);  // throws: no names at all
     }
     if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
@@ -108,13 +126,12 @@ loaded_model loaded_model::load(const fs::path& dir) {
     } else {
         p->output = std::string(features::target_name);
     }
-    const std::size_t expected = p->booster.num_features();
+    const std::size_t expected = p->fast ? p->fast->num_features() : p->booster().num_features();
     if (expected != p->inputs.size())
         throw error(error_kind::bad_input, "signature lists " + std::to_string(p->inputs.size()) +
                                                " input columns but the xgboost model expects " +
                                                std::to_string(expected))
             .in_file(origin);
-    p->booster.set_param("nthread", "0");  // prediction on all cores
     return loaded_model(std::move(p));
 }
 
@@ -125,6 +142,8 @@ loaded_model::~loaded_model() = default;
 
 const std::vector<std::string>& loaded_model::input_columns() const noexcept { return impl_->inputs; }
 const std::string& loaded_model::output_column() const noexcept { return impl_->output; }
+
+bool loaded_model::fast_path_verified() const noexcept { return impl_->fast && impl_->fast_state.load() == 1; }
 
 std::vector<double> loaded_model::predict(const data::numeric_table& table) const {
     const auto& want = impl_->inputs;
@@ -152,13 +171,13 @@ std::vector<double> loaded_model::predict_rows(std::span<const float> values, st
         p = impl_->fast->predict(values, rows, threads);
         if (impl_->fast_state.load() == 0) {
             const std::size_t probe = std::min<std::size_t>(rows, 4096);
-            auto reference = impl_->booster.predict_dense(values.first(probe * cols), probe, cols);
+            auto reference = impl_->booster().predict_dense(values.first(probe * cols), probe, cols);
             const bool same = std::memcmp(reference.data(), p.data(), probe * sizeof(float)) == 0;
             impl_->fast_state.store(same ? 1 : 2);
-            if (!same) p = impl_->booster.predict_dense(values, rows, cols);
+            if (!same) p = impl_->booster().predict_dense(values, rows, cols);
         }
     } else {
-        p = impl_->booster.predict_dense(values, rows, cols);
+        p = impl_->booster().predict_dense(values, rows, cols);
     }
     return std::vector<double>(p.begin(), p.end());
 }

@@ -23,6 +23,11 @@ public:
     void write(std::string_view bytes);
     /// Makes the content visible under the target name. Idempotent after success.
     void commit();
+    /// Hands what was written so far to the kernel and asks it to start writing it to disk now,
+    /// without waiting, so that commit()'s fsync of a large file has little left to wait for.
+    /// Only a hint where the OS has no such call (then it just flushes). Throws error(io) when
+    /// the flush fails.
+    void start_writeback();
     const std::filesystem::path& target() const noexcept { return target_; }
 
 private:

@@ -1,7 +1,10 @@
 #pragma once
-// A compact, read-only copy of an xgboost tree ensemble for fast prediction: every tree's nodes
-// renumbered so that a node's two children are adjacent, 12 bytes per node, evaluated in blocks
-// of rows on all cores. It reproduces xgboost's CPU predictor bit for bit (same float
+// A compact, read-only copy of an xgboost tree ensemble for fast prediction, evaluated in blocks
+// of rows on all cores. Trees of moderate depth (the usual case) are stored complete, as implicit
+// heaps (node i's children are 2i+1 and 2i+2; a leaf above the bottom level becomes a node that
+// always goes right, down to a copy of its value), so a step is one compare and no child load,
+// and 8 rows step at once with AVX2 gathers where the CPU has them; deeper trees keep a
+// node-and-child layout. It reproduces xgboost's CPU predictor bit for bit (same float
 // comparisons, missing-value routing and summation order) for the models it accepts; anything
 // else (categorical splits, DART, linear boosters, multi-output, non-identity objectives) is
 // declined so the caller keeps using xgboost.
@@ -32,6 +35,25 @@ public:
     std::size_t num_features() const noexcept { return num_features_; }
     std::size_t num_trees() const noexcept { return roots_.size(); }
 
+    /// How rows are stepped through the trees. Every kernel gives the same bits; the choice only
+    /// matters for speed (and lets tests compare the kernels).
+    enum class kernel {
+        automatic,  ///< the fastest one this model and CPU support
+        avx512,     ///< 16 rows per step with AVX-512 gathers (complete layout)
+        avx2,       ///< 8 rows per step with AVX2 gathers (complete layout)
+        portable,   ///< plain C++ on the complete layout
+        generic,    ///< plain C++ on the node-and-child layout (any depth)
+    };
+    /// Selects the kernel for later predict() calls (not thread-safe against them). A kernel
+    /// this CPU or model cannot run falls back to the next one down the list.
+    void use_kernel(kernel k) noexcept { kernel_ = k; }
+    /// True when this CPU can run `k` (always for the plain C++ kernels).
+    static bool cpu_supports(kernel k) noexcept;
+    /// True when the trees are stored complete (max depth <= max_complete_depth).
+    bool has_complete_layout() const noexcept { return complete_; }
+    /// Deepest tree stored in the complete layout; deeper models use the generic kernel only.
+    static constexpr std::uint32_t max_complete_depth = 12;
+
 private:
     /// A node routes on `feature` (low 31 bits; top bit set = a missing value goes left) to
     /// `child` when x < threshold, else to child + 1. A leaf routes to itself whatever x is
@@ -45,6 +67,9 @@ private:
     static constexpr std::uint32_t default_left_bit = 0x80000000u;
 
     void predict_block(const float* rows, std::size_t n, float* out) const;
+    void predict_block_complete(const float* rows, std::size_t n, float* out) const;
+    void predict_block_simd(kernel k, const float* rows, std::size_t n, float* out) const;
+    void build_complete_layout();
 
     std::vector<node> nodes_;
     std::vector<float> leaf_value_;      ///< by node index (0 for inner nodes)
@@ -52,6 +77,17 @@ private:
     std::vector<std::uint32_t> depths_;  ///< steps from each root to its deepest leaf
     std::size_t num_features_ = 0;
     float base_margin_ = 0;
+
+    // Complete layout, per tree t (depth d = depths_[t]): 2^d - 1 inner nodes from
+    // heap_node_offset_[t] in heap_threshold_/heap_feature_ (feature with default_left_bit), then
+    // 2^d leaf values from heap_leaf_offset_[t]. Empty when some tree is deeper than
+    // max_complete_depth.
+    std::vector<float> heap_threshold_;
+    std::vector<std::uint32_t> heap_feature_;
+    std::vector<float> heap_leaf_;
+    std::vector<std::uint32_t> heap_node_offset_, heap_leaf_offset_;
+    bool complete_ = false;
+    kernel kernel_ = kernel::automatic;
 };
 
 }  // namespace amlops::model

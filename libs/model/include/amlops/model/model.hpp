@@ -17,6 +17,10 @@ class loaded_model {
 public:
     /// Loads `<dir>/MLmodel` and the model file it names. Throws error(not_found) when the folder
     /// or a file is missing, error(bad_input) when MLmodel or the model file is invalid.
+    /// When amlops' own tree evaluator reads the model, xgboost's copy (needed only to check
+    /// that evaluator, or as its fallback) finishes loading on a background thread; should
+    /// xgboost then reject a file the evaluator accepted, the first predict_rows throws its
+    /// error(bad_input).
     static loaded_model load(const std::filesystem::path& dir);
 
     loaded_model(loaded_model&&) noexcept;
@@ -38,6 +42,12 @@ public:
     /// server that already runs one request per core passes 1, so a request never spawns threads.
     /// Throws error(bad_input) when values.size() != rows * input_columns().size().
     std::vector<double> predict_rows(std::span<const float> values, std::size_t rows, unsigned threads = 0) const;
+
+    /// True once predictions come from amlops' own tree evaluator and it has matched xgboost on
+    /// the first rows predicted (checked by the first predict_rows call). From then on
+    /// predict_rows never calls xgboost, so it may run on many threads at once, each with
+    /// `threads` = 1.
+    bool fast_path_verified() const noexcept;
 
 private:
     struct impl;

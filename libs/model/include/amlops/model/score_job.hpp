@@ -16,7 +16,7 @@ struct score_request {
     std::filesystem::path model;   ///< MLflow model folder (as aml-train writes it)
     std::filesystem::path data;    ///< CSV file or folder; columns matched by name, any order
     std::filesystem::path output;  ///< folder for predictions.csv and metrics.json
-    std::size_t chunk_rows = 65536;  ///< rows predicted and written per step
+    std::size_t chunk_rows = 65536;  ///< about this many rows parsed, predicted and written per step (streamed)
 };
 
 /// Scores `request.data` with the model. Writes `predictions.csv` (`actual,predicted`, or only
