@@ -4,6 +4,7 @@
 // LRO polls), for the backend tests.
 
 #include "emulator.hpp"
+#include "emulator_clients.hpp"
 
 #include "amlops/arm/client.hpp"
 #include "amlops/auth/credentials.hpp"
@@ -26,23 +27,9 @@ struct backend_fixture {
         o.client_secret = backend_secret;
         return o;
     }()) {
-        auth::credential_options co;
-        co.env = [](const std::string&) { return std::optional<std::string>{}; };
-        co.cloud.authority_host = emu.base_url() + "/";
-        co.cloud.resource_manager = emu.base_url() + "/";
-        co.cloud_from_env = false;
-        co.imds_endpoint = std::nullopt;
-        credential = std::make_shared<auth::cached_credential>(
-            std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", backend_secret, co));
-        http::pipeline_options p;
-        p.credential = credential;
-        p.scope = emu.base_url() + "/.default";
-        arm::client_options ao;
-        ao.endpoint = emu.base_url();
-        arm::client c(http::make_pipeline(p, http::make_transport()), ao);
-        c.put(arm::resource_group_id("sub-1", "rg-ml"), json::object{{"location", "westeurope"}});
-        c.put(arm::registry_id("sub-1", "rg-ml", "dev-reg"), json::object{{"location", "westeurope"}});
-        c.put(arm::registry_id("sub-1", "rg-ml", "prod-reg"), json::object{{"location", "westeurope"}});
+        credential = std::make_shared<auth::cached_credential>(emulator_credential(emu, backend_secret));
+        auto c = emulator_arm_client(emu, credential);
+        provision_registries(c);
     }
 
     /// The azureml backend as amlops registry `name` on Azure ML registry `aml_registry`.

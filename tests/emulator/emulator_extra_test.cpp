@@ -1,6 +1,7 @@
 // The emulator's managed identity endpoints (through the real credential chain, then ARM),
 // online endpoints/deployments state, and the MLflow tracking API with the amlops client.
 #include "emulator.hpp"
+#include "emulator_clients.hpp"
 
 #include "amlops/arm/client.hpp"
 #include "amlops/arm/resource_id.hpp"
@@ -35,13 +36,7 @@ auth::credential_options isolated(const emulator::emulator& emu, std::map<std::s
 }
 
 arm::client arm_client(const emulator::emulator& emu, std::shared_ptr<http::token_credential> cred) {
-    http::pipeline_options p;
-    p.credential = std::move(cred);
-    p.scope = emu.base_url() + "/.default";
-    arm::client_options ao;
-    ao.endpoint = emu.base_url();
-    ao.sleep = [](std::chrono::milliseconds) {};
-    return arm::client(http::make_pipeline(p, http::make_transport()), ao);
+    return test::emulator_arm_client(emu, std::move(cred));
 }
 
 std::shared_ptr<http::token_credential> secret_credential(const emulator::emulator& emu) {

@@ -1,11 +1,9 @@
 // aml-train, aml-score and aml-compare with MLFLOW_TRACKING_URI pointing at the emulator's Azure
 // ML tracking endpoint: the params and metrics they print are the ones stored in the MLflow run.
 #include "emulator.hpp"
+#include "emulator_clients.hpp"
 
-#include "amlops/arm/client.hpp"
 #include "amlops/arm/resource_id.hpp"
-#include "amlops/auth/credentials.hpp"
-#include "amlops/http/pipeline.hpp"
 #include "amlops/tracking/mlflow.hpp"
 #include "test_support.hpp"
 
@@ -52,18 +50,9 @@ TEST_CASE("train, score and compare log their params and metrics to the Azure ML
     emulator::emulator emu(eo);
 
     // Control plane: resource group + workspace, and a client of the tracking API for assertions.
-    auth::credential_options co;
-    co.env = [](const std::string&) { return std::optional<std::string>{}; };
-    co.cloud.authority_host = emu.base_url() + "/";
-    co.cloud_from_env = false;
-    co.imds_endpoint = std::nullopt;
-    http::pipeline_options p;
-    p.credential = std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", secret, co);
-    p.scope = emu.base_url() + "/.default";
-    auto pipe = http::make_pipeline(p, http::make_transport());
-    arm::client_options ao;
-    ao.endpoint = emu.base_url();
-    arm::client arm_c(pipe, ao);
+    const auto credential = test::emulator_credential(emu, secret);
+    auto arm_c = test::emulator_arm_client(emu, credential);
+    auto pipe = test::emulator_pipeline(emu, credential);
     arm_c.put(arm::resource_group_id("sub-1", "rg-ml"), json::object{{"location", "westeurope"}});
     arm_c.put(arm::workspace_id("sub-1", "rg-ml", "ws-ml"), json::object{{"location", "westeurope"}});
     const std::string tracking_uri =
@@ -105,7 +94,7 @@ TEST_CASE("train, score and compare log their params and metrics to the Azure ML
     const auto score_run_id = mlflow.create_run("0", 1, "score", {});
     env = compute_env;
     env.push_back("MLFLOW_RUN_ID=" + score_run_id);
-    env.push_back("MLFLOW_TRACKING_TOKEN=" + p.credential->get_token(p.scope).token);
+    env.push_back("MLFLOW_TRACKING_TOKEN=" + credential->get_token(emu.base_url() + "/.default").token);
     const auto score = test::run_tool("aml-score", {"--model", (dir / "model").string(), "--data", test_csv, "--output", (dir / "scored").string()}, env);
     INFO(score.out << score.err);
     REQUIRE(score.exit_code == 0);

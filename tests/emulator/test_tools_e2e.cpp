@@ -3,11 +3,9 @@
 // token and blob alike (blobs go through the emulator's storage proxy) — answered 429 or 503.
 #include "azurite_fixture.hpp"
 #include "emulator.hpp"
+#include "emulator_clients.hpp"
 
-#include "amlops/arm/client.hpp"
-#include "amlops/auth/credentials.hpp"
 #include "amlops/core/json.hpp"
-#include "amlops/http/pipeline.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,21 +33,8 @@ TEST_CASE("aml-register and aml-promote work against the emulator with faults, n
     emulator::emulator emu(eo);
     {
         // Provision the resource group and both registries (control plane, no faults yet).
-        auth::credential_options co;
-        co.env = [](const std::string&) { return std::optional<std::string>{}; };
-        co.cloud.authority_host = emu.base_url() + "/";
-        co.cloud.resource_manager = emu.base_url() + "/";
-        co.cloud_from_env = false;
-        co.imds_endpoint = std::nullopt;
-        http::pipeline_options p;
-        p.credential = std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", secret, co);
-        p.scope = emu.base_url() + "/.default";
-        arm::client_options ao;
-        ao.endpoint = emu.base_url();
-        arm::client c(http::make_pipeline(p, http::make_transport()), ao);
-        c.put(arm::resource_group_id("sub-1", "rg-ml"), json::object{{"location", "westeurope"}});
-        c.put(arm::registry_id("sub-1", "rg-ml", "dev-reg"), json::object{{"location", "westeurope"}});
-        c.put(arm::registry_id("sub-1", "rg-ml", "prod-reg"), json::object{{"location", "westeurope"}});
+        auto c = test::emulator_arm_client(emu, test::emulator_credential(emu, secret));
+        test::provision_registries(c);
     }
     emulator::fault_options faults;
     faults.every_nth = 3;

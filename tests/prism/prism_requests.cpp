@@ -10,6 +10,7 @@
 //                      resources) to the Prism mock at BASE_URL and prints each answer; exits 1
 //                      when Prism refused any (422 validation errors, 404 no matching path, ...).
 #include "emulator.hpp"
+#include "emulator_clients.hpp"
 
 #include "amlops/arm/client.hpp"
 #include "amlops/arm/resource_id.hpp"
@@ -67,18 +68,7 @@ int record(const fs::path& out_file) {
         return res;
     });
 
-    auth::credential_options co;
-    co.env = [](const std::string&) { return std::optional<std::string>{}; };
-    co.cloud.authority_host = emu.base_url() + "/";
-    co.cloud_from_env = false;
-    co.imds_endpoint = std::nullopt;
-    http::pipeline_options p;
-    p.credential = std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", secret, co);
-    p.scope = emu.base_url() + "/.default";
-    arm::client_options ao;
-    ao.endpoint = proxy.base_url();
-    ao.sleep = [](std::chrono::milliseconds) {};
-    arm::client c(http::make_pipeline(p, http::make_transport()), ao);
+    auto c = test::emulator_arm_client(emu, test::emulator_credential(emu, secret), proxy.base_url());
     const json::object loc{{"location", "westeurope"}};
     c.put(arm::resource_group_id("sub-1", "rg-ml"), loc);
     // RegistryTrackedResource requires `properties`; an empty object is a valid Registry.
