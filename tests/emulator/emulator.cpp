@@ -112,6 +112,7 @@ struct emulator::impl {
     mutable std::mutex mutex;
     stats st;
     std::set<std::string> tokens;
+    std::set<std::string> storage_tokens;  // issued for https://storage.azure.com/.default
     std::map<std::string, object> resources;  // lower-cased id -> resource JSON
     std::vector<std::string> order;           // insertion order of resource keys
     struct operation { int polls_left; std::string resource_key; };
@@ -120,6 +121,7 @@ struct emulator::impl {
         std::string sig;        // in-memory store: the signature its SAS carries
         std::string blob_uri;   // what startPendingUpload answered as blobUri
         std::string sas_query;  // external storage: the SAS query string (no '?')
+        bool identity = false;  // a workspace datastore container: storage-scoped bearer tokens only
     };
     std::map<std::string, container_info> containers;
     std::shared_ptr<http::transport> storage_http;  // external storage only
@@ -242,12 +244,18 @@ struct emulator::impl {
         }
         const std::string tok = "emu-token-" + std::to_string(++counter);
         tokens.insert(tok);
+        if (form["scope"] == "https://storage.azure.com/.default") storage_tokens.insert(tok);
         return json_reply(200, object{{"token_type", "Bearer"}, {"expires_in", 3600}, {"access_token", tok}});
     }
 
     bool authorized(const http::request& req) const {
         const auto h = req.headers.get("Authorization");
         return h && h->rfind("Bearer ", 0) == 0 && tokens.count(h->substr(7)) > 0;
+    }
+    /// A bearer token issued for the storage scope, the only kind Azure Storage accepts.
+    bool storage_authorized(const http::request& req) const {
+        const auto h = req.headers.get("Authorization");
+        return h && h->rfind("Bearer ", 0) == 0 && storage_tokens.count(h->substr(7)) > 0;
     }
 
     // ---------------------------------------------------------------- ARM / Azure ML
@@ -273,6 +281,12 @@ struct emulator::impl {
         const std::string parent_key = lower(join(parts, 8));
         if (!resources.count(parent_key)) return arm_error(404, "ResourceNotFound", "The Resource '" + parts[7] + "' was not found.");
         if (parts[8] == "onlineEndpoints" && kind == "workspaces") return extra->online(req, path, parts, query);
+        if (parts[8] == "datastores" && kind == "workspaces") {
+            if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/datastores", query, path);
+            if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
+            if (parts.size() == 10 && req.method == "PUT") return put_datastore(req, path, parts);
+            return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
+        }
         if (parts[8] != "models") return arm_error(404, "NotFound", "no route for " + path);
         if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/models", query, path);
         if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
@@ -344,7 +358,69 @@ struct emulator::impl {
         res["properties"] = props;
         const bool existed = resources.count(lower(path)) > 0;
         store(lower(path), res);
+        if (!existed && parts[6] == "workspaces") add_default_datastore(path, parts[7]);
         return json_reply(existed ? 200 : 201, res);
+    }
+
+    // ---------------------------------------------------------------- Workspace datastores
+    /// Account of the in-memory blob store behind workspace datastores.
+    static constexpr const char* datastore_account = "emustorage";
+
+    /// Every workspace gets `workspaceblobstore` (as Azure ML creates it), identity-based like a
+    /// locked-down workspace's: its container lives in the in-memory blob store and takes only
+    /// storage-scoped bearer tokens. The datastore names the real Azure host (clients reach
+    /// the emulator through their `blob_endpoint` setting, see workspace_blob_endpoint()).
+    void add_default_datastore(const std::string& workspace_path, const std::string& workspace) {
+        const std::string container = "azureml-blobstore-" + lower(workspace);
+        containers[container].identity = true;
+        object props{{"datastoreType", "AzureBlob"}, {"accountName", datastore_account}, {"containerName", container},
+                     {"endpoint", "core.windows.net"}, {"protocol", "https"}, {"isDefault", true},
+                     {"serviceDataAccessAuthIdentity", "WorkspaceSystemAssignedIdentity"},
+                     {"credentials", object{{"credentialsType", "None"}}}};
+        const std::string path = workspace_path + "/datastores/workspaceblobstore";
+        store(lower(path), object{{"id", path}, {"name", "workspaceblobstore"},
+                                  {"type", "Microsoft.MachineLearningServices/workspaces/datastores"}, {"properties", props}});
+    }
+
+    /// PUT of a datastore: Azure Blob only (accountName + containerName); its container is
+    /// created in the in-memory store when it is the emulator's account.
+    http::response put_datastore(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
+        const auto body = json::parse(req.body, "request body");
+        const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
+        if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
+        const auto& p = props->as_object();
+        for (const char* k : {"accountName", "containerName"})
+            if (const auto* v = p.if_contains(k); !v || !v->is_string() || v->as_string().empty())
+                return arm_error(400, "UserError", std::string("properties.") + k + " is required.", std::string("properties.") + k);
+        if (p.at("accountName").as_string() == datastore_account) containers[std::string(p.at("containerName").as_string())].identity = true;
+        const bool existed = resources.count(lower(path)) > 0;
+        object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/workspaces/datastores"}, {"properties", p}};
+        store(lower(path), res);
+        return json_reply(existed ? 200 : 201, res);
+    }
+
+    /// For a workspace version: nullopt when `uri` is no datastore URI (Azure ML takes other
+    /// URIs too) or names this workspace's datastore with blobs below the path; else the error.
+    std::optional<http::response> check_datastore_uri(const std::string& uri, const std::vector<std::string>& parts) {
+        static const std::regex re("^azureml://subscriptions/([^/]+)/resourcegroups/([^/]+)/workspaces/([^/]+)/datastores/([^/]+)/paths/(.+)$",
+                                   std::regex::icase);
+        std::smatch m;
+        if (uri.rfind("azureml://", 0) != 0 || uri.find("/datastores/") == std::string::npos) return std::nullopt;
+        auto bad = [](const std::string& why) {
+            return arm_error(400, "UserError", "properties.modelUri " + why, "properties.modelUri");
+        };
+        if (!std::regex_match(uri, m, re)) return bad("is not an azureml://subscriptions/.../datastores/{name}/paths/{path} URI.");
+        if (lower(m[1].str()) != lower(parts[1]) || lower(m[2].str()) != lower(parts[3]) || lower(m[3].str()) != lower(parts[7]))
+            return bad("names another workspace.");
+        const auto ds = resources.find(lower(join(parts, 8)) + "/datastores/" + lower(m[4].str()));
+        if (ds == resources.end()) return bad("names datastore '" + m[4].str() + "', which does not exist.");
+        const auto& props = ds->second["properties"].as_object();
+        std::string prefix = std::string(props.at("accountName").as_string()) + "/" + std::string(props.at("containerName").as_string()) + "/" + m[5].str();
+        while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+        prefix += "/";
+        for (const auto& [blob_name, bytes] : blobs)
+            if (blob_name.rfind(prefix, 0) == 0) return std::nullopt;
+        return bad("points at a datastore path without blobs.");
     }
 
     http::response list(const std::string& prefix, std::map<std::string, std::string>& query, const std::string& path) {
@@ -398,11 +474,13 @@ struct emulator::impl {
             }
             return json_reply(200, it->second);
         }
+        if (!registry)
+            if (auto failure = check_datastore_uri(std::string(uri->as_string()), parts)) return std::move(*failure);
         if (registry) {
             const std::string u(uri->as_string());
             bool uploaded = false;
             for (const auto& [name, c] : containers) {
-                if (u.rfind(c.blob_uri, 0) != 0) continue;
+                if (c.identity || u.rfind(c.blob_uri, 0) != 0) continue;
                 if (external_storage()) uploaded |= container_has_blobs(name, c);
                 else
                     for (const auto& [blob_name, bytes] : blobs) uploaded |= blob_name.rfind("emuaccount/" + name + "/", 0) == 0;
@@ -569,9 +647,10 @@ struct emulator::impl {
         if (parts.size() < 4) return blob_error(400, "InvalidUri", "expected /blob/{account}/{container}/{blob}");
         auto c = containers.find(parts[2]);
         if (c == containers.end()) return blob_error(404, "ContainerNotFound", "The specified container does not exist.");
-        const bool sas_ok = query["sig"] == c->second.sig;
-        if (!sas_ok && !authorized(req))
-            return blob_error(403, "AuthenticationFailed", "Server failed to authenticate the request.");
+        // Identity-based containers take only storage-scoped bearer tokens (no SAS exists for
+        // them); pending-upload containers take their SAS, or any token for reading back.
+        const bool ok = c->second.identity ? storage_authorized(req) : (!c->second.sig.empty() && query["sig"] == c->second.sig) || authorized(req);
+        if (!ok) return blob_error(403, "AuthenticationFailed", "Server failed to authenticate the request.");
         const std::string name = path.substr(std::string("/blob/").size());
         if (req.method == "GET") {
             auto it = blobs.find(name);
@@ -654,6 +733,8 @@ std::optional<std::string> emulator::blob(const std::string& name) const {
     if (it == impl_->blobs.end()) return std::nullopt;
     return it->second;
 }
+
+std::string emulator::workspace_blob_endpoint() const { return impl_->base() + "/blob/" + impl::datastore_account; }
 
 std::vector<std::string> emulator::container_sas_uris() const {
     std::lock_guard lock(impl_->mutex);

@@ -4,7 +4,9 @@
 //                verified against the test certificate)
 //   - ARM / Azure ML (api-version checked, bearer token required, ARM error envelope):
 //     resource groups, workspaces, registries, model containers and versions (workspace versions
-//     synchronous; registry versions long-running via Azure-AsyncOperation), startPendingUpload
+//     synchronous; registry versions long-running via Azure-AsyncOperation), startPendingUpload,
+//     workspace datastores (each workspace gets an identity-based `workspaceblobstore` whose
+//     container is in the in-memory blob store and takes storage-scoped bearer tokens only)
 //   - Blob storage for the SAS it hands out: either Azurite (options::storage.endpoint set: a
 //     container per pending upload, created with Shared Key auth, and a real service SAS), or,
 //     for unit tests without Azurite, an in-memory store of its own (Put Blob, Put Block, Put
@@ -91,6 +93,10 @@ public:
     std::optional<std::string> blob(const std::string& container_and_path) const;
     /// Every stored blob name ("<account>/<container>/<path>").
     std::vector<std::string> blob_names() const;
+    /// Account URL of the in-memory store behind workspace datastores (the `blob_endpoint` a
+    /// workspace target needs): "<base_url>/blob/emustorage". Its blobs are named
+    /// "emustorage/<container>/<path>" in blob() / blob_names().
+    std::string workspace_blob_endpoint() const;
     /// With external storage: the container SAS URI (direct to the storage endpoint, never via
     /// the emulator) of every pending upload handed out, for reading back what was uploaded.
     std::vector<std::string> container_sas_uris() const;

@@ -27,10 +27,6 @@ constexpr std::string_view manifest_blob = "amlops-manifest.json";
 constexpr std::string_view alias_prefix = "amlops.alias.";
 constexpr std::string_view deploy_prefix = "amlops.deploy.";
 
-[[noreturn]] void unsupported(const std::string& what) {
-    throw error(error_kind::config, what + " is not supported by the azureml backend yet (use a local registry for it)");
-}
-
 std::string read_bytes(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw error(error_kind::io, "cannot read artifact").in_file(p.string());
@@ -92,8 +88,6 @@ public:
 
     reg::create_result create_version(const reg::new_version& v) override {
         reg::require_valid_name(v.name, "model name");
-        if (where_.registry.empty())
-            unsupported("registering into an Azure ML workspace (artifact upload to a workspace datastore)");
         // Manifest first: a file changing while we upload would otherwise go unnoticed.
         reg::manifest m;
         for (const auto& rel : reg::list_model_files(v.artifacts_dir)) {
@@ -114,15 +108,15 @@ public:
         for (int attempt = 0; attempt < 5; ++attempt) {
             const std::int64_t number = next_version(v.name);
             const auto id = arm::model_version_id(parent_, v.name, std::to_string(number));
-            const json::value pending = arm_->post(id, "startPendingUpload",
-                json::object{{"pendingUploadId", random_uuid()}, {"pendingUploadType", "TemporaryBlobReference"}});
-            const auto& ref = pending.at("blobReferenceForConsumption").as_object();
-            const std::string blob_uri = str(ref, "blobUri");
-            const std::string sas = str(ref.at("credential").as_object(), "sasUri");
-            if (blob_uri.empty() || sas.empty()) throw error(error_kind::service, "startPendingUpload returned no blobUri/sasUri");
-            const std::size_t block = options_.block_size ? options_.block_size : default_block_size;
-            for (const auto& f : m.files) upload_blob(*sas_, blob_url(sas, f.path), read_bytes(v.artifacts_dir / f.path), block);
-            upload_blob(*sas_, blob_url(sas, std::string(manifest_blob)), m.canonical_text(), block);
+            std::string model_uri;
+            if (where_.registry.empty()) {
+                // The number must still be free: uploading first would overwrite the artifacts
+                // of a version someone else just created under the same datastore path.
+                if (arm_->find(id)) continue;
+                model_uri = upload_to_datastore(v, m, number);
+            } else {
+                model_uri = upload_pending(id, v, m);
+            }
 
             json::object tags;
             for (const auto& [k, val] : v.tags) tags[k] = val;
@@ -134,7 +128,7 @@ public:
                 tags["amlops.promoted_from"] = v.promoted_from->uri;
                 tags["amlops.source_manifest_sha256"] = v.promoted_from->manifest_sha256;
             }
-            json::object body{{"properties", json::object{{"modelUri", blob_uri}, {"modelType", v.type}, {"description", v.description},
+            json::object body{{"properties", json::object{{"modelUri", model_uri}, {"modelType", v.type}, {"description", v.description},
                                                            {"tags", tags}, {"properties", json::object{}}}}};
             try {
                 const auto res = arm_->put(id, body);
@@ -495,11 +489,78 @@ private:
         return max + 1;
     }
 
+    /// The blob folder URL (https://account/container/path, SAS query kept) of a version's
+    /// artifacts: a registry's modelUri is one already; a workspace's azureml:// datastore URI
+    /// is resolved through the datastore.
     std::string model_uri_of(const model_version& v) {
         const auto doc = arm_->get(arm::model_version_id(parent_, v.name, std::to_string(v.version)));
         const auto uri = str(doc.at("properties").as_object(), "modelUri");
         if (uri.empty()) throw error(error_kind::service, v.uri().to_string() + " has no modelUri");
-        return uri;
+        if (uri.rfind("azureml://", 0) != 0) return uri;
+        static const std::string ds = "/datastores/", paths = "/paths/";
+        const auto d = uri.find(ds);
+        const auto p = d == std::string::npos ? d : uri.find(paths, d + ds.size());
+        if (p == std::string::npos)
+            throw error(error_kind::service, v.uri().to_string() + " has modelUri '" + uri + "', which is not a datastore path");
+        std::string folder = uri.substr(p + paths.size());
+        while (!folder.empty() && folder.back() == '/') folder.pop_back();
+        return blob_url(datastore_container(uri.substr(d + ds.size(), p - d - ds.size())), folder);
+    }
+
+    /// Registry: startPendingUpload, then the files to the SAS it hands out. Answers the blobUri
+    /// (the version's modelUri).
+    std::string upload_pending(const arm::resource_id& id, const reg::new_version& v, const reg::manifest& m) {
+        const json::value pending = arm_->post(id, "startPendingUpload",
+            json::object{{"pendingUploadId", random_uuid()}, {"pendingUploadType", "TemporaryBlobReference"}});
+        const auto& ref = pending.at("blobReferenceForConsumption").as_object();
+        const std::string blob_uri = str(ref, "blobUri");
+        const std::string sas = str(ref.at("credential").as_object(), "sasUri");
+        if (blob_uri.empty() || sas.empty()) throw error(error_kind::service, "startPendingUpload returned no blobUri/sasUri");
+        upload_files(*sas_, sas, v, m);
+        return blob_uri;
+    }
+
+    /// Workspace: what `az ml model create --path` does — the files to `amlops/<model>/<version>/`
+    /// of the workspace datastore, with an Entra token for storage (identity-based datastores
+    /// of locked-down workspaces have no key or SAS to hand out). Answers the azureml://
+    /// datastore URI (the version's modelUri).
+    std::string upload_to_datastore(const reg::new_version& v, const reg::manifest& m, std::int64_t number) {
+        const std::string path = "amlops/" + v.name + "/" + std::to_string(number);
+        upload_files(*blob_reader_, blob_url(datastore_container(where_.datastore), path), v, m);
+        return "azureml://subscriptions/" + where_.subscription + "/resourcegroups/" + where_.resource_group + "/workspaces/" +
+               where_.workspace + "/datastores/" + where_.datastore + "/paths/" + path + "/";
+    }
+
+    /// Every artifact, then the manifest, below `folder` (a container or folder URL, SAS or not).
+    void upload_files(http::transport& t, const std::string& folder, const reg::new_version& v, const reg::manifest& m) const {
+        const std::size_t block = options_.block_size ? options_.block_size : default_block_size;
+        for (const auto& f : m.files) upload_blob(t, blob_url(folder, f.path), read_bytes(v.artifacts_dir / f.path), block);
+        upload_blob(t, blob_url(folder, std::string(manifest_blob)), m.canonical_text(), block);
+    }
+
+    /// Container URL of workspace datastore `name` (GET .../datastores/{name}, cached):
+    /// `{protocol}://{accountName}.blob.{endpoint}/{containerName}`, or `blob_endpoint/{containerName}`
+    /// when config.yaml overrides the account URL. Throws error(config) for a datastore that is
+    /// not Azure Blob storage.
+    std::string datastore_container(const std::string& name) {
+        if (auto it = datastores_.find(name); it != datastores_.end()) return it->second;
+        const auto doc = arm_->get(parent_.child("datastores", name));
+        const auto* p = doc.as_object().if_contains("properties");
+        const json::object empty;
+        const auto& props = p && p->is_object() ? p->as_object() : empty;
+        const auto account = str(props, "accountName"), container = str(props, "containerName");
+        if (account.empty() || container.empty())
+            throw error(error_kind::config, "datastore '" + name + "' of " + parent_.str() + " is not an Azure Blob datastore (no accountName/containerName)")
+                .on_field("registries." + name_ + ".datastore");
+        std::string base = where_.blob_endpoint;
+        if (base.empty()) {
+            std::string protocol = str(props, "protocol"), endpoint = str(props, "endpoint");
+            if (protocol.empty()) protocol = "https";
+            if (endpoint.empty()) endpoint = "core.windows.net";
+            base = protocol + "://" + account + ".blob." + endpoint;
+        }
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        return datastores_[name] = base + "/" + container;
     }
 
     model_version to_version(const std::string& model, const json::value& doc) const {
@@ -551,7 +612,8 @@ private:
     backend_options options_;
     std::unique_ptr<arm::client> arm_;
     std::shared_ptr<http::transport> sas_;
-    std::shared_ptr<http::transport> blob_reader_;
+    std::shared_ptr<http::transport> blob_reader_;  // bearer token for storage: reads, datastore uploads
+    std::map<std::string, std::string> datastores_;  // datastore name -> container URL
     arm::resource_id parent_;
 };
 
@@ -573,11 +635,19 @@ target target::from_settings(const std::string& name, const std::map<std::string
     t.workspace = get("workspace");
     t.arm_endpoint = get("arm_endpoint");
     t.authority_host = get("authority_host");
+    if (auto d = get("datastore"); !d.empty()) t.datastore = d;
+    t.blob_endpoint = get("blob_endpoint");
     if (t.subscription.empty()) throw missing("subscription");
     if (t.resource_group.empty()) throw missing("resource_group");
     if (t.registry.empty() == t.workspace.empty())
         throw error(error_kind::config, "azureml registry '" + name + "' needs exactly one of 'registry' or 'workspace'")
             .on_field("registries." + name);
+    // Registries bring their own upload storage (startPendingUpload): a datastore setting there
+    // would be silently ignored, so it is refused.
+    for (const char* key : {"datastore", "blob_endpoint"})
+        if (!t.registry.empty() && !get(key).empty())
+            throw error(error_kind::config, std::string("azureml registry '") + name + "': '" + key + "' applies to workspaces only")
+                .on_field("registries." + name + "." + key);
     return t;
 }
 

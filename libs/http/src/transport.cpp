@@ -139,16 +139,23 @@ struct beast_transport::impl {
 
     std::unique_ptr<connection> open(const url& u) {
         auto c = std::make_unique<connection>();
-        tcp::resolver resolver(c->ioc);
         boost::system::error_code ec;
-        auto results = resolver.resolve(u.host, std::to_string(u.port), ec);
-        if (ec) throw transport_error("cannot resolve host '" + u.host + "': " + ec.message(), true);
         std::vector<tcp::endpoint> endpoints;
         const bool plain = u.scheme == "http";
-        for (const auto& r : results) {
-            // A loopback-only name must not resolve to a routable address and carry plaintext off the host.
-            if (plain && is_loopback_host(u.host) && !r.endpoint().address().is_loopback()) continue;
-            endpoints.push_back(r.endpoint());
+        if (iequals(u.host, "localhost")) {
+            // "localhost" is the loopback interface by definition (RFC 6761 §6.3), so it is not
+            // looked up: a minimal container without /etc/hosts cannot resolve it, and a resolver
+            // that answers with a routable address must not be trusted with it.
+            endpoints = {{asio::ip::address_v4::loopback(), u.port}, {asio::ip::address_v6::loopback(), u.port}};
+        } else {
+            tcp::resolver resolver(c->ioc);
+            auto results = resolver.resolve(u.host, std::to_string(u.port), ec);
+            if (ec) throw transport_error("cannot resolve host '" + u.host + "': " + ec.message(), true);
+            for (const auto& r : results) {
+                // A loopback-only name must not resolve to a routable address and carry plaintext off the host.
+                if (plain && is_loopback_host(u.host) && !r.endpoint().address().is_loopback()) continue;
+                endpoints.push_back(r.endpoint());
+            }
         }
         if (endpoints.empty()) throw transport_error("host '" + u.host + "' resolved to no usable address", false);
 

@@ -6,11 +6,15 @@
 //     ws:  {backend: azureml, subscription: <id>, resource_group: <rg>, workspace: <aml workspace>}
 // Optional keys: arm_endpoint (default $AZURE_RESOURCE_MANAGER_ENDPOINT or public ARM) and
 // authority_host (default $AZURE_AUTHORITY_HOST or login.microsoftonline.com) — tests point
-// both at the emulator. Credentials come from the default chain (libs/auth).
+// both at the emulator. Credentials come from the default chain (libs/auth). Workspace targets
+// also take `datastore` (default workspaceblobstore) and `blob_endpoint` (overrides the
+// datastore's account URL, e.g. a private endpoint or the emulator's blob store).
 //
 // Mapping: an amlops version is an Azure ML model version whose number is the version name.
-// Artifacts go to the registry's pending-upload storage (startPendingUpload -> SAS) next to an
-// `amlops-manifest.json`; amlops metadata (manifest hash, creator, promotion source, numeric
+// Artifacts go next to an `amlops-manifest.json`: in a registry to its pending-upload storage
+// (startPendingUpload -> SAS); in a workspace to `amlops/<model>/<version>/` of the workspace
+// datastore (Entra token for storage, since locked-down workspaces use identity-based
+// datastores), and the version's modelUri is then the azureml://.../datastores/<d>/paths/<p> URI; amlops metadata (manifest hash, creator, promotion source, numeric
 // properties) is kept in tags prefixed `amlops.`; aliases are `amlops.alias.<alias>` tags on the
 // model container. Archive = the version's `isArchived`; prune = DELETE of versions (never an
 // aliased or actively deployed one); deployment records = `amlops.deploy.<endpoint>.<deployment>`
@@ -37,11 +41,13 @@ struct target {
     std::string resource_group;
     std::string registry;   ///< Azure ML registry name (exactly one of registry / workspace)
     std::string workspace;  ///< Azure ML workspace name
+    std::string datastore = "workspaceblobstore";  ///< workspace only: datastore artifacts go to
+    std::string blob_endpoint;  ///< workspace only: account URL override (empty = from the datastore)
     std::string arm_endpoint;    ///< empty = from environment / public cloud
     std::string authority_host;  ///< empty = from environment / public cloud
 
     /// Reads the config.yaml settings of registry `name`. Throws error(config) naming the
-    /// missing or conflicting key.
+    /// missing or conflicting key (`datastore` / `blob_endpoint` on a registry target included).
     static target from_settings(const std::string& name, const std::map<std::string, std::string>& settings);
 };
 

@@ -1,7 +1,10 @@
 #pragma once
 // The few Blob REST API calls the registry backend needs: upload a file to a container SAS
 // (Put Blob, or Put Block + Put Block List above the block size, each with Content-MD5) and read
-// a blob back.
+// a blob back. Authorization is the caller's choice of transport: a plain transport for SAS
+// URLs, or an http::pipeline with a credential and the storage scope
+// (https://storage.azure.com/.default) for Entra ID (identity-based datastores); every request
+// sends x-ms-version 2023-11-03, which bearer tokens need (>= 2017-11-09).
 
 #include "amlops/http/transport.hpp"
 
@@ -24,7 +27,7 @@ std::string blob_url(const std::string& container_sas, const std::string& path);
 /// Blocks uploaded at once (each on its own connection) for a blob above the block size.
 inline constexpr unsigned default_upload_parallelism = 2;
 
-/// Uploads `bytes` to `url` (a blob URL with SAS): one Put Blob up to `block_size` (0 = the
+/// Uploads `bytes` to `url` (a blob URL with SAS, or without one when `t` adds a bearer token): one Put Blob up to `block_size` (0 = the
 /// default), else Put Block for each block — `parallel` at a time — then Put Block List; every
 /// request carries Content-MD5, the block list the whole blob's MD5. `t` must allow concurrent
 /// sends (every amlops transport does). Throws amlops::error(service) naming the blob path
