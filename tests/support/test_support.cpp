@@ -3,6 +3,7 @@
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/environment.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -49,7 +50,15 @@ run_result run_process(const std::vector<std::string>& argv, const std::vector<s
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<std::string> env_store;
-    for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+    // `extra_env` overrides the inherited environment (getenv returns the first match, so an
+    // inherited duplicate would win): a CI runner's own AZURE_* or MLFLOW_* must not leak in.
+    auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+    for (char** e = environ; *e; ++e) {
+        const std::string_view entry(*e);
+        const bool overridden = std::any_of(extra_env.begin(), extra_env.end(),
+                                            [&](const std::string& x) { return name_of(x) == name_of(entry); });
+        if (!overridden) env_store.emplace_back(entry);
+    }
     for (const auto& e : extra_env) env_store.push_back(e);
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
