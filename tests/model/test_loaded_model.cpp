@@ -5,6 +5,7 @@
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/booster.hpp"
+#include "model_folder.hpp"
 #include "synthetic_taxi.hpp"
 #include "test_support.hpp"
 
@@ -29,12 +30,7 @@ struct trained {
         p.nthread = 1;
         auto out = model::train_regressor(table, model::taxi_signature(), p);
         expected = model::predict_table(out.booster, table);
-        model::mlflow_model_spec spec;
-        spec.model_json = out.booster.save_json();
-        spec.signature = model::taxi_signature();
-        spec.model_uuid = std::string(32, '0');
-        spec.utc_time_created = model::mlflow_time("2024-01-01T00:00:00Z");
-        model::write_mlflow_model(folder, spec);
+        test::write_taxi_model_folder(folder, out.booster.save_json());
     }
 };
 
@@ -149,12 +145,7 @@ TEST_CASE("a model with neither a signature nor feature names is rejected, namin
     xgb::booster b(cache);
     b.set_param("nthread", "1");
     b.update_one_iter(0, m);
-    model::mlflow_model_spec spec;
-    spec.model_json = b.save_json();
-    spec.signature = model::taxi_signature();
-    spec.model_uuid = std::string(32, '0');
-    spec.utc_time_created = model::mlflow_time("2024-01-01T00:00:00Z");
-    model::write_mlflow_model(dir / "m", spec);
+    test::write_taxi_model_folder(dir / "m", b.save_json());
     replace_in_file(dir / "m/MLmodel", "  inputs:", "  no_inputs:");
     auto e = load_error(dir / "m");
     CHECK(e.kind() == error_kind::bad_input);

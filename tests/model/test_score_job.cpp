@@ -5,6 +5,7 @@
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/model/trainer.hpp"
+#include "model_folder.hpp"
 #include "synthetic_taxi.hpp"
 #include "test_support.hpp"
 
@@ -28,12 +29,7 @@ struct model_folder {
         p.max_depth = 5;
         p.nthread = 1;
         auto out = model::train_regressor(test::synthetic_table(800, 31), model::taxi_signature(), p);
-        model::mlflow_model_spec spec;
-        spec.model_json = out.booster.save_json();
-        spec.signature = model::taxi_signature();
-        spec.model_uuid = std::string(32, '0');
-        spec.utc_time_created = model::mlflow_time("2024-01-01T00:00:00Z");
-        model::write_mlflow_model(folder, spec);
+        test::write_taxi_model_folder(folder, out.booster.save_json());
     }
 };
 

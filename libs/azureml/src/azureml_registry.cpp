@@ -179,12 +179,7 @@ public:
         }
         std::vector<model_version> out;
         for (const auto& n : names) {
-            std::vector<json::value> docs;
-            try {
-                docs = arm_->list(parent_.child("models", n), "versions");
-            } catch (const error& e) {
-                if (e.kind() != error_kind::not_found) throw;
-            }
+            const auto docs = version_docs(n);
             const auto aliases = docs.empty() ? std::vector<std::pair<std::string, std::int64_t>>{} : aliases_of(n);
             for (const auto& d : docs) {
                 if (!is_number(str(d.as_object(), "name"))) continue;  // not an amlops version
@@ -343,13 +338,7 @@ public:
     }
     std::vector<reg::deployment_record> deployments(const std::string& model, std::optional<std::int64_t> version) override {
         std::vector<reg::deployment_record> out;
-        std::vector<json::value> docs;
-        try {
-            docs = arm_->list(parent_.child("models", model), "versions");
-        } catch (const error& e) {
-            if (e.kind() != error_kind::not_found) throw;
-        }
-        for (const auto& doc : docs) {
+        for (const auto& doc : version_docs(model)) {
             const auto num = str(doc.as_object(), "name");
             if (!is_number(num) || (version && std::stoll(num) != *version)) continue;
             const auto* props = doc.as_object().if_contains("properties");
@@ -474,15 +463,19 @@ private:
         std::sort(v.aliases.begin(), v.aliases.end());
     }
 
-    std::int64_t next_version(const std::string& model) {
-        std::int64_t max = 0;
-        std::vector<json::value> docs;
+    /// Every version document of `model` (all pages); none when the model does not exist yet.
+    std::vector<json::value> version_docs(const std::string& model) {
         try {
-            docs = arm_->list(parent_.child("models", model), "versions");
+            return arm_->list(parent_.child("models", model), "versions");
         } catch (const error& e) {
             if (e.kind() != error_kind::not_found) throw;
+            return {};
         }
-        for (const auto& d : docs) {
+    }
+
+    std::int64_t next_version(const std::string& model) {
+        std::int64_t max = 0;
+        for (const auto& d : version_docs(model)) {
             const auto n = str(d.as_object(), "name");
             if (is_number(n)) max = std::max<std::int64_t>(max, std::stoll(n));
         }
