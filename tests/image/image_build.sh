@@ -38,4 +38,15 @@ done
 for b in "$rootfs"/usr/local/bin/aml-*; do
   in_image "/usr/local/bin/$(basename "$b")" --help >/dev/null || fail "$(basename "$b") --help fails inside the image"
 done
+# A binary needing a library the image lacks is refused before anything is written: jq links
+# libjq, which no runtime package provides. The existing layout stays as it was.
+mkdir -p "$AMLOPS_IMAGE_DIR/foreign-bin"
+cp "$(command -v jq)" "$AMLOPS_IMAGE_DIR/foreign-bin/aml-jq"
+before=$(sha256sum "$layout/index.json")
+status=0
+"$AMLOPS_SOURCE_DIR/environment/build-image.sh" --bin-dir "$AMLOPS_IMAGE_DIR/foreign-bin" --output "$layout" \
+  --tag "$image_tag" --cache-dir "$AMLOPS_IMAGE_CACHE" > /dev/null 2> "$AMLOPS_IMAGE_DIR/foreign.err" || status=$?
+[[ $status -eq 1 ]] || fail "a binary with a missing library: exit $status, expected 1"
+grep -q "lack libjq" "$AMLOPS_IMAGE_DIR/foreign.err" || fail "the error does not name libjq: $(cat "$AMLOPS_IMAGE_DIR/foreign.err")"
+[[ "$(sha256sum "$layout/index.json")" == "$before" ]] || fail "the failed build changed the existing layout"
 log "image ok: $size bytes uncompressed"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Pushes the image with skopeo to a local registry (Debian's docker-registry on 127.0.0.1, a
-# temporary config and storage) and pulls it back: the manifest digest and every blob (config
-# and layers) must come back byte-identical.
+# Pushes the image (environment/build-image.sh --push, i.e. skopeo) to a local registry (Debian's
+# docker-registry on 127.0.0.1, a temporary config and storage) and pulls it back with skopeo: the
+# manifest digest and every blob (config and layers) must come back byte-identical.
 source "$(dirname "$0")/common.sh"
-require_image_tools skopeo docker-registry jq cmp
+require_image_tools skopeo docker-registry jq cmp mmdebstrap umoci readelf
 [[ -f "$layout/index.json" ]] || skip "no image layout at $layout (the image_build test did not run or skipped)"
 
 dir="$AMLOPS_IMAGE_DIR/registry-test"
@@ -42,8 +42,13 @@ done
 [[ -n "$port" ]] || { cat "$dir/registry.log" >&2; fail "the local registry did not start"; }
 ref="127.0.0.1:$port/amlops-cpp:$image_tag"
 
-skopeo copy --quiet --preserve-digests --dest-tls-verify=false --digestfile "$dir/pushed.digest" \
-  "oci:$layout:$image_tag" "docker://$ref" >&2
+# The push goes through build-image.sh --push, rebuilding from the same binaries into another
+# layout (base layer cached): the rebuild must be the very same image, digest for digest.
+"$AMLOPS_SOURCE_DIR/environment/build-image.sh" --bin-dir "$AMLOPS_BIN_DIR" --output "$dir/rebuilt" --tag "$image_tag" \
+  --cache-dir "$AMLOPS_IMAGE_CACHE" --push "$ref" --insecure > "$dir/push.json"
+jq -r '.result.pushed.digest' "$dir/push.json" > "$dir/pushed.digest"
+[[ $(jq -r '.result.manifest_digest' "$dir/push.json") == $(jq -r '.manifests[0].digest' "$layout/index.json") ]] \
+  || fail "rebuilding from the same binaries gave another image: $(jq -r '.result.manifest_digest' "$dir/push.json")"
 skopeo copy --quiet --preserve-digests --src-tls-verify=false "docker://$ref" "oci:$dir/pulled:$image_tag" >&2
 
 local_digest=$(jq -r '.manifests[0].digest' "$layout/index.json")
