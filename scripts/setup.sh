@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages amlops builds with (when missing), then configures and builds.
 # Usage: scripts/setup.sh [--sanitize] [--tests] [--build-dir DIR]
 #   --tests  also install what only the test suite uses (clang + libFuzzer for the fuzz test,
-#            npm tools under .tools/node: Prism, Azurite)
+#            npm tools under .tools/node: Prism, Azurite; the environment image tools)
 # Idempotent: a machine that has everything only pays for an incremental build.
 set -euo pipefail
 
@@ -28,6 +28,10 @@ packages=(
 )
 if [[ $with_test_tools -eq 1 ]]; then
   packages+=(clang libclang-rt-14-dev)
+  # The environment image tests (tests/image) and environment/build-image.sh: mmdebstrap makes
+  # the root filesystem, umoci the OCI image, skopeo pushes/pulls, docker-registry is the local
+  # registry on loopback, curl probes the server running from the image.
+  packages+=(mmdebstrap umoci skopeo docker-registry curl)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -28,7 +28,7 @@ void describe_serve(amlops::cli::option_spec& s, serve_options& o) {
         ("deployment", po::value(&r.deployments)->composing()->value_name("NAME=URI|DIR"), "a deployment (repeatable)")
         ("traffic", po::value(&r.traffic)->value_name("N=P,..."), "live traffic, e.g. blue=70,green=30 (sum 100)")
         ("mirror", po::value(&r.mirror)->value_name("N=P,..."), "mirror traffic, e.g. green=10 (sum <= 50)")
-        ("host", po::value(&r.host)->default_value(r.host), "address to listen on")
+        ("host", po::value(&r.host)->value_name("ADDR"), "address to listen on (default 127.0.0.1; 0.0.0.0 when serving AZUREML_MODEL_DIR)")
         ("port", po::value(&r.port)->default_value(r.port), "port (0: ephemeral, see --port-file)")
         ("port-file", po::value(&o.port_file)->value_name("FILE"), "write the bound port here once listening")
         ("threads", po::value(&r.threads)->default_value(0), "I/O threads (0: one per core)")
@@ -39,6 +39,7 @@ void describe_serve(amlops::cli::option_spec& s, serve_options& o) {
         ("body-timeout-ms", po::value(&r.body_timeout_ms)->default_value(r.body_timeout_ms), "body read timeout")
         ("state-file", po::value(&o.state_file)->value_name("FILE"), "deployment_state.json: persisted, restored when no model is given")
         ("endpoint-name", po::value(&r.endpoint_name)->default_value(r.endpoint_name), "endpoint name in the state file")
+        ("request-timeout-ms", po::value(&r.request_timeout_ms)->value_name("N"), "scoring deadline, 504 after it (default $SCORING_TIMEOUT_MS, else none)")
         ("routing-seed", po::value(&r.routing_seed)->default_value(0), "seed of the traffic draw (0: random)")
         ("workspace", po::value(&o.workspace)->value_name("DIR"), "registry workspace (default $AMLOPS_HOME or ./.amlops)");
 }
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
          [&](amlops::cli::context& ctx) -> amlops::json::value {
              return amlops::serve::run_predict({p.model, p.input, p.output, p.workspace}, ctx.env(), ctx.log());
          }},
-        {"serve", "run the scoring server until SIGTERM/SIGINT", "[--model URI|DIR | --deployment NAME=URI|DIR...] [options]",
+        {"serve", "run the scoring server until SIGTERM/SIGINT", "[--model URI|DIR | --deployment NAME=URI|DIR... | (none: $AZUREML_MODEL_DIR)] [options]",
          [&](amlops::cli::option_spec& spec) { describe_serve(spec, s); },
          [&](amlops::cli::context& ctx) -> amlops::json::value {
              s.r.key_file = s.key_file;

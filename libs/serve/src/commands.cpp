@@ -5,6 +5,7 @@
 #include "amlops/core/error.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/model/model.hpp"
+#include "amlops/serve/azureml_container.hpp"
 #include "amlops/serve/model_source.hpp"
 #include "amlops/serve/payload.hpp"
 #include "amlops/serve/service.hpp"
@@ -118,8 +119,25 @@ json::object run_predict(const predict_request& r, const env_lookup& env, logger
     return result;
 }
 
-json::object run_serve(const serve_request& r, const env_lookup& env, logger& log) {
+json::object run_serve(const serve_request& request, const env_lookup& env, logger& log) {
+    serve_request r = request;
+    const bool nothing_given = r.model.empty() && r.deployments.empty() && r.state_file.empty();
+    std::optional<azureml::container_settings> container;
+    if (nothing_given) container = azureml::container_settings_from_env(env);
+    if (container) {
+        r.model = container->model_dir.string();
+        if (r.host.empty()) r.host = "0.0.0.0";
+        if (r.threads == 0) r.threads = container->threads;
+        if (r.request_timeout_ms == 0) r.request_timeout_ms = container->request_timeout_ms;
+        log.info("Azure ML container: serving " + r.model + " (AZUREML_MODEL_DIR), scoring timeout " +
+                 std::to_string(r.request_timeout_ms) + " ms");
+    } else if (r.request_timeout_ms == 0) {
+        r.request_timeout_ms = azureml::scoring_timeout_from_env(env).value_or(0);
+    }
+    if (r.host.empty()) r.host = "127.0.0.1";
+
     service_options so;
+    so.scoring_timeout = std::chrono::milliseconds(r.request_timeout_ms);
     if (!r.key_file.empty()) {
         std::string key;
         try {
@@ -165,7 +183,7 @@ json::object run_serve(const serve_request& r, const env_lookup& env, logger& lo
     try {
         if (deployments.empty()) {
             if (!service.restore_state()) {
-                throw error(error_kind::usage, "nothing to serve: give --model, --deployment name=<uri|folder>, or an existing --state-file");
+                throw error(error_kind::usage, "nothing to serve: give --model, --deployment name=<uri|folder>, an existing --state-file, or set AZUREML_MODEL_DIR");
             }
         } else {
             for (const auto& [name, source] : deployments) service.deploy(name, source);
@@ -197,6 +215,7 @@ json::object run_serve(const serve_request& r, const env_lookup& env, logger& lo
     for (const auto& d : service.deployments()) names.emplace_back(boost::json::string(d.name));
     log.info("stopped after " + std::to_string(stats.requests) + " requests");
     return json::object{{"port", srv.port()},
+                        {"azureml_container", container.has_value()},
                         {"requests", stats.requests},
                         {"connections", stats.connections_accepted},
                         {"timeouts", stats.timeouts},

@@ -45,9 +45,9 @@ void append_float(std::string& out, double v) {
     out.append(buf, ec == std::errc{} ? end : buf);
 }
 
-enum route_id : std::size_t { r_root, r_score, r_invocations, r_swagger, r_metrics, r_admin, r_other, r_count };
+enum route_id : std::size_t { r_root, r_score, r_invocations, r_swagger, r_metrics, r_admin, r_live, r_ready, r_other, r_count };
 constexpr std::array<std::string_view, r_count> route_names = {"/", "/score", "/invocations", "/swagger.json",
-                                                               "/metrics", "/admin", "other"};
+                                                               "/metrics", "/admin", "/live", "/ready", "other"};
 constexpr std::array<unsigned, 14> known_statuses = {200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503, 504, 0};
 constexpr std::array<double, 13> latency_buckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
                                                     0.1,    0.25,  0.5,   1.0,   2.5,   5.0};
@@ -65,6 +65,8 @@ route_id route_of(std::string_view path) {
     if (path == "/invocations") return r_invocations;
     if (path == "/swagger.json") return r_swagger;
     if (path == "/metrics") return r_metrics;
+    if (path == "/live") return r_live;
+    if (path == "/ready") return r_ready;
     if (path.substr(0, admin::prefix.size()) == admin::prefix || path == "/admin") return r_admin;
     return r_other;
 }
@@ -256,8 +258,12 @@ server::response scoring_service::dispatch(const server::request& req, std::stri
 
     switch (route) {
     case r_root:
+    case r_ready:
         if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET");
         return health();
+    case r_live:
+        if (req.method != "GET" && req.method != "HEAD") return method_not_allowed("GET");
+        return alive();
     case r_score:
     case r_invocations:
         if (req.method != "POST") return method_not_allowed("POST");
@@ -284,6 +290,14 @@ server::response scoring_service::dispatch(const server::request& req, std::stri
 // scoring
 
 server::response scoring_service::score(const server::request& req, bool mlflow) {
+    const auto now = [this] { return options_.clock ? options_.clock() : std::chrono::steady_clock::now(); };
+    const auto started = now();
+    const auto timeout = options_.scoring_timeout;
+    const auto timed_out = [&] { return timeout.count() > 0 && now() - started > timeout; };
+    const auto timeout_response = [&] {
+        return server::error_response(504, "scoring timed out after " + std::to_string(timeout.count()) +
+                                               " ms (the scoring timeout, SCORING_TIMEOUT_MS)");
+    };
     auto st = snapshot();
     const deployment_entry* target = nullptr;
     auto wanted = req.header_value(admin::deployment_header);
@@ -312,7 +326,22 @@ server::response scoring_service::score(const server::request& req, bool mlflow)
     std::vector<double> predictions;
     // One thread per request: the server already runs a request per core, and spawning threads
     // per request costs more than it saves.
-    if (rows.rows > 0) predictions = target->model->model->predict_rows(rows.values, rows.rows, 1);
+    if (timeout.count() <= 0) {
+        if (rows.rows > 0) predictions = target->model->model->predict_rows(rows.values, rows.rows, 1);
+    } else {
+        // Chunks small enough that a request stops soon after its deadline, large enough that
+        // the clock reads cost nothing next to the trees.
+        constexpr std::size_t chunk_rows = 4096;
+        const std::size_t width = rows.rows ? rows.values.size() / rows.rows : 0;
+        predictions.reserve(rows.rows);
+        for (std::size_t first = 0; first < rows.rows; first += chunk_rows) {
+            if (timed_out()) return timeout_response();
+            const std::size_t n = std::min(chunk_rows, rows.rows - first);
+            auto part = target->model->model->predict_rows(std::span<const float>(rows.values).subspan(first * width, n * width), n, 1);
+            predictions.insert(predictions.end(), part.begin(), part.end());
+        }
+        if (timed_out()) return timeout_response();
+    }
     metrics_->rows.fetch_add(rows.rows, std::memory_order_relaxed);
     target->served->fetch_add(1, std::memory_order_relaxed);
 
@@ -382,6 +411,12 @@ void scoring_service::mirror_worker() {
 
 // ---------------------------------------------------------------------------------------------
 // health, swagger, metrics
+
+server::response scoring_service::alive() const {
+    server::response res;
+    res.body = R"({"status":"alive"})";
+    return res;
+}
 
 server::response scoring_service::health() const {
     auto st = snapshot();

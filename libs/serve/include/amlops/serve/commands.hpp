@@ -31,7 +31,8 @@ json::object run_predict(const predict_request& r, const env_lookup& env, logger
 
 /// Inputs of run_serve().
 struct serve_request {
-    std::string host = "127.0.0.1";
+    std::string host;                           ///< empty: 127.0.0.1, or 0.0.0.0 as an Azure ML
+                                                ///< container (the platform probes from outside)
     std::uint16_t port = 5001;
     unsigned threads = 0;                       ///< 0: hardware concurrency
     std::string model;                          ///< single deployment named `default` at 100%
@@ -49,10 +50,14 @@ struct serve_request {
     std::filesystem::path workspace;
     std::string endpoint_name = "local";
     std::uint64_t routing_seed = 0;             ///< 0: random
+    unsigned request_timeout_ms = 0;            ///< 0: SCORING_TIMEOUT_MS, else none (180 s
+                                                ///< as an Azure ML container)
 };
 
 /// Runs the server until SIGTERM/SIGINT, then drains (readiness 503, in-flight requests finish)
-/// and returns {port, requests, connections, deployments}. Throws amlops::error for bad flags,
+/// and returns {port, requests, connections, deployments}. With nothing to serve given (no model,
+/// deployment or state file) and AZUREML_MODEL_DIR set, it runs as an Azure ML custom container
+/// (azureml_container.hpp): that model, on all interfaces, with the platform's timeout. Throws amlops::error for bad flags,
 /// a model that cannot be loaded or a port that cannot be bound.
 json::object run_serve(const serve_request& r, const env_lookup& env, logger& log);
 

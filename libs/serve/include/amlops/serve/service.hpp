@@ -5,6 +5,9 @@
 // Routes (admin routes: see admin_api.hpp):
 //   GET  /               liveness/readiness: 200 {"status":"ready",...} once a deployment with
 //                        traffic (or any deployment) is loaded; 503 while none is, or draining.
+//   GET  /ready          the same readiness answer under the Azure ML custom-container route.
+//   GET  /live           liveness: 200 while the process serves at all, also while loading or
+//                        draining (a failed liveness probe makes Azure ML restart the container).
 //   POST /score          Azure ML: payload (payload.hpp) -> 200 JSON array of predictions.
 //   POST /invocations    MLflow:   payload -> 200 {"predictions": [...]}.
 //   GET  /swagger.json   OpenAPI 2.0 document of the scoring routes from the model signature.
@@ -24,6 +27,7 @@
 #include "amlops/server/http_server.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -70,6 +74,10 @@ struct service_options {
     std::uint64_t routing_seed = 0;           ///< seed of the traffic draw (deterministic per seed)
     task_runner mirror_runner;                ///< empty: a built-in background thread
     std::size_t max_mirror_queue = 1024;      ///< mirror copies beyond this many queued are dropped
+    /// Scoring deadline per request (0: none). Past it the request gets 504 instead of finishing
+    /// work whose caller has gone: rows are predicted in chunks and the clock checked in between.
+    std::chrono::milliseconds scoring_timeout{0};
+    std::function<std::chrono::steady_clock::time_point()> clock;  ///< empty: steady_clock::now
 };
 
 /// One deployment as the admin API reports it.
@@ -127,6 +135,7 @@ private:
     server::response score(const server::request& req, bool mlflow);
     server::response admin(const server::request& req);
     server::response health() const;
+    server::response alive() const;
     server::response swagger() const;
     server::response metrics_text() const;
     std::shared_ptr<const state> snapshot() const;
