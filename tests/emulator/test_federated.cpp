@@ -42,7 +42,7 @@ json::object claims(const std::string& sub, std::int64_t exp_offset = 300, const
 }
 
 /// POSTs a client_credentials request with `assertion`: {status, body}.
-http::response exchange(const emulator::emulator& emu, const std::string& assertion) {
+http::response token_exchange(const emulator::emulator& emu, const std::string& assertion) {
     http::request req;
     req.method = "POST";
     req.url = emu.base_url() + "/emulator-tenant/oauth2/v2.0/token";
@@ -58,36 +58,36 @@ http::response exchange(const emulator::emulator& emu, const std::string& assert
 
 TEST_CASE("federated credentials: exact subject, audience, issuer signature and validity window") {
     test::scratch_dir dir("emulator-federated");
-    const auto issuer = make_key_pair(dir, "issuer");
-    const auto stranger = make_key_pair(dir, "stranger");
+    const auto issuer = make_key_pair(dir.path(), "issuer");
+    const auto stranger = make_key_pair(dir.path(), "stranger");
     emulator::options o;
     o.federated_issuer_certificate_pem = test::read_text(issuer.string() + ".pem");
     o.federated_credentials.push_back({.subject = "repo:org/app:environment:production"});
     o.federated_credentials.push_back({.subject = "repo:org/app:ref:refs/heads/integration"});
     emulator::emulator emu(o);
 
-    auto ok = exchange(emu, sign(issuer, claims("repo:org/app:environment:production")));
+    auto ok = token_exchange(emu, sign(issuer, claims("repo:org/app:environment:production")));
     CHECK(ok.status == 200);
     CHECK_THAT(ok.body, Contains("emu-token-"));
-    CHECK(exchange(emu, sign(issuer, claims("repo:org/app:ref:refs/heads/integration"))).status == 200);
+    CHECK(token_exchange(emu, sign(issuer, claims("repo:org/app:ref:refs/heads/integration"))).status == 200);
 
     // A job with an environment never matches a branch credential, and vice versa.
-    auto wrong = exchange(emu, sign(issuer, claims("repo:org/app:environment:staging")));
+    auto wrong = token_exchange(emu, sign(issuer, claims("repo:org/app:environment:staging")));
     CHECK(wrong.status == 400);
     CHECK_THAT(wrong.body, Contains("AADSTS70021") && Contains("repo:org/app:environment:staging"));
-    CHECK_THAT(exchange(emu, sign(issuer, claims("repo:org/app:ref:refs/heads/main"))).body, Contains("AADSTS70021"));
-    CHECK_THAT(exchange(emu, sign(issuer, claims("repo:org/app:environment:production", 300, "api://other"))).body,
+    CHECK_THAT(token_exchange(emu, sign(issuer, claims("repo:org/app:ref:refs/heads/main"))).body, Contains("AADSTS70021"));
+    CHECK_THAT(token_exchange(emu, sign(issuer, claims("repo:org/app:environment:production", 300, "api://other"))).body,
                Contains("AADSTS70021"));
-    CHECK_THAT(exchange(emu, sign(issuer, claims("repo:org/app:environment:production", -60))).body, Contains("AADSTS700024"));
-    CHECK_THAT(exchange(emu, sign(stranger, claims("repo:org/app:environment:production"))).body,
+    CHECK_THAT(token_exchange(emu, sign(issuer, claims("repo:org/app:environment:production", -60))).body, Contains("AADSTS700024"));
+    CHECK_THAT(token_exchange(emu, sign(stranger, claims("repo:org/app:environment:production"))).body,
                Contains("AADSTS700027") && Contains("signature"));
 }
 
 TEST_CASE("federated credentials: none configured means a GitHub token is refused") {
     test::scratch_dir dir("emulator-federated-none");
-    const auto issuer = make_key_pair(dir, "issuer");
+    const auto issuer = make_key_pair(dir.path(), "issuer");
     emulator::emulator emu(emulator::options{});
-    const auto r = exchange(emu, sign(issuer, claims("repo:org/app:environment:production")));
+    const auto r = token_exchange(emu, sign(issuer, claims("repo:org/app:environment:production")));
     CHECK(r.status == 400);
     CHECK_THAT(r.body, Contains("AADSTS700027"));
 }
