@@ -7,6 +7,8 @@
 # about five minutes, so a token fetched once at login would expire during a long job.
 # Inputs: AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID AML_DEV_RESOURCE_GROUP
 #   AML_DEV_REGISTRY AMLOPS_HOME; optional AML_PROD_RESOURCE_GROUP + AML_PROD_REGISTRY (prod jobs),
+#   AML_DEV_REGISTRY_ID / AML_PROD_REGISTRY_ID (the registry's ARM id, as `aml-provision outputs`
+#   prints it: the platform keeps registries in their own resource group, which this id names),
 #   AML_MODEL_NAME (taxi-fare), AZURE_ARM_ENDPOINT + AZURE_AUTHORITY_HOST (sovereign clouds,
 #   the rehearsal's emulator).
 # Outputs: home (the workspace), registries (dev[,prod]).
@@ -18,6 +20,10 @@ if [[ -z "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" || -z "${ACTIONS_ID_TOKEN_REQUEST_T
 fi
 model="${AML_MODEL_NAME:-taxi-fare}"
 
+# The registry's resource group: from its ARM id when given, else the workspace's group.
+registry_group() {  # registry_group ARM_ID FALLBACK
+  if [[ "$1" =~ /[rR]esource[gG]roups/([^/]+)/ ]]; then echo "${BASH_REMATCH[1]}"; else echo "$2"; fi
+}
 registry_line() {  # registry_line NAME RESOURCE_GROUP REGISTRY
   local extra=""
   [[ -n "${AZURE_ARM_ENDPOINT:-}" ]] && extra+=", arm_endpoint: '${AZURE_ARM_ENDPOINT}'"
@@ -29,11 +35,11 @@ mkdir -p "$AMLOPS_HOME"
 {
   echo "# written by scripts/ci/azure-login.sh for this job"
   echo "registries:"
-  registry_line dev "$AML_DEV_RESOURCE_GROUP" "$AML_DEV_REGISTRY"
+  registry_line dev "$(registry_group "${AML_DEV_REGISTRY_ID:-}" "$AML_DEV_RESOURCE_GROUP")" "$AML_DEV_REGISTRY"
   registries=dev
   if [[ -n "${AML_PROD_REGISTRY:-}" ]]; then
     ci_require AML_PROD_RESOURCE_GROUP
-    registry_line prod "$AML_PROD_RESOURCE_GROUP" "$AML_PROD_REGISTRY"
+    registry_line prod "$(registry_group "${AML_PROD_REGISTRY_ID:-}" "$AML_PROD_RESOURCE_GROUP")" "$AML_PROD_REGISTRY"
     registries=dev,prod
   fi
 } > "$AMLOPS_HOME/config.yaml.tmp"

@@ -111,7 +111,8 @@ as_operator() {
 # ------------------------------------------------------------------ the Actions runner side
 # Repository variables (vars.*) as the workflows read them; the emulator stands in for Azure.
 vars_env=(AZURE_CLIENT_ID=emulator-client AZURE_TENANT_ID=emulator-tenant AZURE_SUBSCRIPTION_ID=sub-1
-  AML_DEV_RESOURCE_GROUP=rg-ml AML_DEV_REGISTRY=dev-reg AML_DEV_WORKSPACE=mlw-dev AML_DEV_COMPUTE=cpu-cluster
+  AML_DEV_RESOURCE_GROUP=rg-ws-dev AML_DEV_REGISTRY=dev-reg AML_DEV_WORKSPACE=mlw-dev AML_DEV_COMPUTE=cpu-cluster
+  AML_DEV_REGISTRY_ID=/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/dev-reg
   AZURE_ARM_ENDPOINT="$EMULATOR_URL" AZURE_AUTHORITY_HOST="$EMULATOR_URL"
   AML_MODEL_NAME=taxi-fare AML_PIPELINE_MODE=local AML_SMOKE_MAX_RMSE=12)
 github_env=(CI=true GITHUB_ACTIONS=true GITHUB_REPOSITORY="$repo" GITHUB_SERVER_URL=https://github.com
@@ -172,7 +173,8 @@ prod() {
   local job="$T/$name/promote-and-deploy"
   new_job "$job" promote-and-deploy idt-production-env GITHUB_EVENT_NAME=workflow_dispatch GITHUB_REF=refs/heads/main \
     GITHUB_REF_NAME=main GITHUB_SHA=5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e GITHUB_RUN_ID="$run" \
-    AML_PROD_RESOURCE_GROUP=rg-ml AML_PROD_REGISTRY=prod-reg AML_PROD_WORKSPACE=mlw-prod
+    AML_PROD_RESOURCE_GROUP=rg-ws-prod AML_PROD_REGISTRY=prod-reg AML_PROD_WORKSPACE=mlw-prod \
+    AML_PROD_REGISTRY_ID=/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/prod-reg
   step "$job" login azure-login.sh || return 1
   step "$job" resolve resolve-dev-version.sh MODEL_VERSION="$version" || return $?
   local rc=0

@@ -62,8 +62,12 @@ check "gate.sh rejects with exit 3 (got $rc)" test "$rc" -eq 3
 check "gate.sh reject summary has the reason" contains "$T/gate-reject.summary" "- rmse 5.2 is worse than champion 4.1"
 run gate-nodecision PIPELINE_OUTCOME=approved DECISION_DIR="$T/none" bash "$ci/gate.sh"
 check "gate.sh without decision.json after an approved run exits 1 (got $rc)" test "$rc" -eq 1
-run gate-remote PIPELINE_OUTCOME=rejected DECISION_DIR= bash "$ci/gate.sh"
-check "gate.sh for a rejected remote run without outputs exits 3 (got $rc)" test "$rc" -eq 3
+run gate-missing PIPELINE_OUTCOME=rejected DECISION_DIR= bash "$ci/gate.sh"
+check "gate.sh without any decision exits 1, never approves or guesses (got $rc)" test "$rc" -eq 1
+printf 'aml-compare: warning: candidate rmse 7.9 is worse than champion rmse 1.8\n' > "$T/compare.log"
+run gate-remote PIPELINE_OUTCOME=rejected DECISION_DIR=azureml://datastores/workspaceblobstore/paths/x COMPARE_LOG="$T/compare.log" bash "$ci/gate.sh"
+check "gate.sh for a rejected Azure ML job exits 3 (got $rc)" test "$rc" -eq 3
+check "gate.sh shows the compare step's reasons from its log" contains "$T/gate-remote.summary" "worse than champion rmse 1.8"
 
 # --- the infra wrapper over a stand-in aml-provision (its exit codes are the documented ones)
 mkdir -p "$T/fakebin" "$T/infra"
@@ -84,7 +88,7 @@ run infra-plan PATH="$T/fakebin:$PATH" AMLOPS_BIN_DIR="$T/fakebin" PLATFORM_FILE
 check "infra.sh plan: changes (exit 3 of --detailed-exit-code) are not a failure (got $rc)" test "$rc" -eq 0
 check "infra.sh plan: has_changes=true" contains "$T/infra-plan.output" "has_changes=true"
 check "infra.sh plan: the diff is in the summary" contains "$T/infra-plan.summary" "+ create rg-aml-ws-dev-cc-01"
-check "infra.sh plan passes --detailed-exit-code" contains "$T/provision.calls" "plan $T/infra/platform.yaml --detailed-exit-code"
+check "infra.sh plan passes --detailed-exit-code" contains "$T/provision.calls" "plan --platform $T/infra/platform.yaml --detailed-exit-code"
 run infra-plan-fail PATH="$T/fakebin:$PATH" AMLOPS_BIN_DIR="$T/fakebin" PLATFORM_FILE="$T/infra/platform.yaml" FAKE_PLAN_EXIT=2 bash "$ci/infra.sh" plan
 check "infra.sh plan: a usage error stays an error (got $rc)" test "$rc" -eq 2
 run infra-verify PATH="$T/fakebin:$PATH" AMLOPS_BIN_DIR="$T/fakebin" PLATFORM_FILE="$T/infra/platform.yaml" FAKE_VERIFY_EXIT=3 bash "$ci/infra.sh" verify
