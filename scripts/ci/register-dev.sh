@@ -12,6 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ci_require AMLOPS_HOME MODEL_DIR DECISION_DIR GITHUB_SHA GITHUB_REF_NAME GITHUB_RUN_ID
 model="${AML_MODEL_NAME:-taxi-fare}"
+if [[ "$MODEL_DIR" == azureml://* ]]; then
+  ci_fail 2 "MODEL_DIR is an Azure ML job output ($MODEL_DIR): aml-register needs the model folder on this runner (download the job's model and decision outputs first)"
+fi
 # On a pull_request GITHUB_REF_NAME is "<n>/merge"; the branch people know is the head branch.
 branch="${GITHUB_HEAD_REF:-$GITHUB_REF_NAME}"
 args=(--model "$MODEL_DIR" --decision "$DECISION_DIR" --registry dev --name "$model"

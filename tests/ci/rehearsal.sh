@@ -312,7 +312,7 @@ leaks="$(grep -rlE 'idt-(integration-push|production-env|feature-branch)|eyJ[A-Z
 check "no token or secret in any log or summary${leaks:+: $leaks}" test -z "$leaks"
 
 echo
-for f in "$T/good/aml-compare/summary.md" "$T/good/promote-and-deploy/summary.md" "$T/worse/aml-compare/summary.md" \
+for f in "$T/good/aml-compare/summary.md" "$T/good/dev-deploy/summary.md" "$T/good/promote-and-deploy/summary.md" "$T/worse/aml-compare/summary.md" \
          "$T/broken/promote-and-deploy/summary.md"; do show "$f"; done
 echo
 echo "rehearsal: $(( $(date +%s) - started )) s, $failures failure(s); artifacts in $T"
