@@ -6,7 +6,7 @@
 # for inspection but never change what later runs compare against or deploy.
 # Inputs: AMLOPS_HOME MODEL_DIR DECISION_DIR GITHUB_SHA GITHUB_REF_NAME GITHUB_RUN_ID;
 #   optional AML_MODEL_NAME (taxi-fare), GITHUB_EVENT_NAME, GITHUB_HEAD_REF (the PR's branch),
-#   PIPELINE_RUN_ID.
+#   PIPELINE_RUN_ID, PIPELINE_NAME (integration-compare-pipeline).
 # Outputs: model_name, version, model_uri, created (false when identical files were registered).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -24,7 +24,9 @@ args=(--model "$MODEL_DIR" --decision "$DECISION_DIR" --registry dev --name "$mo
 [[ "${GITHUB_EVENT_NAME:-push}" == pull_request ]] || args+=(--set-alias champion)
 
 result="$ci_tmp/register.json"
-[[ -n "${PIPELINE_RUN_ID:-}" ]] && export AMLOPS_RUN_ID="$PIPELINE_RUN_ID"  # the version's run_id tag
+# The version's source record (lineage: "pipeline <name>, pipeline run <id>").
+export AMLOPS_PIPELINE_NAME="${PIPELINE_NAME:-integration-compare-pipeline}"
+if [[ -n "${PIPELINE_RUN_ID:-}" ]]; then export AMLOPS_RUN_ID="$PIPELINE_RUN_ID" AMLOPS_PIPELINE_RUN_ID="$PIPELINE_RUN_ID"; fi
 aml-register "${args[@]}" --output "$ci_tmp/registration" > "$result" \
   || ci_fail 1 "aml-register failed (exit $?)"
 [[ "$(ci_json "$result" '.result.registered')" == true ]] || ci_fail 3 "the decision in $DECISION_DIR does not approve: nothing registered"
