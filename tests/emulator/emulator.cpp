@@ -5,6 +5,7 @@
 #include "amlops/http/message.hpp"
 #include "amlops/http/transport.hpp"
 #include "emulator_extra.hpp"
+#include "emulator_federated.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
@@ -226,8 +227,10 @@ struct emulator::impl {
         } else if (form.count("client_assertion")) {
             if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
                 return fail("invalid_request", "client_assertion_type must be jwt-bearer");
-            if (opt.certificate_pem.empty()) return fail("invalid_client", "AADSTS700027: no certificate registered");
-            try {
+            const auto federated = detail::check_federated_assertion(form["client_assertion"], opt, std::chrono::system_clock::now());
+            if (!federated.error.empty()) return fail("invalid_client", federated.error);
+            if (!federated.applies && opt.certificate_pem.empty()) return fail("invalid_client", "AADSTS700027: no certificate registered");
+            if (!federated.applies) try {
                 const auto jwt = auth::verify_rs256(form["client_assertion"], opt.certificate_pem);
                 const auto aud = jwt.claims.if_contains("aud");
                 const std::string want = "/" + tenant + "/oauth2/v2.0/token";

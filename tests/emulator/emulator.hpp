@@ -55,11 +55,23 @@ struct storage_options {
     bool through_emulator = false;
 };
 
+/// A federated identity credential on the app registration (Entra workload identity federation):
+/// an assertion from `issuer` whose `sub` equals `subject` exactly and whose `aud` holds
+/// `audience` is exchanged for a token of the app (emulator_federated.cpp).
+struct federated_credential {
+    std::string issuer = "https://token.actions.githubusercontent.com";
+    std::string subject;  ///< e.g. repo:org/repo:environment:production
+    std::string audience = "api://AzureADTokenExchange";
+};
+
 struct options {
     std::string tenant = "emulator-tenant";
     std::string client_id = "emulator-client";
     std::string client_secret;   ///< accepted client_secret (empty: secrets refused)
     std::string certificate_pem; ///< certificate whose key signs accepted assertions (empty: refused)
+    std::vector<federated_credential> federated_credentials;  ///< empty: federated assertions refused
+    /// The external issuer's signing certificate (what Entra fetches from the issuer's JWKS).
+    std::string federated_issuer_certificate_pem;
     int lro_polls = 2;           ///< InProgress answers before a registry version PUT succeeds
     std::size_t page_size = 2;   ///< items per list page (small, so paging is exercised)
     fault_options faults;
