@@ -1,12 +1,19 @@
-// aml-register: register an approved model in a registry (dev/prod/...) and manage its versions:
-// list, show, download, alias, archive, prune, audit, lineage, verify. Every command works on a
-// workspace (--home, $AMLOPS_HOME or ./.amlops) whose config.yaml maps registry names to backends.
-#include "amlops/azureml/azureml_registry.hpp"
-#include "amlops/cli/tool.hpp"
-#include "amlops/registry/operations.hpp"
+// The verbs of aml-register: register an approved model in a registry (dev/prod/...) and manage
+// its versions: list, show, download, alias, archive, prune, audit, lineage, verify. Every verb
+// works on a workspace (--workspace, $AMLOPS_HOME or ./.amlops) whose config.yaml maps registry
+// names to backends. They live here, not in the tool's main, so tests/workspace runs them
+// in-process.
+#include "amlops/workspace/register_verbs.hpp"
 
-#include <iostream>
+#include "amlops/cli/vocabulary.hpp"
+#include "amlops/registry/operations.hpp"
+#include "amlops/workspace/workspace.hpp"
+
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -20,15 +27,15 @@ using amlops::error_kind;
 struct common {
     std::string home, ca_file;
     reg::workspace open(amlops::cli::context& ctx) const {
-        if (!ca_file.empty()) amlops::azureml::use_ca_file(ca_file);
-        return reg::workspace::from_environment(home, ctx.env(), ctx.log());
+        return reg::workspace::from_environment(amlops::cli::workspace_root(home, ctx.env()), ctx.env(), ctx.log(),
+                                                reg::with_ca_file(amlops::cli::ca_file(ca_file, ctx.env())));
     }
     std::string actor(amlops::cli::context& ctx) const { return reg::detect_actor(ctx.env()); }
 };
 
 void add_home(amlops::cli::option_spec& s, common& c) {
-    s.options.add_options()("home", po::value(&c.home)->value_name("DIR"), "workspace folder (default $AMLOPS_HOME or ./.amlops)")
-        ("ca-file", po::value(&c.ca_file)->value_name("FILE"), "PEM CA bundle trusted for Azure (private endpoints) instead of the system store");
+    amlops::cli::add_workspace(s, c.home, {"home"});
+    amlops::cli::add_ca_file(s, c.ca_file);
 }
 
 /// Builds a verb whose options aggregate lives as long as the verb table.
@@ -198,7 +205,7 @@ json::value run_lineage(const uri_options& o, amlops::cli::context& ctx) {
     const auto uri = reg::model_uri::parse(o.uri);
     const auto rep = reg::lineage(o.open(ctx), uri);
     const std::string text = rep.to_text();
-    if (ctx.log().level() <= amlops::log_level::info) std::cerr << text << std::flush;  // the human form
+    ctx.log().info("lineage\n" + text);  // the human form
     json::object doc = rep.to_json();
     doc["text"] = text;
     if (!o.output.empty()) {
@@ -233,8 +240,10 @@ json::value run_verify(const verify_options& o, amlops::cli::context& ctx) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    const std::vector<amlops::cli::subcommand> verbs{
+namespace amlops::registry {
+
+std::vector<cli::subcommand> register_verbs() {
+    return {
         verb<register_options>("register", "register a model folder if its decision approves (default command)",
             "--model DIR --decision FILE [--registry dev] --name NAME [--tag K=V]... [--set-alias A] [--output DIR]",
             [](amlops::cli::option_spec& s, register_options& o) {
@@ -251,13 +260,13 @@ int main(int argc, char** argv) {
         verb<list_options>("list", "list versions (newest first)", "[--registry dev] [--name NAME] [--tag K=V]... [--include-archived] [--limit N] [--full]",
             [](amlops::cli::option_spec& s, list_options& o) {
                 s.options.add_options()
-                    ("registry", po::value(&o.registry)->default_value("dev"), "registry name")
-                    ("name", po::value(&o.name), "only this model")
+                    ("registry", po::value(&o.registry)->default_value("dev")->value_name("NAME"), "registry name")
+                    ("name", po::value(&o.name)->value_name("NAME"), "only this model")
                     ("tag", po::value(&o.tags)->composing()->value_name("K=V"), "only versions with this tag (repeatable)")
                     ("include-archived", po::bool_switch(&o.include_archived), "include archived versions")
-                    ("limit", po::value(&o.limit), "at most N versions")
                     ("full", po::bool_switch(&o.full), "every field of each version (default: uri, name, version, aliases, "
                                                        "created_at, archived, primary metric)");
+                amlops::cli::add_bounded(s, "limit", o.limit, 0, 1'000'000'000, "N", "at most N versions (0: all)");
             },
             [](const list_options& o, amlops::cli::context& ctx) -> json::value {
                 reg::version_filter f{o.name.empty() ? std::nullopt : std::optional(o.name), parse_tags(o.tags), o.include_archived, o.limit};
@@ -269,13 +278,13 @@ int main(int argc, char** argv) {
             }),
         verb<uri_options>("show", "show a version with its files (verifies every hash)", "URI",
             [](amlops::cli::option_spec& s, uri_options& o) {
-                s.options.add_options()("uri", po::value(&o.uri)->required(), "model URI");
+                s.options.add_options()("uri", po::value(&o.uri)->required()->value_name("URI"), "model URI");
                 s.positional.add("uri", 1);
             }, run_show),
         verb<uri_options>("download", "materialize a version as a model folder (verified)", "URI --output DIR [--allow-missing]",
             [](amlops::cli::option_spec& s, uri_options& o) {
                 s.options.add_options()
-                    ("uri", po::value(&o.uri)->required(), "model URI")
+                    ("uri", po::value(&o.uri)->required()->value_name("URI"), "model URI")
                     ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder to write the model into")
                     ("allow-missing", po::bool_switch(&o.allow_missing), "a missing version/alias is not an error: report found=false");
                 s.positional.add("uri", 1);
@@ -283,38 +292,38 @@ int main(int argc, char** argv) {
         verb<alias_options>("alias", "set or unset an alias (champion, ...)", "set URI ALIAS | unset URI@ALIAS",
             [](amlops::cli::option_spec& s, alias_options& o) {
                 s.options.add_options()
-                    ("action", po::value(&o.action)->required(), "set|unset")
-                    ("uri", po::value(&o.uri)->required(), "model URI")
-                    ("alias", po::value(&o.alias), "alias name");
+                    ("action", po::value(&o.action)->required()->value_name("set|unset"), "what to do")
+                    ("uri", po::value(&o.uri)->required()->value_name("URI"), "model URI")
+                    ("alias", po::value(&o.alias)->value_name("ALIAS"), "alias name");
                 s.positional.add("action", 1).add("uri", 1).add("alias", 1);
             }, run_alias),
         verb<uri_options>("archive", "archive a version (hidden from list and latest)", "URI [--unarchive]",
             [](amlops::cli::option_spec& s, uri_options& o) {
                 s.options.add_options()
-                    ("uri", po::value(&o.uri)->required(), "model URI")
+                    ("uri", po::value(&o.uri)->required()->value_name("URI"), "model URI")
                     ("unarchive", po::bool_switch(&o.unarchive), "clear the archived flag instead");
                 s.positional.add("uri", 1);
             }, run_archive),
         verb<prune_options>("prune", "remove old versions, never aliased or deployed ones", "[--registry dev] --name NAME --retain N [--dry-run]",
             [](amlops::cli::option_spec& s, prune_options& o) {
                 s.options.add_options()
-                    ("registry", po::value(&o.registry)->default_value("dev"), "registry name")
-                    ("name", po::value(&o.name)->required(), "model name")
-                    ("retain", po::value(&o.retain)->required()->value_name("N"), "keep the newest N versions")
+                    ("registry", po::value(&o.registry)->default_value("dev")->value_name("NAME"), "registry name")
+                    ("name", po::value(&o.name)->required()->value_name("NAME"), "model name")
                     ("dry-run", po::bool_switch(&o.dry_run), "only report what would be removed");
+                amlops::cli::add_bounded(s, "retain", o.retain, 0, 1'000'000'000, "N", "keep the newest N versions", true);
             },
             [](const prune_options& o, amlops::cli::context& ctx) -> json::value {
                 const auto r = open_registry(o, ctx, o.registry);
                 return reg::to_json(r->prune(o.name, o.retain, o.dry_run, o.actor(ctx)));
             }),
-        verb<audit_options>("audit", "read the append-only audit log", "[--registry dev] [--name NAME] [--version V] [--action A] [--limit N]",
+        verb<audit_options>("audit", "read the append-only audit log", "[--registry dev] [--name NAME] [--model-version N] [--action A] [--limit N]",
             [](amlops::cli::option_spec& s, audit_options& o) {
                 s.options.add_options()
-                    ("registry", po::value(&o.registry)->default_value("dev"), "registry name")
-                    ("name", po::value(&o.name), "only this model")
-                    ("version", po::value(&o.version), "only this version")
-                    ("action", po::value(&o.action), "only this action (create, skip, alias_set, ...)")
-                    ("limit", po::value(&o.limit), "only the newest N entries");
+                    ("registry", po::value(&o.registry)->default_value("dev")->value_name("NAME"), "registry name")
+                    ("name", po::value(&o.name)->value_name("NAME"), "only this model")
+                    ("action", po::value(&o.action)->value_name("ACTION"), "only this action (create, skip, alias_set, ...)");
+                amlops::cli::add_model_version(s, o.version, true);
+                amlops::cli::add_bounded(s, "limit", o.limit, 0, 1'000'000'000, "N", "only the newest N entries (0: all)");
             },
             [](const audit_options& o, amlops::cli::context& ctx) -> json::value {
                 reg::audit_filter f{o.name.empty() ? std::nullopt : std::optional(o.name),
@@ -327,20 +336,17 @@ int main(int argc, char** argv) {
         verb<uri_options>("lineage", "commit -> pipeline run -> dev version -> prod version -> deployments", "URI [--output DIR]",
             [](amlops::cli::option_spec& s, uri_options& o) {
                 s.options.add_options()
-                    ("uri", po::value(&o.uri)->required(), "model URI")
+                    ("uri", po::value(&o.uri)->required()->value_name("URI"), "model URI")
                     ("output,o", po::value(&o.output)->value_name("DIR"), "also write lineage.json there");
                 s.positional.add("uri", 1);
             }, run_lineage),
         verb<verify_options>("verify", "re-hash every stored artifact of a registry (exit 1 on any mismatch)", "[--registry dev] [--name NAME]",
             [](amlops::cli::option_spec& s, verify_options& o) {
                 s.options.add_options()
-                    ("registry", po::value(&o.registry)->default_value("dev"), "registry name")
-                    ("name", po::value(&o.name), "only this model");
+                    ("registry", po::value(&o.registry)->default_value("dev")->value_name("NAME"), "registry name")
+                    ("name", po::value(&o.name)->value_name("NAME"), "only this model");
             }, run_verify),
     };
-    return amlops::cli::run_subcommands(argc, argv,
-        {"aml-register", "Register approved models and manage registry versions (dev, prod, ...).", "[COMMAND] [options]",
-         "URIs: azureml://registries/<reg>/models/<name>/versions/<n> | .../models/<name>@<alias> | .../models/<name>/labels/latest\n"
-         "Example: aml-register --model out/model --decision out/gate --registry dev --name taxi-fare --set-alias champion -o out/reg"},
-        verbs, "register");
 }
+
+}  // namespace amlops::registry
