@@ -1,7 +1,7 @@
 // aml-compare: the quality gate. Scores a candidate and the current champion on the SAME test rows
 // and approves the candidate only if the policy says so; a rejection exits 3 unless --no-fail.
 #include "amlops/cli/tool.hpp"
-#include "amlops/model/compare_job.hpp"
+#include "amlops/jobs/compare_job.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 // carries the target column.
 #include "amlops/cli/tool.hpp"
 #include "amlops/cli/vocabulary.hpp"
-#include "amlops/model/score_job.hpp"
+#include "amlops/jobs/score_job.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {

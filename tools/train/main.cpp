@@ -2,7 +2,7 @@
 #include "amlops/cli/tool.hpp"
 #include "amlops/cli/vocabulary.hpp"
 #include "amlops/model/param_flags.hpp"
-#include "amlops/model/train_job.hpp"
+#include "amlops/jobs/train_job.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {

@@ -36,7 +36,7 @@ struct registry_config {
 struct backend_surroundings {
     env_lookup env;                                      ///< default system_env()
     /// PEM bundle of trusted CAs for every TLS connection a backend makes (the `--ca-file`
-    /// option). Empty: $SSL_CERT_FILE read through `env`, else the system store.
+    /// option). Empty: the transport's default trust (libs/http reads it through `env`).
     std::filesystem::path ca_file;
     std::shared_ptr<http::transport> transport;          ///< default: a Beast transport trusting `ca_file`
     std::shared_ptr<http::token_credential> credential;  ///< default: the backend's own (Azure: default chain)
