@@ -105,7 +105,7 @@ quiet aml-transform "$work/raw/greenTaxiData.csv" "$work/raw/yellowTaxiData.csv"
 find_split() { find "$work/split" -name "$1.csv" -type f | sort | head -n 1; }
 train_data="$(find_split train)"; test_data="$(find_split test)"
 quiet aml-train --train "$train_data" --test "$test_data" --params "$root/pipelines/config/train-params.yaml" \
-  --nthread 1 --output "$work/model"
+  --threads 1 --output "$work/model"
 quiet aml-compare --candidate "$work/model" --champion none --test "$test_data" \
   --policy "$root/pipelines/config/quality-gate.yaml" --output "$work/decision" --no-fail
 decision_source=aml-compare
@@ -129,16 +129,16 @@ for ((i = 1; i <= repeat; i++)); do
   # A fresh workspace per repeat, so every register stores the 10 MB for the first time. Its
   # registries are created untimed (first use of a workspace is not what users repeat).
   home="$work/ws-$i"
-  quiet aml-register list --home "$home" --registry dev
-  quiet aml-register list --home "$home" --registry prod
-  timed register aml-register --home "$home" --model "$work/model10" --decision "$work/decision" \
+  quiet aml-register list --workspace "$home" --registry dev
+  quiet aml-register list --workspace "$home" --registry prod
+  timed register aml-register --workspace "$home" --model "$work/model10" --decision "$work/decision" \
     --registry dev --name taxi-fare --set-alias champion --output "$work/reg-$i"
-  timed promote aml-promote --home "$home" --from dev --to prod --model taxi-fare --alias champion \
+  timed promote aml-promote --workspace "$home" --from dev --to prod --model taxi-fare --alias champion \
     --require-tag decision=approve --set-alias champion
-  timed promote_again aml-promote --home "$home" --from dev --to prod --model taxi-fare --alias champion \
+  timed promote_again aml-promote --workspace "$home" --from dev --to prod --model taxi-fare --alias champion \
     --require-tag decision=approve --set-alias champion
   [[ "$(jq -r .result.created "$work/logs/promote_again.out")" == false ]] || { say "repeat promotion was not idempotent"; exit 1; }
-  timed download aml-register download --home "$home" "azureml://registries/prod/models/taxi-fare@champion" \
+  timed download aml-register download --workspace "$home" "azureml://registries/prod/models/taxi-fare@champion" \
     --output "$work/download-$i"
   rm -rf "$home" "$work/download-$i"
 done
@@ -166,8 +166,8 @@ reused_summary="$summary"
 say "filling a registry with $versions versions ($list_home)"
 "$bin/registry-bench" --home "$list_home" --versions "$versions" --repeat "$repeat" \
   > "$work/registry-bench.json" 2> "$work/logs/registry-bench.err"
-timed list_cli_warmup aml-register list --home "$list_home" --registry dev
-for ((i = 1; i <= repeat; i++)); do timed list_cli aml-register list --home "$list_home" --registry dev; done
+timed list_cli_warmup aml-register list --workspace "$list_home" --registry dev
+for ((i = 1; i <= repeat; i++)); do timed list_cli aml-register list --workspace "$list_home" --registry dev; done
 listed="$(jq -r '.result.count' "$work/logs/list_cli.out")"
 list_bytes="$(wc -c < "$work/logs/list_cli.out")"
 

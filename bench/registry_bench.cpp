@@ -6,7 +6,7 @@
 // Used by bench/governance.sh; not a test.
 #include "amlops/cli/tool.hpp"
 #include "amlops/core/atomic_file.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -130,7 +130,7 @@ params="$root/pipelines/config/train-params.yaml"
 # both sides must fit the same rows.
 if have aml-train; then
   measure train ours "$bin/aml-train" --train "$train_data" --test "$test_data" --params "$params" \
-    --nthread "$threads" --validation-fraction 0 --output "$work/ours/model"
+    --threads "$threads" --validation-fraction 0 --output "$work/ours/model"
 else
   missing train
 fi
@@ -138,7 +138,7 @@ measure train python "$python" "$bench/baseline/train.py" --train "$train_data" 
   --params "$params" --nthread "$threads" --output "$work/base/model"
 
 if have aml-score && [[ -d "$work/ours/model" ]]; then
-  measure score ours "$bin/aml-score" --model "$work/ours/model" --data "$test_data" --output "$work/ours/score"
+  measure score ours "$bin/aml-score" --model "$work/ours/model" --input "$test_data" --output "$work/ours/score"
 else
   missing score
 fi

@@ -14,6 +14,8 @@ function(amlops_add_library name)
     target_link_libraries(amlops_${name} INTERFACE ${ARG_DEPS})
   endif()
   add_library(amlops::${name} ALIAS amlops_${name})
+  # Recorded for tests/architecture: the header and layer checks walk every library.
+  set_property(GLOBAL APPEND PROPERTY AMLOPS_LIBRARIES ${name})
 endfunction()
 
 # amlops_add_tool(<phase> [DEPS ...]), called from tools/<phase>/CMakeLists.txt, builds main.cpp

@@ -1,4 +1,4 @@
-"""Shared bits of the Python baseline: the feature contract (REFERENCE.md §1) and small helpers."""
+"""Shared bits of the Python baseline: the feature contract (docs/TAXI-DATA.md) and small helpers."""
 import json
 import os
 import sys

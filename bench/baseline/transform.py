@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""pandas baseline of aml-transform (REFERENCE.md §1): merge the raw green/yellow files into one
+"""pandas baseline of aml-transform (docs/TAXI-DATA.md): merge the raw green/yellow files into one
 schema, clean, derive the datetime features, split 80/20 and write train.csv and test.csv.
 
 Written the way a careful pandas user would (explicit dtypes, vectorised filters), so that the

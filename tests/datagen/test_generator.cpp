@@ -72,7 +72,7 @@ long long parse_iso(std::string_view s) {
     return d * 86400 + hour * 3600 + minute * 60 + second;
 }
 
-// An independent reading of one file under the REFERENCE.md §1 rules.
+// An independent reading of one file under the docs/TAXI-DATA.md rules.
 struct verdict {
     std::uint64_t rows = 0, kept = 0, malformed = 0;
     std::vector<std::vector<std::string_view>> kept_fields;

@@ -1,3 +1,4 @@
+#include "amlops/model/param_flags.hpp"
 #include "amlops/model/params.hpp"
 
 #include "amlops/core/error.hpp"

@@ -1,6 +1,7 @@
 // Loading and validating job YAML: what is accepted, how bindings resolve, and that every error
 // names the file, the key path and (when known) the line, like `az ml job create` would refuse.
 #include "pipeline_fixture.hpp"
+#include "set_override.hpp"
 
 using namespace amlops;
 using namespace amlops::pipeline;

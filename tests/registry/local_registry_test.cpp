@@ -5,7 +5,7 @@
 #include "amlops/core/error.hpp"
 #include "amlops/core/sha256.hpp"
 #include "amlops/registry/artifact_store.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 #include "registry_fixture.hpp"
 
 #include <catch2/catch.hpp>

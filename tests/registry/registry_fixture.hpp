@@ -1,7 +1,7 @@
 #pragma once
 // Shared helpers for registry tests: a scratch workspace and small fake MLflow model folders.
 
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 #include "test_support.hpp"
 
 #include <filesystem>

@@ -2,7 +2,7 @@
 // Shared by the serving tests: two small models trained once per test process with aml-train
 // (--nthread 1: tests run in parallel), and test rows in the model's column order.
 #include "amlops/features/schema.hpp"
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 #include "../model/synthetic_taxi.hpp"
 #include "test_support.hpp"
 

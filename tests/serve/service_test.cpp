@@ -6,10 +6,10 @@
 #include "amlops/core/json.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/registry/registry.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 #include "amlops/serve/admin_api.hpp"
 #include "amlops/serve/model_source.hpp"
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 #include "amlops/server/http_server.hpp"
 #include "serve_fixture.hpp"
 

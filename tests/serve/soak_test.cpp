@@ -1,6 +1,6 @@
 // Bounded soak of the real `aml-predict serve` binary (label: slow): memory stays flat over many
 // requests on many connections, and the process exits 0 on SIGTERM afterwards.
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 #include "serve_fixture.hpp"
 
 #include <signal.h>

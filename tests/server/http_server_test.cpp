@@ -2,7 +2,7 @@
 // the connection limit and graceful stop with a request in flight.
 #include "amlops/server/http_server.hpp"
 
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +13,8 @@
 #include <boost/asio/write.hpp>
 
 #include <future>
+#include <mutex>
+#include <vector>
 #include <thread>
 
 using namespace amlops::server;
@@ -192,4 +194,26 @@ TEST_CASE("HEAD gets the headers of the response without its body") {
     CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
     CHECK_THAT(raw, Catch::Contains("Content-Length: "));
     CHECK(raw.size() == raw.find("\r\n\r\n") + 4);
+}
+
+TEST_CASE("an exception escaping the handler is logged with the request id and answered 500") {
+    std::mutex mu;
+    std::vector<std::string> lines;
+    amlops::logger log("test", amlops::log_level::info, amlops::log_format::text, [&](std::string_view line) {
+        std::lock_guard lock(mu);
+        lines.emplace_back(line);
+    });
+    auto config = small_config();
+    config.log = &log;
+    http_server srv(config, echo);
+    srv.start();
+    auto boom = fetch("127.0.0.1", srv.port(), {"GET", "/boom", ""}, {{"x-request-id", "req-42"}});
+    CHECK(boom.status == 500);
+    CHECK(boom.body.find("secret") == std::string::npos);  // the detail goes to the log, not the client
+    srv.stop();
+    std::lock_guard lock(mu);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("req-42") != std::string::npos);
+    CHECK(lines[0].find("GET /boom") != std::string::npos);
+    CHECK(lines[0].find("secret detail") != std::string::npos);
 }

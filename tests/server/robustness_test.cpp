@@ -2,7 +2,7 @@
 // starve normal requests. (The 1M-request RSS check runs in bench/, not in ctest.)
 #include "amlops/server/http_server.hpp"
 
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 
 #include <catch2/catch.hpp>
 

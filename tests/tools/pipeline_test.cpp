@@ -184,6 +184,8 @@ jobs:
     r = run_tool("aml-pipeline", {(p.dir / "f.yaml").string(), "--workspace", p.ws(), "--set", "inputs.code=3"});
     CHECK(r.exit_code == 3);
     CHECK(result_of(r).at("status").as_string() == "rejected");
+    CHECK(result_of(r).at("tool").as_string() == "aml-pipeline run");  // the default verb, not typed
+    CHECK_THAT(std::string(result_of(r).at("result").at("reasons").as_array().at(0).as_string()), Contains("check"));
     // The record is still written and shows the failure.
     r = run_tool("aml-pipeline", {"show", "latest", "--workspace", p.ws()});
     CHECK(result_of(r).at("result").at("jobs").at("check").at("exit_code").as_int64() == 3);

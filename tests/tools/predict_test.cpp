@@ -1,7 +1,7 @@
 // Black-box tests of aml-predict: one-shot predictions equal aml-score's, payload files, errors,
 // and `aml-predict serve` as a process: port file, scoring, and a graceful SIGTERM drain.
 #include "amlops/core/json.hpp"
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 #include "../serve/serve_fixture.hpp"
 #include "test_support.hpp"
 

@@ -108,7 +108,10 @@ TEST_CASE("promotion is refused with exit 3 for a missing tag, an archived sourc
     const auto no_tag = f.promote({"--require-tag", "approved_by"});
     CHECK(no_tag.exit_code == 3);
     CHECK_THAT(no_tag.err, Contains("required tag 'approved_by' is missing"));
-    CHECK(json::parse(no_tag.out, "stdout").as_object().at("status").as_string() == "rejected");
+    const auto refusal = json::parse(no_tag.out, "stdout").as_object();
+    CHECK(refusal.at("status").as_string() == "rejected");
+    CHECK(refusal.at("tool").as_string() == "aml-promote");
+    CHECK_THAT(std::string(refusal.at("result").at("reasons").as_array().at(0).as_string()), Contains("required tag 'approved_by' is missing"));
     const auto wrong = f.promote({"--require-tag", "branch=release"});
     CHECK(wrong.exit_code == 3);
     CHECK_THAT(wrong.err, Contains("tag 'branch' is 'main', required 'release'"));

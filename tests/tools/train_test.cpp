@@ -182,7 +182,7 @@ TEST_CASE("--help lists every training parameter flag") {
 
 namespace {
 
-// Checks an Azure ML command component against the rules of AML-YAML.md §3/§6 and against the
+// Checks an Azure ML command component against the rules of docs/AML-YAML.md and against the
 // tool's real flags: declared bindings only, optional inputs only inside $[[...]], known flags.
 void check_component(const std::string& tool, const fs::path& yaml) {
     INFO(yaml);

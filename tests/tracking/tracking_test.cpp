@@ -157,17 +157,17 @@ TEST_CASE("log_tool_result: off without MLFLOW_TRACKING_URI, a failure is a warn
         return http::response{500, "Internal Server Error", {}, R"({"error_code":"INTERNAL_ERROR","message":"boom"})"};
     };
     {
-        cli::context ctx(log, env_of({}));
+        const auto env = env_of({});
         tracking::log_options o;
         o.transport = failing;
-        CHECK(tracking::log_tool_result(ctx, "aml-score", result, {}, o) == result);
+        CHECK(tracking::log_tool_result(env, log, "aml-score", result, {}, o) == result);
         CHECK(failing->seen.empty());
     }
     {
-        cli::context ctx(log, env_of({{"MLFLOW_TRACKING_URI", "http://127.0.0.1:9"}, {"MLFLOW_RUN_ID", "r"}}));
+        const auto env = env_of({{"MLFLOW_TRACKING_URI", "http://127.0.0.1:9"}, {"MLFLOW_RUN_ID", "r"}});
         tracking::log_options o;
         o.transport = failing;
-        const auto out = tracking::log_tool_result(ctx, "aml-score", result, {}, o);
+        const auto out = tracking::log_tool_result(env, log, "aml-score", result, {}, o);
         const auto& ml = out.at("mlflow").as_object();
         CHECK(ml.at("status").as_string() == "failed");
         CHECK_THAT(std::string(ml.at("error").as_string()), Contains("INTERNAL_ERROR: boom"));
@@ -177,9 +177,9 @@ TEST_CASE("log_tool_result: off without MLFLOW_TRACKING_URI, a failure is a warn
         CHECK(warned);
     }
     {
-        cli::context ctx(log, env_of({{"MLFLOW_TRACKING_URI", "http://127.0.0.1:9"}, {"MLFLOW_RUN_ID", "r"}, {"AMLOPS_MLFLOW_REQUIRED", "1"}}));
+        const auto env = env_of({{"MLFLOW_TRACKING_URI", "http://127.0.0.1:9"}, {"MLFLOW_RUN_ID", "r"}, {"AMLOPS_MLFLOW_REQUIRED", "1"}});
         tracking::log_options o;
         o.transport = failing;
-        CHECK_THROWS_AS(tracking::log_tool_result(ctx, "aml-score", result, {}, o), error);
+        CHECK_THROWS_AS(tracking::log_tool_result(env, log, "aml-score", result, {}, o), error);
     }
 }

@@ -1,7 +1,7 @@
 // aml-compare: the quality gate. Scores a candidate and the current champion on the SAME test rows
 // and approves the candidate only if the policy says so; a rejection exits 3 unless --no-fail.
 #include "amlops/cli/tool.hpp"
-#include "amlops/model/compare_job.hpp"
+#include "amlops/jobs/compare_job.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {
@@ -20,9 +20,7 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("test", po::value(&o.test)->required()->value_name("DIR"), "test set: a CSV file or a folder of CSVs")
         ("policy", po::value(&o.policy)->required()->value_name("FILE"), "gate policy (YAML, or JSON by .json)")
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder for decision.json")
-        // A value is accepted too (--no-fail=true|false), so a pipeline component can pass a boolean input.
-        ("no-fail", po::value(&o.no_fail)->default_value(false)->implicit_value(true)->value_name("BOOL"),
-         "exit 0 even when rejected (decision.json still says reject)");
+        ("no-fail", po::bool_switch(&o.no_fail), "exit 0 even when rejected (decision.json still says reject)");
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
@@ -33,7 +31,7 @@ amlops::json::value run(const options& o, amlops::cli::context& ctx) {
                          : o.no_fail     ? "decision: reject (exit 0 only because of --no-fail)"
                                          : "decision: reject");
     if (!result.approved && !o.no_fail) ctx.reject();
-    return amlops::tracking::log_tool_result(ctx, "aml-compare", std::move(result.document));  // when MLFLOW_TRACKING_URI is set
+    return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-compare", std::move(result.document));  // when MLFLOW_TRACKING_URI is set
 }
 
 }  // namespace

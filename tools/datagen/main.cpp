@@ -1,5 +1,6 @@
 // aml-datagen: synthetic raw NYC-taxi files (green + yellow schemas) for tests and benchmarks.
 #include "amlops/cli/tool.hpp"
+#include "amlops/cli/vocabulary.hpp"
 #include "amlops/datagen/summary.hpp"
 
 namespace {
@@ -17,14 +18,15 @@ void describe(amlops::cli::option_spec& s, options& o) {
     namespace po = amlops::cli::po;
     s.options.add_options()
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "output folder (created if needed)")
-        ("rows,n", po::value(&o.rows)->required()->value_name("N"), "total rows over both files (> 0)")
-        ("seed", po::value(&o.seed)->default_value(42)->value_name("S"), "PRNG seed; same arguments give the same bytes")
-        ("dirty-ratio", po::value(&o.dirty_ratio)->default_value(0.02, "0.02")->value_name("R"),
-         "share of dirty rows, in [0, 1]")
-        ("green-share", po::value(&o.green_share)->default_value(0.5, "0.5")->value_name("G"),
-         "share of rows in greenTaxiData.csv, in [0, 1]")
+        ("rows,n", po::value<std::int64_t>()->required()->value_name("N")->notifier([&o](std::int64_t n) {
+             amlops::cli::require_range("--rows", n, 1, std::int64_t{1} << 40);
+             o.rows = n;
+         }), "total rows over both files (> 0)")
+        ("seed", po::value(&o.seed)->default_value(42)->value_name("N"), "PRNG seed; same arguments give the same bytes")
         ("date-format", po::value(&o.date_format)->default_value("iso")->value_name("iso|us"),
          "iso: 2016-01-03 21:02:35, us: 1/3/2016 21:02");
+    amlops::cli::add_fraction(s, "dirty-ratio", o.dirty_ratio, 0, 1, "share of dirty rows, in [0, 1]");
+    amlops::cli::add_fraction(s, "green-share", o.green_share, 0, 1, "share of rows in greenTaxiData.csv, in [0, 1]");
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {

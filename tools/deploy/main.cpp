@@ -2,6 +2,7 @@
 // 0% (100% on an empty endpoint), smoke-test the slot directly, then shift traffic (default 30%)
 // or roll back and exit 3. The deployment is recorded in the registry so lineage shows it.
 #include "amlops/cli/tool.hpp"
+#include "amlops/cli/vocabulary.hpp"
 #include "amlops/deploy/release.hpp"
 #include "amlops/deploy/model_ref.hpp"
 
@@ -12,7 +13,7 @@ namespace dep = amlops::deploy;
 namespace json = amlops::json;
 
 struct options {
-    std::string endpoint, model, workspace, smoke_data, key_file, state_file, output, slot;
+    std::string endpoint, model, workspace, smoke_data, key_file, state_file, output, slot, ca_file;
     std::optional<double> max_rmse;
     int traffic = 30;
     std::size_t smoke_rows = 10;
@@ -22,22 +23,25 @@ void describe(amlops::cli::option_spec& s, options& o) {
     s.options.add_options()
         ("endpoint", po::value(&o.endpoint)->required()->value_name("URI"), "endpoint, e.g. local://127.0.0.1:5001 (aml-predict serve)")
         ("model", po::value(&o.model)->required()->value_name("URI|DIR"), "registry URI (version, @alias or /labels/latest) or MLflow model folder")
-        ("registry-workspace", po::value(&o.workspace)->value_name("DIR"), "workspace resolving the URI (default $AMLOPS_HOME or ./.amlops; the server must use the same)")
-        ("smoke-data", po::value(&o.smoke_data)->required()->value_name("PATH"), "test.csv (or its folder): the first rows, cost removed, are the smoke test")
-        ("smoke-rows", po::value(&o.smoke_rows)->default_value(10)->value_name("N"), "rows sent by the smoke test")
+        ("test", po::value(&o.smoke_data)->value_name("FILE|DIR"), "test table (test.csv or its folder): its first rows, cost removed, are the smoke test")
         ("max-rmse", po::value<double>()->notifier([&o](double v) { o.max_rmse = v; })->value_name("X"), "fail the smoke test when its RMSE against cost exceeds X")
-        ("traffic", po::value(&o.traffic)->default_value(30)->value_name("N"), "percent of live traffic for the new slot after a passing smoke test")
         ("slot", po::value(&o.slot)->value_name("NAME"), "deploy into this slot instead of choosing blue/green by the traffic rules")
         ("key-file", po::value(&o.key_file)->value_name("FILE"), "endpoint key (sent as Authorization: Bearer)")
         ("state-file", po::value(&o.state_file)->value_name("FILE"), "write deployment_state.json here")
         ("output,o", po::value(&o.output)->value_name("DIR"), "write deployment_state.json into this folder");
+    amlops::cli::add_bounded(s, "smoke-rows", o.smoke_rows, 1, 100'000, "N", "rows sent by the smoke test (default 10)");
+    amlops::cli::add_bounded(s, "traffic", o.traffic, 1, 100, "PERCENT", "percent of live traffic for the new slot after a passing smoke test (default 30)");
+    amlops::cli::add_workspace(s, o.workspace, {"registry-workspace"});
+    amlops::cli::add_alias(s, "smoke-data", "test", o.smoke_data);
+    amlops::cli::add_ca_file(s, o.ca_file);
 }
 
 json::value run(const options& o, amlops::cli::context& ctx) {
-    if (o.traffic <= 0 || o.traffic > 100) throw amlops::error(amlops::error_kind::usage, "--traffic must be 1..100").on_field("traffic");
+    if (o.smoke_data.empty()) throw amlops::error(amlops::error_kind::usage, "the option '--test' is required but missing").on_field("--test");
+    const auto with = amlops::registry::with_ca_file(amlops::cli::ca_file(o.ca_file, ctx.env()));
     dep::endpoint_options eo;
     if (!o.key_file.empty()) eo.key = dep::read_key_file(o.key_file);
-    const auto model = dep::resolve_model(o.model, o.workspace, ctx.env(), ctx.log());
+    const auto model = dep::resolve_model(o.model, amlops::cli::workspace_root(o.workspace, ctx.env()), ctx.env(), ctx.log(), with);
     dep::release_request req;
     req.model = model.identity.uri;
     req.smoke = dep::load_smoke_sample(o.smoke_data, o.smoke_rows);
@@ -57,7 +61,7 @@ json::value run(const options& o, amlops::cli::context& ctx) {
         }
     };
     write_state();  // first, so the endpoint's state is on disk even if the registry fails below
-    if (outcome.promoted && dep::record_release(model, *ep, outcome, ctx.env(), ctx.log())) {
+    if (outcome.promoted && dep::record_release(model, *ep, outcome, ctx.env(), ctx.log(), with)) {
         result["recorded"] = true;
         write_state();
     }
@@ -70,9 +74,9 @@ json::value run(const options& o, amlops::cli::context& ctx) {
 int main(int argc, char** argv) {
     return amlops::cli::run_tool<options>(argc, argv,
         {"aml-deploy", "Blue/green release to an endpoint: new slot, smoke test, traffic shift or rollback (exit 3).",
-         "--endpoint URI --model URI --smoke-data test.csv [options]",
+         "--endpoint URI --model URI --test FILE [options]",
          "Example: aml-deploy --endpoint local://127.0.0.1:5001 --model azureml://registries/prod/models/taxi-fare@champion \\\n"
-         "           --smoke-data out/data/test.csv --max-rmse 8 --output out/deploy\n"
+         "           --test out/data/test.csv --max-rmse 8 --output out/deploy\n"
          "Outcome: exit 0 promoted; 3 the smoke test failed and the endpoint was rolled back; 1 an endpoint or registry\n"
          "failure (the endpoint is restored first)."},
         describe, run);

@@ -1,7 +1,7 @@
 // aml-pipeline: runs Azure ML CLI v2 pipeline (and command) job YAML on this machine, with step
 // reuse, and lists/shows the recorded runs.
 #include "amlops/cli/tool.hpp"
-#include "amlops/pipeline/loader.hpp"
+#include "amlops/cli/vocabulary.hpp"
 #include "amlops/pipeline/runner.hpp"
 
 #include <csignal>
@@ -13,19 +13,19 @@ namespace pl = amlops::pipeline;
 using amlops::json::value;
 
 struct options {
-    std::string file, workspace, run_id = "latest";
-    std::vector<std::string> sets;
-    std::size_t max_parallel = 2;
-    bool force_rerun = false, dry_run = false, strict = false;
+    std::string file, workspace, run_id = "latest", ca_file;
+    bool strict = false;
+    pl::run_options run;  ///< the flags bind straight to it
 };
 std::atomic<bool> interrupted{false};
 
 void common(cli::option_spec& s, options& o, bool with_file) {
-    s.options.add_options()("workspace,w", cli::po::value(&o.workspace)->value_name("DIR"),
-                            "runs and step cache (default $AMLOPS_HOME, else ./.amlops)");
+    cli::add_workspace(s, o.workspace);
+    s.hidden.add_options()(",w", cli::po::value(&o.workspace), "");  // the old short spelling of --workspace
     if (!with_file) return;
+    cli::add_ca_file(s, o.ca_file);
     s.options.add_options()
-        ("set", cli::po::value(&o.sets)->multitoken()->composing()->value_name("KEY=VALUE"),
+        ("set", cli::po::value(&o.run.overrides)->multitoken()->composing()->value_name("KEY=VALUE"),
          "override a YAML value before validation, like az ml job create --set (e.g. inputs.x=1, jobs.train.inputs.depth=2)")
         ("strict", cli::po::bool_switch(&o.strict), "refuse keys that have no local meaning (compute, resources, ...)")
         ("file", cli::po::value(&o.file)->required()->value_name("FILE"), "pipeline or command job YAML");
@@ -33,40 +33,18 @@ void common(cli::option_spec& s, options& o, bool with_file) {
 }
 
 fs::path workspace(const options& o, cli::context& ctx) {
-    if (!o.workspace.empty()) return fs::absolute(o.workspace).lexically_normal();
-    return fs::absolute(ctx.env()("AMLOPS_HOME").value_or(".amlops")).lexically_normal();
+    return fs::absolute(cli::workspace_root(o.workspace, ctx.env())).lexically_normal();
 }
 
-value run(const options& o, cli::context& ctx) {
-    const auto job = pl::load_job(o.file, o.sets);
-    if (o.strict) pl::require_no_ignored_keys(job);
-    const auto plan = pl::make_plan(job);
-    pl::run_options r;
-    r.workspace = workspace(o, ctx);
-    r.bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
-    r.max_parallel = o.max_parallel;
-    r.force_rerun = o.force_rerun;
-    r.dry_run = o.dry_run;
-    r.overrides = o.sets;
-    r.commit = amlops::detect_commit_sha(ctx.env()).value_or("");
-    r.branch = amlops::detect_branch(ctx.env()).value_or("");
-    r.cancel = &interrupted;
-    r.log = &ctx.log();
-    auto record = pl::run_plan(job, plan, r);
-    pl::require_success(record);
-    return record;
-}
-
-cli::subcommand run_verb(options& o) {
-    return {"run", "run a pipeline/command job YAML (the default command)", "[run] FILE [--set KEY=VALUE]... [options]",
-            [&](cli::option_spec& s) {
-                common(s, o, true);
-                s.options.add_options()
-                    ("max-parallel,j", cli::po::value(&o.max_parallel)->default_value(2)->value_name("N"), "steps running at once")
-                    ("force-rerun", cli::po::bool_switch(&o.force_rerun), "run every step; reuse nothing (and cache nothing)")
-                    ("dry-run", cli::po::bool_switch(&o.dry_run), "validate and print the resolved commands; run nothing");
-            },
-            [&](cli::context& ctx) { return run(o, ctx); }};
+value run(options& o, cli::context& ctx) {
+    o.run.workspace = workspace(o, ctx);
+    o.run.bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
+    o.run.ca_file = cli::ca_file(o.ca_file, ctx.env());
+    o.run.commit = amlops::detect_commit_sha(ctx.env()).value_or("");
+    o.run.branch = amlops::detect_branch(ctx.env()).value_or("");
+    o.run.cancel = &interrupted;
+    o.run.log = &ctx.log();
+    return pl::run_job_file(o.file, o.strict, o.run);
 }
 }  // namespace
 
@@ -75,11 +53,19 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, [](int) { interrupted = true; });
     options o;
     const std::vector<cli::subcommand> verbs{
-        run_verb(o),
+        {"run", "run a pipeline/command job YAML (the default command)", "[run] FILE [--set KEY=VALUE]... [options]",
+         [&](cli::option_spec& s) {
+             common(s, o, true);
+             s.options.add_options()
+                 ("force-rerun", cli::po::bool_switch(&o.run.force_rerun), "run every step; reuse nothing (and cache nothing)")
+                 ("dry-run", cli::po::bool_switch(&o.run.dry_run), "validate and print the resolved commands; run nothing");
+             cli::add_threads(s, o.run.max_parallel, "steps running at once", "2", {"max-parallel,j"});
+         },
+         [&](cli::context& ctx) { return run(o, ctx); }},
         {"validate", "check a YAML file and its components without running anything", "FILE [--set KEY=VALUE]...",
          [&](cli::option_spec& s) { common(s, o, true); },
          [&](cli::context& ctx) -> value {
-             o.dry_run = true;
+             o.run.dry_run = true;
              return run(o, ctx);
          }},
         {"list", "list the recorded runs, newest first", "[--workspace DIR]", [&](cli::option_spec& s) { common(s, o, false); },

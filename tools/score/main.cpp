@@ -1,7 +1,8 @@
 // aml-score: predictions of an MLflow model folder on a data folder, with metrics when the data
 // carries the target column.
 #include "amlops/cli/tool.hpp"
-#include "amlops/model/score_job.hpp"
+#include "amlops/cli/vocabulary.hpp"
+#include "amlops/jobs/score_job.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {
@@ -17,15 +18,18 @@ void describe(amlops::cli::option_spec& s, options& o) {
     namespace po = amlops::cli::po;
     s.options.add_options()
         ("model", po::value(&o.model)->required()->value_name("DIR"), "MLflow model folder (from aml-train)")
-        ("data", po::value(&o.data)->required()->value_name("DIR"), "CSV file or folder; columns matched by name")
-        ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder for predictions.csv and metrics.json")
-        ("chunk-rows", po::value(&o.chunk_rows)->default_value(o.chunk_rows)->value_name("N"), "rows predicted per step");
+        ("input", po::value(&o.data)->value_name("FILE|DIR"), "rows to score: a CSV file or folder; columns matched by name")
+        ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder for predictions.csv and metrics.json");
+    amlops::cli::add_bounded(s, "chunk-rows", o.chunk_rows, 1, 100'000'000, "N",
+                             "rows predicted per step (default " + std::to_string(o.chunk_rows) + ")");
+    amlops::cli::add_alias(s, "data", "input", o.data);
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
+    if (o.data.empty()) throw amlops::error(amlops::error_kind::usage, "the option '--input' is required but missing").on_field("--input");
     auto result = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, ctx.log(),
                                                [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
-    return amlops::tracking::log_tool_result(ctx, "aml-score", std::move(result));  // when MLFLOW_TRACKING_URI is set
+    return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-score", std::move(result));  // when MLFLOW_TRACKING_URI is set
 }
 
 }  // namespace
@@ -33,7 +37,7 @@ amlops::json::value run(const options& o, amlops::cli::context& ctx) {
 int main(int argc, char** argv) {
     return amlops::cli::run_tool<options>(
         argc, argv,
-        {"aml-score", "Score a data set with an MLflow xgboost model folder.", "--model DIR --data DIR --output DIR",
+        {"aml-score", "Score a data set with an MLflow xgboost model folder.", "--model DIR --input FILE|DIR --output DIR",
          "Writes predictions.csv (actual,predicted) and metrics.json (n, rmse, mae, r2, mape, residual quantiles);\n"
          "without a 'cost' column in the data, predictions.csv (predicted) only."},
         describe, run);

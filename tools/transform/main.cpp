@@ -1,6 +1,7 @@
 // aml-transform: raw NYC taxi CSVs (green, yellow or merged) -> train.csv / test.csv with the 20
 // model features and cost, plus rejects.csv and transform_report.json.
 #include "amlops/cli/tool.hpp"
+#include "amlops/cli/vocabulary.hpp"
 #include "amlops/features/transform.hpp"
 
 namespace {
@@ -18,15 +19,15 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("train-output", po::value(&o.train_output)->value_name("DIR"),
          "write train.csv here instead (an Azure ML pipeline binds it to its own output)")
         ("test-output", po::value(&o.test_output)->value_name("DIR"), "write test.csv here instead")
-        ("test-ratio", po::value(&o.transform.test_ratio)->default_value(0.2, "0.2")->value_name("R"),
-         "share of kept rows in test.csv, chosen per row by a seeded hash of the row (0..1)")
         ("seed", po::value(&o.transform.seed)->default_value(42)->value_name("N"), "split seed")
-        ("max-reject-ratio", po::value(&o.transform.max_reject_ratio)->default_value(0.01, "0.01")->value_name("R"),
-         "fail (exit 2) when more than this share of rows cannot be parsed; they are listed in rejects.csv")
-        ("threads", po::value(&o.transform.workers)->default_value(0)->value_name("N"), "parsing threads (0 = one per core)")
-        ("input", po::value(&o.inputs)->required()->multitoken()->value_name("INPUT"),
+        ("input", po::value(&o.inputs)->required()->multitoken()->value_name("FILE|DIR"),
          "input CSV files or folders (every *.csv, sorted), in merge order (green first)");
     s.positional.add("input", -1);
+    amlops::cli::add_fraction(s, "test-ratio", o.transform.test_ratio, 0, 1,
+                              "share of kept rows in test.csv, chosen per row by a seeded hash of the row (0..1)");
+    amlops::cli::add_fraction(s, "max-reject-ratio", o.transform.max_reject_ratio, 0, 1,
+                              "fail (exit 2) when more than this share of rows cannot be parsed; they are listed in rejects.csv");
+    amlops::cli::add_threads(s, o.transform.workers, "parsing threads", "0");
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {

@@ -5,6 +5,7 @@
 
 #include "amlops/auth/jwt.hpp"
 #include "amlops/core/json.hpp"
+#include "amlops/core/atomic_file.hpp"
 #include "token_request.hpp"
 
 #include <fstream>
@@ -108,11 +109,12 @@ access_token workload_identity_credential::get_token(const std::string& scope) {
         unavailable(name(), missing_of(options_, {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"}));
     const std::filesystem::path path = *file;
     auto read_token = [path](const std::string&) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw error(error_kind::auth, "workload identity: cannot read the federated token file").in_file(path.string());
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        std::string t = ss.str();
+        std::string t;
+        try {
+            t = read_file(path);
+        } catch (const error&) {
+            throw error(error_kind::auth, "workload identity: cannot read the federated token file").in_file(path.string());
+        }
         while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
         if (t.empty()) throw error(error_kind::auth, "workload identity: the federated token file is empty").in_file(path.string());
         return t;

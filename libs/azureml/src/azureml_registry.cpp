@@ -27,13 +27,7 @@ constexpr std::string_view manifest_blob = "amlops-manifest.json";
 constexpr std::string_view alias_prefix = "amlops.alias.";
 constexpr std::string_view deploy_prefix = "amlops.deploy.";
 
-std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw error(error_kind::io, "cannot read artifact").in_file(p.string());
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string read_bytes(const fs::path& p) { return read_file(p); }
 
 std::string str(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
@@ -61,6 +55,7 @@ public:
             co.transport = options_.transport;
             co.retry = options_.retry;
             co.log = options_.log;
+            co.now = options_.now;
             options_.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
         }
         http::pipeline_options arm_opts;
@@ -642,16 +637,6 @@ target target::from_settings(const std::string& name, const std::map<std::string
             throw error(error_kind::config, std::string("azureml registry '") + name + "': '" + key + "' applies to workspaces only")
                 .on_field("registries." + name + "." + key);
     return t;
-}
-
-void use_ca_file(const fs::path& ca_file) {
-    std::error_code ec;
-    if (!fs::is_regular_file(ca_file, ec)) throw error(error_kind::config, "CA file does not exist").in_file(ca_file.string());
-    http::transport_options o;
-    o.ca_file = ca_file;
-    (void)http::make_transport(o);  // loads the bundle now: a bad file fails here, naming it
-    if (::setenv("SSL_CERT_FILE", fs::absolute(ca_file).string().c_str(), 1) != 0)
-        throw error(error_kind::internal, "cannot set SSL_CERT_FILE").in_file(ca_file.string());
 }
 
 std::unique_ptr<reg::registry> open_azureml_registry(const std::string& name, const target& where, backend_options options) {

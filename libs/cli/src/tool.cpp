@@ -1,8 +1,10 @@
 #include "amlops/cli/tool.hpp"
 
 #include "amlops/core/sha256.hpp"
+#include "amlops/core/key_value.hpp"
 #include "amlops/core/version.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -18,10 +20,8 @@ void context::add_output(const std::string& name, const std::filesystem::path& p
 }
 
 std::pair<std::string, std::string> parse_key_value(const std::string& text, const std::string& flag) {
-    auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw error(error_kind::usage, "expected KEY=VALUE, got '" + text + "'").on_field(flag);
-    return {text.substr(0, eq), text.substr(eq + 1)};
+    auto [key, value] = split_key_value(text, flag);
+    return {std::move(key), std::move(*value)};
 }
 
 namespace {
@@ -46,6 +46,36 @@ void print_document(json::object doc) {
     std::fflush(stdout);
 }
 
+// Switches are plain (`--no-fail`), but an Azure ML component cannot make a flag appear or not
+// from a boolean input, so `--switch=true|false` (also 1/0, yes/no) is accepted for every switch:
+// true becomes the bare switch, false drops it. argv[0] is dropped, as command_line_parser expects.
+std::vector<std::string> bind_switch_values(int argc, const char* const* argv, const po::options_description& all) {
+    std::vector<std::string> out;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        const auto eq = arg.find('=');
+        if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            const std::string name = arg.substr(2, eq - 2);
+            const auto* option = all.find_nothrow(name, false);
+            if (option && option->semantic()->max_tokens() == 0 &&
+                dynamic_cast<const po::typed_value<bool>*>(option->semantic().get())) {
+                std::string value = arg.substr(eq + 1);
+                for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (value == "true" || value == "1" || value == "yes") out.push_back("--" + name);
+                else if (value != "false" && value != "0" && value != "no")
+                    throw error(error_kind::usage, "expected true or false, got '" + arg.substr(eq + 1) + "'").on_field("--" + name);
+                continue;
+            }
+        }
+        if (arg == "--") {
+            for (; i < argc; ++i) out.emplace_back(argv[i]);
+            break;
+        }
+        out.push_back(std::move(arg));
+    }
+    return out;
+}
+
 json::object header(const tool_info& info, std::string_view status) {
     return json::object{{"tool", info.name}, {"version", version()}, {"status", status}};
 }
@@ -64,14 +94,20 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
         // A tool whose own options include --version (aml-promote --version N) keeps it and has no
         // "print the version" flag; its version is still in every JSON result document.
         const bool own_version = spec.options.find_nothrow("version", false) != nullptr;
+        // `--version N`, the old spelling of --model-version, is a hidden alias: a bare --version
+        // still prints the program version (see the scan below).
+        const bool version_alias = spec.hidden.find_nothrow("version", false) != nullptr;
         common.add_options()("help,h", "show this help and exit");
-        if (!own_version) common.add_options()("version", "print the version and exit");
+        po::options_description version_flag;
+        version_flag.add_options()("version", "print the version and exit");
         common.add_options()
             ("log-level", po::value(&log_level_text)->value_name("LEVEL"), "debug|info|warn|error|quiet (default info)")
-            ("log-format", po::value(&log_format_text)->value_name("FMT"), "text|json log lines on stderr (default text)")
+            ("log-format", po::value(&log_format_text)->value_name("FORMAT"), "text|json log lines on stderr (default text)")
             ("quiet,q", "only log errors");
         po::options_description all;
-        all.add(spec.options).add(common);
+        all.add(spec.options).add(spec.hidden).add(common);
+        if (!own_version && !version_alias) all.add(version_flag);
+        if (!own_version) common.add(version_flag);
 
         // --help and --version must work even when required options are missing, so look for them
         // before the real parse.
@@ -87,19 +123,25 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
                 std::cout << out.str() << std::flush;
                 return 0;
             }
-            if (a == "--version" && !own_version) {
+            const bool version_number_follows =
+                version_alias && i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9';
+            if (a == "--version" && !own_version && !version_number_follows) {
                 std::cout << info.name << " " << version() << " (commit " << build_commit() << ")\n" << std::flush;
                 return 0;
             }
         }
 
+        const std::vector<std::string> args = bind_switch_values(argc, argv, all);
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(all).positional(spec.positional).run(), vm);
+        po::store(po::command_line_parser(args).options(all).positional(spec.positional).run(), vm);
         po::notify(vm);
         log.set_level(vm.count("quiet") ? log_level::error : parse_log_level(log_level_text));
         if (log_format_text == "json") log.set_format(log_format::json);
         else if (log_format_text != "text")
             throw error(error_kind::usage, "expected text or json, got '" + log_format_text + "'").on_field("--log-format");
+        for (const auto& [old_name, new_name] : spec.deprecated)
+            if (vm.count(old_name) && !vm[old_name].defaulted())
+                log.warn("--" + old_name + " is deprecated; use --" + new_name + " (docs/CLI.md)");
 
         context ctx(log, std::move(env));
         json::value result = run(ctx);
@@ -117,7 +159,16 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
         return err.exit_code();
     } catch (const error& e) {
         log.error(e.describe());
-        json::object doc = header(info, e.kind() == error_kind::rejected ? "rejected" : "error");
+        if (e.kind() == error_kind::rejected) {
+            // The same shape as a run() that called ctx.reject(): a result with the reasons and
+            // the evidence (where the check looked), so scripts read every exit 3 one way.
+            json::object doc = header(info, "rejected");
+            doc["outputs"] = json::object{};
+            doc["result"] = json::object{{"reasons", json::array{json::value(redact(e.what()))}}, {"evidence", error_document(e)}};
+            print_document(std::move(doc));
+            return e.exit_code();
+        }
+        json::object doc = header(info, "error");
         doc["error"] = error_document(e);
         print_document(std::move(doc));
         return e.exit_code();
@@ -146,7 +197,9 @@ int run_subcommands(int argc, const char* const* argv, const tool_info& info,
     };
     auto dispatch = [&](const subcommand& verb, int shift) {
         tool_info sub = info;
-        if (shift) sub.name += " " + verb.name;
+        // The verb is part of the tool's name whether it was typed or defaulted, so result
+        // documents of the same command always say the same `tool`.
+        if (!verb.name.empty()) sub.name += " " + verb.name;
         sub.usage = verb.usage;
         sub.summary = verb.summary;
         // argv[0] stays the program; the verb itself is dropped.
@@ -167,6 +220,12 @@ int run_subcommands(int argc, const char* const* argv, const tool_info& info,
         for (const auto& v : verbs) {
             std::string label = v.name + (v.name == default_verb ? " (default)" : "");
             std::cout << "  " << label << std::string(label.size() < 22 ? 22 - label.size() : 1, ' ') << v.summary << "\n";
+        }
+        if (const subcommand* verb = default_verb.empty() ? nullptr : find(default_verb)) {
+            // The default command runs without its name, so its flags belong on this page.
+            option_spec spec;
+            verb->describe(spec);
+            std::cout << "\nOptions of the default command '" << verb->name << "':\n" << spec.options;
         }
         std::cout << "\nRun '" << info.name << " <command> --help' for a command's options.\n";
         if (!info.epilog.empty()) std::cout << "\n" << info.epilog << "\n";

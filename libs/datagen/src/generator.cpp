@@ -38,7 +38,7 @@ constexpr std::string_view yellow_header =
 constexpr std::size_t col_pickup = 1, col_distance = 4, col_pickup_lon = 7, col_rate = 11,
                       col_store = 12, col_payment = 13, col_tip = 18;
 
-// The cleaning rule's bounding box (REFERENCE.md §1), shrunk a little so float32 rounding of a
+// The cleaning rule's bounding box (docs/TAXI-DATA.md), shrunk a little so float32 rounding of a
 // clean coordinate can never land it outside.
 constexpr double box_lon_min = -74.085, box_lon_max = -73.725;
 constexpr double box_lat_min = 40.535, box_lat_max = 40.875;

@@ -1,5 +1,6 @@
 #include "amlops/deploy/endpoint.hpp"
 
+#include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/deploy/local_endpoint.hpp"
 
@@ -18,11 +19,7 @@ bool is_valid_deployment_name(std::string_view name) noexcept {
 }
 
 std::string read_key_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw error(error_kind::not_found, "cannot open key file").in_file(path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string key = text.str();
+    std::string key = read_file(path);
     while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
     if (key.empty()) throw error(error_kind::bad_input, "key file is empty").in_file(path.string());
     return key;

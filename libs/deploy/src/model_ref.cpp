@@ -1,7 +1,7 @@
 #include "amlops/deploy/model_ref.hpp"
 
 #include "amlops/core/error.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 
 namespace amlops::deploy {
 
@@ -10,7 +10,7 @@ bool is_registry_uri(const std::string& s) { return s.rfind("azureml://", 0) == 
 }  // namespace
 
 resolved_model resolve_model(const std::string& source, const std::filesystem::path& workspace_root, const env_lookup& env,
-                             logger& log) {
+                             logger& log, const registry::backend_surroundings& with) {
     resolved_model m;
     if (!is_registry_uri(source)) {
         std::error_code ec;
@@ -21,7 +21,7 @@ resolved_model resolve_model(const std::string& source, const std::filesystem::p
         return m;
     }
     const auto uri = registry::model_uri::parse(source);
-    auto ws = registry::workspace::from_environment(workspace_root, env, log);
+    auto ws = registry::workspace::from_environment(workspace_root, env, log, with);
     const auto v = ws.open(uri.registry)->get(uri);
     m.identity = {v.name, std::to_string(v.version), "registry", v.uri().to_string()};
     m.registry = v.registry;
@@ -31,9 +31,10 @@ resolved_model resolve_model(const std::string& source, const std::filesystem::p
     return m;
 }
 
-bool record_release(const resolved_model& m, const endpoint& ep, const release_outcome& o, const env_lookup& env, logger& log) {
+bool record_release(const resolved_model& m, const endpoint& ep, const release_outcome& o, const env_lookup& env, logger& log,
+                    const registry::backend_surroundings& with) {
     if (!m.registry) return false;
-    auto ws = registry::workspace::from_environment(m.workspace_root, env, log);
+    auto ws = registry::workspace::from_environment(m.workspace_root, env, log, with);
     registry::deployment_record rec;
     rec.endpoint = ep.name();
     rec.deployment = o.slot;

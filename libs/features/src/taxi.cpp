@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::size_t schema_count = 3;
 
-// Column names per field: green, yellow, merged (REFERENCE.md §1 rename table).
+// Column names per field: green, yellow, merged (docs/TAXI-DATA.md rename table).
 constexpr std::array<std::array<std::string_view, schema_count>, taxi_field_count> source_names{{
     {"vendorID", "vendorID", "vendor"},
     {"lpepPickupDatetime", "tpepPickupDateTime", "pickup_datetime"},

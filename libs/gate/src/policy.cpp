@@ -1,6 +1,8 @@
 #include "amlops/gate/policy.hpp"
 
+#include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/yaml/load.hpp"
 #include "format.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -152,11 +154,7 @@ std::string read_text(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path, ec)) {
         throw error(error_kind::not_found, "policy file not found").in_file(path.string());
     }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (!in) throw error(error_kind::io, "cannot read policy file").in_file(path.string());
-    return ss.str();
+    return read_file(path);
 }
 
 }  // namespace
@@ -211,14 +209,7 @@ policy load_policy(const std::filesystem::path& path) {
     const std::string text = read_text(path);
     const std::string origin = path.string();
     if (path.extension() == ".json") return policy_from_json(json::parse(text, origin), origin);
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        auto err = error(error_kind::config, "invalid YAML: " + e.msg).in_file(origin);
-        if (!e.mark.is_null()) err.at_line(static_cast<std::uint64_t>(e.mark.line) + 1);
-        throw err;
-    }
+    const YAML::Node root = yaml::parse(text, origin);
     return policy_from_json(from_yaml(root, origin, ""), origin);
 }
 

@@ -7,6 +7,7 @@
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/signature.hpp"
 #include "amlops/xgb/booster.hpp"
+#include "amlops/yaml/load.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -68,14 +69,7 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const fs::path mlmodel = dir / mlmodel_file;
     const std::string origin = mlmodel.string();
     std::string text = read_file(mlmodel);
-    YAML::Node doc;
-    try {
-        doc = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        throw error(error_kind::bad_input, "invalid MLmodel YAML: " + e.msg)
-            .in_file(origin)
-            .at_line(static_cast<std::uint64_t>(e.mark.line + 1));
-    }
+    const YAML::Node doc = yaml::parse(text, origin, error_kind::bad_input, "MLmodel YAML");
     if (!doc.IsMap()) throw error(error_kind::bad_input, "MLmodel must be a YAML mapping").in_file(origin);
     if (!doc["flavors"] || !doc["flavors"].IsMap())
         throw error(error_kind::bad_input, "MLmodel has no flavors").in_file(origin).on_field("flavors");

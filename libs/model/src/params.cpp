@@ -2,6 +2,8 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/model/param_flags.hpp"
+#include "amlops/yaml/load.hpp"
 
 #include <boost/program_options.hpp>
 #include <yaml-cpp/yaml.h>
@@ -267,14 +269,7 @@ train_params load_params_file(const std::filesystem::path& path, train_params ba
         for (const auto& [k, v] : doc.get_object()) base.set_json(k, v, origin);
         return base;
     }
-    YAML::Node doc;
-    try {
-        doc = YAML::Load(content);
-    } catch (const YAML::Exception& e) {
-        throw error(error_kind::config, "invalid YAML: " + e.msg)
-            .in_file(origin)
-            .at_line(static_cast<std::uint64_t>(e.mark.line + 1));
-    }
+    const YAML::Node doc = yaml::parse(content, origin);
     if (doc.IsNull()) return base;  // an empty file (or only comments) changes nothing
     if (!doc.IsMap()) throw error(error_kind::config, "parameter file must be a mapping of key: value").in_file(origin);
     for (const auto& kv : doc) {

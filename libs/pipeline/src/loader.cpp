@@ -1,6 +1,10 @@
 #include "amlops/pipeline/loader.hpp"
 
+#include "amlops/core/atomic_file.hpp"
+#include "amlops/core/key_value.hpp"
 #include "amlops/pipeline/expression.hpp"
+#include "set_override.hpp"
+#include "amlops/yaml/load.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -71,16 +75,7 @@ public:
     YAML::Node load() const {
         std::error_code ec;
         if (!fs::is_regular_file(file_, ec)) throw error(error_kind::not_found, "no such YAML file").in_file(name_);
-        try {
-            return YAML::LoadFile(file_.string());
-        } catch (const YAML::ParserException& e) {
-            error err(error_kind::config, "invalid YAML: " + e.msg);
-            err.in_file(name_);
-            if (!e.mark.is_null()) err.at_line(static_cast<std::uint64_t>(e.mark.line) + 1);
-            throw err;
-        } catch (const YAML::Exception& e) {
-            throw error(error_kind::config, std::string("cannot read YAML: ") + e.what()).in_file(name_);
-        }
+        return yaml::parse(read_file(file_), name_);
     }
 
     const std::string& name() const noexcept { return name_; }
@@ -546,10 +541,8 @@ std::string check_literal(const input_decl& decl, const std::string& text, const
 }
 
 void apply_set(YAML::Node& root, const std::string& assignment) {
-    const auto eq = assignment.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw error(error_kind::usage, "expected --set KEY.PATH=VALUE, got '" + assignment + "'").on_field("--set");
-    const std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+    const auto [path, set_value] = split_key_value(assignment, "--set", value_rule::any, "--set KEY.PATH=VALUE");
+    const std::string& value = *set_value;
     std::vector<std::string> keys;
     for (std::size_t start = 0;;) {
         const auto dot = path.find('.', start);

@@ -243,6 +243,8 @@ private:
         if (!opt_.bin_dir.empty()) new_path = opt_.bin_dir.string() + ":" + new_path;
         env.emplace_back("PATH", new_path);
         env.emplace_back("AMLOPS_HOME", opt_.workspace.string());
+        // Steps reach Azure with the same trust as the pipeline; their --ca-file defaults to it.
+        if (!opt_.ca_file.empty()) env.emplace_back("AMLOPS_CA_FILE", std::filesystem::absolute(opt_.ca_file).string());
         env.emplace_back("AMLOPS_RUN_ID", run_id_);
         env.emplace_back("AMLOPS_PIPELINE_NAME", job_.name);
         env.emplace_back("AMLOPS_JOB_NAME", j.name);
@@ -335,6 +337,33 @@ private:
     }
 
     // --- one step ------------------------------------------------------------------------------
+
+    /// A worker thread's body: whatever escapes work() (its bookkeeping around the step can throw
+    /// too) becomes a failed step carrying the message, never std::terminate.
+    void work_or_fail(job_run& r, std::vector<launch_input> inputs) noexcept {
+        std::string message;
+        try {
+            work(r, std::move(inputs));
+            return;
+        } catch (const error& e) {
+            message = e.describe();
+        } catch (const std::exception& e) {
+            message = e.what();
+        } catch (...) {
+            message = "unknown exception";
+        }
+        try {
+            std::lock_guard lock(mutex_);
+            r.st = state::failed;
+            r.record["status"] = std::string(to_string(state::failed));
+            r.record["error"] = "the runner failed around this step: " + message;
+            r.child.reset();
+        } catch (...) {  // recording failed (out of memory): the state above is what the scheduler needs
+            r.st = state::failed;
+        }
+        if (opt_.log) opt_.log->error("[" + r.job->name + "] runner failure: " + message);
+        cv_.notify_all();
+    }
 
     void work(job_run& r, std::vector<launch_input> inputs) {
         const auto& j = *r.job;
@@ -569,7 +598,7 @@ private:
                 }
                 r.st = state::running;
                 ++running;
-                threads.emplace_back([this, &r, in = std::move(*inputs)]() mutable { work(r, std::move(in)); });
+                threads.emplace_back([this, &r, in = std::move(*inputs)]() mutable { work_or_fail(r, std::move(in)); });
             }
             const bool pending = std::any_of(runs_.begin(), runs_.end(), [](const job_run& r) { return r.st == state::pending; });
             if (running == 0 && !pending) break;

@@ -156,7 +156,7 @@ register_outcome register_model(registry& reg, const register_request& r, const 
     return out;
 }
 
-promote_outcome promote(const workspace& ws, const promote_request& r) {
+promote_outcome promote(const registry_set& ws, const promote_request& r) {
     if (r.version.has_value() == r.alias.has_value())
         throw error(error_kind::usage, "give exactly one of --version and --alias");
     if (r.from == r.to) throw error(error_kind::usage, "--from and --to name the same registry '" + r.from + "'");
@@ -229,7 +229,7 @@ promote_outcome promote(const workspace& ws, const promote_request& r) {
     return out;
 }
 
-lineage_report lineage(const workspace& ws, const model_uri& uri) {
+lineage_report lineage(const registry_set& ws, const model_uri& uri) {
     lineage_report rep;
     std::map<std::string, std::unique_ptr<registry>> opened;
     auto reg = [&](const std::string& name) -> registry* {

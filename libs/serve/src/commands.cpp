@@ -3,6 +3,7 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/core/key_value.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/serve/azureml_container.hpp"
@@ -52,14 +53,13 @@ std::vector<std::pair<std::string, int>> parse_weights(const std::string& text, 
     while (start <= text.size() && !text.empty()) {
         auto end = text.find(',', start);
         auto part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        auto eq = part.find('=');
+        const std::string expected = "name=percent[,name=percent...]";
+        const auto [name, percent] = split_key_value(part, flag, value_rule::non_empty, expected);
         int v = 0;
-        const char* first = part.data() + (eq == std::string::npos ? 0 : eq + 1);
-        auto [ptr, ec] = std::from_chars(first, part.data() + part.size(), v);
-        if (eq == std::string::npos || eq == 0 || ec != std::errc{} || ptr != part.data() + part.size()) {
-            throw error(error_kind::usage, flag + ": expected name=percent[,name=percent...], got '" + text + "'").on_field(flag);
-        }
-        out.emplace_back(part.substr(0, eq), v);
+        auto [ptr, ec] = std::from_chars(percent->data(), percent->data() + percent->size(), v);
+        if (ec != std::errc{} || ptr != percent->data() + percent->size())
+            throw error(error_kind::usage, flag + ": expected " + expected + ", got '" + text + "'").on_field(flag);
+        out.emplace_back(name, v);
         if (end == std::string::npos) break;
         start = end + 1;
     }
@@ -67,7 +67,7 @@ std::vector<std::pair<std::string, int>> parse_weights(const std::string& text, 
 }
 
 json::object run_predict(const predict_request& r, const env_lookup& env, logger& log) {
-    auto src = load_model_source(r.model, r.workspace, env, log);
+    auto src = load_model_source(r.model, r.workspace, env, log, registry::with_ca_file(r.ca_file));
     std::vector<double> predictions;
     std::size_t rows = 0;
     if (lower_ext(r.input) == ".csv" || fs::is_directory(r.input)) {
@@ -155,17 +155,15 @@ json::object run_serve(const serve_request& request, const env_lookup& env, logg
     std::vector<std::pair<std::string, std::string>> deployments;
     if (!r.model.empty()) deployments.emplace_back("default", r.model);
     for (const auto& d : r.deployments) {
-        auto eq = d.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == d.size()) {
-            throw error(error_kind::usage, "--deployment: expected name=<registry URI|model folder>, got '" + d + "'").on_field("deployment");
-        }
-        deployments.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+        auto [name, source] = split_key_value(d, "--deployment", value_rule::non_empty, "name=<registry URI|model folder>");
+        deployments.emplace_back(std::move(name), std::move(*source));
     }
 
-    scoring_service service(so, make_model_loader(r.workspace, env, log), &log);
+    scoring_service service(so, make_model_loader(r.workspace, env, log, registry::with_ca_file(r.ca_file)), &log);
     server::server_config cfg;
     cfg.host = r.host;
     cfg.port = r.port;
+    cfg.log = &log;
     cfg.threads = r.threads ? r.threads : std::max(1u, std::thread::hardware_concurrency());
     cfg.max_body = r.max_body;
     cfg.max_connections = r.max_connections;

@@ -7,7 +7,7 @@
 #include "amlops/model/signature.hpp"
 #include "amlops/registry/registry.hpp"
 #include "amlops/registry/uri.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -62,10 +62,11 @@ std::shared_ptr<const loaded_source> load_model_folder(const fs::path& dir, cons
 }
 
 std::shared_ptr<const loaded_source> load_model_source(const std::string& source, const fs::path& workspace_root,
-                                                       const env_lookup& env, logger& log) {
+                                                       const env_lookup& env, logger& log,
+                                                       const registry::backend_surroundings& with) {
     if (!is_registry_uri(source)) return load_model_folder(source, source);
     auto uri = registry::model_uri::parse(source);
-    auto ws = registry::workspace::from_environment(workspace_root, env, log);
+    auto ws = registry::workspace::from_environment(workspace_root, env, log, with);
     auto reg = ws.open(uri.registry);
     auto version = reg->get(uri);
     auto tmp = ws.make_temp_dir("serve-" + version.name);
@@ -85,9 +86,9 @@ std::shared_ptr<const loaded_source> load_model_source(const std::string& source
     return out;
 }
 
-model_loader make_model_loader(fs::path workspace_root, env_lookup env, logger& log) {
-    return [root = std::move(workspace_root), env = std::move(env), &log](const std::string& source) {
-        return load_model_source(source, root, env, log);
+model_loader make_model_loader(fs::path workspace_root, env_lookup env, logger& log, registry::backend_surroundings with) {
+    return [root = std::move(workspace_root), env = std::move(env), &log, with = std::move(with)](const std::string& source) {
+        return load_model_source(source, root, env, log, with);
     };
 }
 

@@ -7,6 +7,7 @@
 #include "amlops/core/environment.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/core/json.hpp"
+#include "amlops/deploy/traffic.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/serve/admin_api.hpp"
 
@@ -209,17 +210,20 @@ server::response scoring_service::handle(const server::request& req) {
     const route_id route = route_of(path);
     ++metrics_->in_flight;
 
+    const auto id_header = req.header_value(admin::request_id_header);
+    const std::string request_id = id_header.empty() ? next_request_id() : std::string(id_header);
     server::response res;
     try {
         res = dispatch(req, path);
     } catch (const error& e) {
         res = server::error_response(status_for(e), e.what());
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+        // Answered with a generic 500, so the cause must reach the log, findable by the request id.
+        if (log_) log_->error("request " + request_id + " " + req.method + " " + std::string(path) + " failed: " + e.what());
         res = server::error_response(500, "internal error while handling the request");
     }
 
-    auto id = req.header_value(admin::request_id_header);
-    res.set(std::string(admin::request_id_header), id.empty() ? next_request_id() : std::string(id));
+    res.set(std::string(admin::request_id_header), request_id);
 
     --metrics_->in_flight;
     metrics_->requests[route][status_index(res.status)].fetch_add(1, std::memory_order_relaxed);
@@ -659,26 +663,17 @@ void scoring_service::undeploy(const std::string& name) {
 void scoring_service::set_traffic(const traffic_map& traffic, const std::optional<traffic_map>& mirror) {
     std::lock_guard admin_lock(admin_mu_);
     auto cur = snapshot();
-    auto check = [&](const traffic_map& m, std::string_view what) {
-        int sum = 0;
-        for (const auto& [k, v] : m) {
+    auto known = [&](const traffic_map& m, std::string_view what) {
+        for (const auto& [k, v] : m)
             if (!cur->find(k)) throw error(error_kind::not_found, std::string(what) + " names unknown deployment '" + k + "'").on_field(std::string(what));
-            if (v < 0 || v > 100) throw error(error_kind::bad_input, std::string(what) + " of '" + k + "' must be 0..100, got " + std::to_string(v)).on_field(std::string(what));
-            sum += v;
-        }
-        return sum;
     };
-    const int live = check(traffic, "traffic");
-    if (live != 100 && live != 0) {
-        throw error(error_kind::bad_input, "traffic must sum to 100, got " + std::to_string(live)).on_field("traffic");
-    }
-    if (mirror) {
-        const int m = check(*mirror, "mirror_traffic");
-        if (m > admin::max_mirror_percent) {
-            throw error(error_kind::bad_input, "mirror_traffic must sum to at most " + std::to_string(admin::max_mirror_percent) +
-                                                   ", got " + std::to_string(m)).on_field("mirror_traffic");
-        }
-    }
+    known(traffic, "traffic");
+    if (mirror) known(*mirror, "mirror_traffic");
+    // Azure ML's rules (ranges, live sum 100, mirror sum at most 50) live in libs/deploy; every
+    // deployment takes part, at 0 when the body leaves it out.
+    deploy::endpoint_traffic proposed{traffic, mirror.value_or(traffic_map{})};
+    for (const auto& d : cur->deployments) proposed.traffic.try_emplace(d.name, 0);
+    deploy::validate(proposed);
     auto next = std::make_shared<state>(*cur);
     next->previous_traffic = cur->live();
     for (auto& d : next->deployments) {

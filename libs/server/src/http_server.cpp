@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <csignal>
 #include <mutex>
 #include <optional>
@@ -153,7 +154,20 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
     void force_close_all();
     void on_connection_closed(const std::shared_ptr<connection>& c);
     void reject(tcp::socket socket);
+
+    /// An exception that escaped a handler or an I/O thread: never silent.
+    void report(const std::string& what) {
+        if (cfg.log) cfg.log->error(what);
+        else std::fprintf(stderr, "amlops server: %s\n", what.c_str());
+    }
 };
+
+/// The request's correlation id for log lines: x-request-id, else x-ms-client-request-id, else "-".
+std::string request_id(const request& r) {
+    for (const char* name : {"x-request-id", "x-ms-client-request-id"})
+        if (auto v = r.header_value(name); !v.empty()) return std::string(v);
+    return "-";
+}
 
 /// One client connection: reads requests, calls the handler, writes responses. Only ever runs on
 /// its own strand.
@@ -281,7 +295,11 @@ private:
         response res;
         try {
             res = srv_->handle(req_);
+        } catch (const std::exception& e) {
+            srv_->report("request " + request_id(req_) + " " + req_.method + " " + req_.target + " failed: " + e.what());
+            res = error_response(500, "internal server error");
         } catch (...) {
+            srv_->report("request " + request_id(req_) + " " + req_.method + " " + req_.target + " failed: unknown exception");
             res = error_response(500, "internal server error");
         }
         --srv_->in_flight;
@@ -444,12 +462,15 @@ void http_server::start() {
     s.bound_port = s.acceptor.local_endpoint().port();
     s.do_accept();
     for (unsigned i = 0; i < s.cfg.threads; ++i) {
-        s.threads.emplace_back([ioc = &s.ioc] {
+        s.threads.emplace_back([ioc = &s.ioc, srv = &s] {
             for (;;) {
                 try {
                     ioc->run();
                     return;
-                } catch (...) {  // a throwing completion handler must not take the server down
+                } catch (const std::exception& e) {  // a throwing completion handler must not take the server down
+                    srv->report(std::string("I/O thread: ") + e.what());
+                } catch (...) {
+                    srv->report("I/O thread: unknown exception");
                 }
             }
         });

@@ -77,10 +77,10 @@ run_data tool_run_data(const std::string& tool, const json::object& result, std:
     return d;
 }
 
-json::value log_tool_result(cli::context& ctx, const std::string& tool, json::value result,
+json::value log_tool_result(const env_lookup& env, logger& log, const std::string& tool, json::value result,
                             const std::vector<key_value>& extra_params, log_options options) {
-    if (!options.env) options.env = ctx.env();
-    if (!options.log) options.log = &ctx.log();
+    if (!options.env) options.env = env;
+    if (!options.log) options.log = &log;
     const auto s = settings::from_env(options.env);
     if (!s || !result.is_object()) return result;
     if (!options.now_ms)
@@ -98,21 +98,21 @@ json::value log_tool_result(cli::context& ctx, const std::string& tool, json::va
         status["run_id"] = run_id;
         status["metrics"] = data.metrics.size();
         status["params"] = data.params.size();
-        ctx.log().info("logged " + std::to_string(data.metrics.size()) + " metrics and " + std::to_string(data.params.size()) +
+        log.info("logged " + std::to_string(data.metrics.size()) + " metrics and " + std::to_string(data.params.size()) +
                        " params to MLflow run " + run_id);
     } catch (const error& e) {
         const auto required = options.env("AMLOPS_MLFLOW_REQUIRED");
         if (required && *required == "1") throw;
         status["status"] = "failed";
         status["error"] = e.describe();
-        ctx.log().warn("MLflow logging failed, results are NOT in the tracking server (outputs are written; "
+        log.warn("MLflow logging failed, results are NOT in the tracking server (outputs are written; "
                        "AMLOPS_MLFLOW_REQUIRED=1 makes this an error): " + e.describe());
     } catch (const std::exception& e) {
         const auto required = options.env("AMLOPS_MLFLOW_REQUIRED");
         if (required && *required == "1") throw;
         status["status"] = "failed";
         status["error"] = e.what();
-        ctx.log().warn(std::string("MLflow logging failed: ") + e.what());
+        log.warn(std::string("MLflow logging failed: ") + e.what());
     }
     doc["mlflow"] = std::move(status);
     return result;

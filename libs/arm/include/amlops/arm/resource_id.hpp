@@ -12,7 +12,7 @@ namespace amlops::arm {
 
 /// The Azure ML resource provider namespace.
 inline constexpr std::string_view ml_namespace = "Microsoft.MachineLearningServices";
-/// api-version for Microsoft.MachineLearningServices (REFERENCE.md §3, ../azure-specs).
+/// api-version for Microsoft.MachineLearningServices (docs/AZURE.md).
 inline constexpr std::string_view ml_api_version = "2025-09-01";
 /// api-version for resource groups (Microsoft.Resources).
 inline constexpr std::string_view resource_group_api_version = "2025-04-01";

@@ -54,20 +54,16 @@ struct target {
 /// Injectable surroundings; every member has a working default.
 struct backend_options {
     env_lookup env;                                     ///< default system_env()
-    std::shared_ptr<http::transport> transport;         ///< raw transport; default make_transport()
+    /// Raw transport for ARM, Entra ID and blob storage; default make_transport(). TLS trust
+    /// (`--ca-file`) is the transport's: libs/workspace builds it from the caller's options.
+    std::shared_ptr<http::transport> transport;
     std::shared_ptr<http::token_credential> credential; ///< default: cached default chain
     http::retry_options retry;                          ///< for ARM, token and blob requests
     amlops::logger* log = nullptr;                      ///< HTTP logs (allow-list redacted)
     std::function<void(std::chrono::milliseconds)> poll_sleep;  ///< LRO waits; default real sleep
+    std::function<std::chrono::system_clock::time_point()> now;  ///< token expiry clock; default system_clock::now
     std::size_t block_size = 0;                         ///< 0 = 4 MiB
 };
-
-/// The `--ca-file FILE` of aml-register / aml-promote (TLS to private endpoints behind an
-/// enterprise CA): every transport the process builds afterwards — ARM, Entra ID, blob storage —
-/// trusts the PEM bundle `ca_file` instead of the system store. Works through $SSL_CERT_FILE,
-/// which libs/http honours, because registries are opened deep inside libs/registry. Throws
-/// error(config) naming the file when OpenSSL cannot load it.
-void use_ca_file(const std::filesystem::path& ca_file);
 
 /// Opens the Azure ML backend for amlops registry `name`. Does not contact Azure until used.
 std::unique_ptr<registry::registry> open_azureml_registry(const std::string& name, const target& where,

@@ -27,10 +27,16 @@ struct tool_info {
     std::string epilog;    ///< optional text after the option list (examples, exit codes)
 };
 
-/// Flag declarations of one tool. Bind flags to fields of the tool's options aggregate.
+/// Flag declarations of one tool. Bind flags to fields of the tool's options aggregate; the
+/// shared flags of the vocabulary (docs/CLI.md) come from vocabulary.hpp.
 struct option_spec {
     po::options_description options{"Options"};
     po::positional_options_description positional;
+    /// Old spellings kept working: parsed like `options`, never shown by --help.
+    po::options_description hidden;
+    /// Old spelling -> its replacement (names without dashes); using the old one logs a one-line
+    /// deprecation warning.
+    std::vector<std::pair<std::string, std::string>> deprecated;
 };
 
 /// What run() sees besides its options: logging, environment, output bookkeeping.

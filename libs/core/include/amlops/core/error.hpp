@@ -42,7 +42,7 @@ constexpr std::string_view to_string(error_kind k) noexcept {
     return "internal";
 }
 
-/// Exit code for a kind: 1 runtime failure, 2 usage/bad input, 3 check said no (STYLE.md).
+/// Exit code for a kind: 1 runtime failure, 2 usage/bad input, 3 check said no (docs/CLI.md).
 constexpr int exit_code_for(error_kind k) noexcept {
     switch (k) {
     case error_kind::usage:

@@ -1,5 +1,5 @@
 #pragma once
-// Synthetic NYC-taxi raw data in the two published schemas (REFERENCE.md §1): greenTaxiData.csv
+// Synthetic NYC-taxi raw data in the two published schemas (docs/TAXI-DATA.md): greenTaxiData.csv
 // (23 columns) and yellowTaxiData.csv (21 columns). Trips are January 2016, with realistic
 // distances, durations, fares and time-of-day patterns, plus a configurable share of "dirty" rows
 // of known kinds so that cleaning, rejection and model quality can be tested at any size.
@@ -74,7 +74,7 @@ const std::array<double, dirty_kind_count>& dirty_kind_weights() noexcept;
 struct file_stats {
     std::uint64_t rows = 0;                                 ///< data rows (header and blank line excluded)
     std::array<std::uint64_t, dirty_kind_count> dirty{};    ///< dirty rows per kind
-    std::uint64_t kept = 0;       ///< rows the REFERENCE.md §1 merge+clean rules keep
+    std::uint64_t kept = 0;       ///< rows the docs/TAXI-DATA.md merge+clean rules keep
     std::uint64_t malformed = 0;  ///< rows a strict parser must reject (bad datetime, short row)
 
     /// Total dirty rows.

@@ -7,6 +7,7 @@
 #include "amlops/core/log.hpp"
 #include "amlops/deploy/endpoint.hpp"
 #include "amlops/deploy/release.hpp"
+#include "amlops/workspace/backends.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -27,12 +28,14 @@ struct resolved_model {
 /// $AMLOPS_HOME, else ./.amlops) to one version; otherwise an existing model folder (made
 /// absolute, since the server may run elsewhere). Throws error(not_found) for an unknown
 /// registry, model, version or folder, error(bad_input) for a malformed URI.
+/// Registries are opened with `with` (TLS trust, transport, credential of the caller).
 resolved_model resolve_model(const std::string& source, const std::filesystem::path& workspace_root, const env_lookup& env,
-                             logger& log);
+                             logger& log, const registry::backend_surroundings& with = {});
 
 /// Records a promoted release in the model's registry (endpoint, slot, traffic share, the whole
 /// traffic map, scoring URI); earlier records of the same endpoint and slot become inactive.
 /// Returns false (nothing recorded) for a folder model.
-bool record_release(const resolved_model& m, const endpoint& ep, const release_outcome& o, const env_lookup& env, logger& log);
+bool record_release(const resolved_model& m, const endpoint& ep, const release_outcome& o, const env_lookup& env, logger& log,
+                    const registry::backend_surroundings& with = {});
 
 }  // namespace amlops::deploy

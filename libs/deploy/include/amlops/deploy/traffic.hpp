@@ -1,5 +1,5 @@
 #pragma once
-// The release rules of the original workflow (REFERENCE.md §2) as pure functions: which slot a
+// The release rules of the original workflow (docs/RELEASE.md) as pure functions: which slot a
 // new model goes to, the traffic while it is smoke-tested, and the traffic after it passed.
 // Deployment names are matched case-insensitively, as Azure ML does.
 

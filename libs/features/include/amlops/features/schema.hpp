@@ -1,6 +1,6 @@
 #pragma once
 // The model's contract: the 20 engineered feature columns, in training order, and the target.
-// One definition shared by transform, train, score, compare and predict (REFERENCE.md §1).
+// One definition shared by transform, train, score, compare and predict (docs/TAXI-DATA.md).
 
 #include <array>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The taxi merge + clean + feature rules of REFERENCE.md §1, one raw row at a time. Pure and
+// The taxi merge + clean + feature rules of docs/TAXI-DATA.md, one raw row at a time. Pure and
 // allocation-free, so the batch transform (millions of rows, many threads) and the online
 // scoring server (one request's rows) run exactly the same code:
 //
@@ -80,7 +80,7 @@ struct feature_row {
 /// What happened to a raw row.
 enum class row_outcome : std::uint8_t { keep, drop, reject };
 
-/// The cleaning rule that dropped a row (REFERENCE.md §1), in the order they are applied.
+/// The cleaning rule that dropped a row (docs/TAXI-DATA.md), in the order they are applied.
 enum class drop_rule : std::uint8_t {
     empty_row,             ///< every field empty (pandas dropna(how="all"))
     outside_bounding_box,  ///< a coordinate missing or outside the inclusive NYC box

@@ -78,7 +78,7 @@ private:
     std::string user_agent_;
 };
 
-/// Retry settings. Defaults follow the Azure SDK guidance (REFERENCE.md §3).
+/// Retry settings. Defaults follow the Azure SDK guidance (docs/AZURE.md).
 struct retry_options {
     int max_retries = 3;                                 ///< retries after the first attempt
     std::chrono::milliseconds base_delay{800};           ///< first backoff before jitter

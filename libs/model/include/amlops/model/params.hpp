@@ -5,8 +5,6 @@
 
 #include "amlops/core/json.hpp"
 
-#include <boost/program_options/options_description.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -63,11 +61,6 @@ train_params load_params_file(const std::filesystem::path& path, train_params ba
 
 /// Flag values given on the command line, by parameter name (as text, parsed when applied).
 using param_overrides = std::map<std::string, std::string>;
-
-/// Declares one `--<name-with-dashes> VALUE` flag per parameter; values land in `overrides`.
-/// `defaults` supplies the values shown in --help.
-void describe_param_flags(boost::program_options::options_description& options, param_overrides& overrides,
-                          const train_params& defaults = {});
 
 /// The effective parameters: defaults, then `params_file` (if not empty), then `overrides`;
 /// validated. Errors name the file or the flag (origin "command line").

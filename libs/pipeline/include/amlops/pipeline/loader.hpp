@@ -4,20 +4,14 @@
 
 #include "amlops/pipeline/spec.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace amlops::pipeline {
-
-/// Applies one `--set` override "dotted.path=value" to a YAML document, as the Azure ML CLI does:
-/// missing mappings on the way are created; the value is stored as a plain scalar (so "3" is
-/// coerced by the declared type later). Throws error(usage) for a malformed override and for a
-/// path that goes through a scalar ("Cannot use '--set' on properties defined by reference
-/// strings"); replacing such a scalar as the final key is allowed.
-void apply_set(YAML::Node& root, const std::string& assignment);
 
 /// Loads a pipeline job (`type: pipeline`) or a command job (`type: command`) file, with its
 /// components. Unknown keys, missing required keys, bad types, undeclared references inside

@@ -32,6 +32,7 @@ namespace amlops::pipeline {
 struct run_options {
     std::filesystem::path workspace;          ///< absolute; holds runs/ and cache/
     std::filesystem::path bin_dir;            ///< prepended to PATH; its tools are part of reuse keys
+    std::filesystem::path ca_file;            ///< `--ca-file`: handed to every step as $AMLOPS_CA_FILE (empty: none)
     std::size_t max_parallel = 2;             ///< steps running at once (>= 1)
     bool force_rerun = false;                 ///< as settings.force_rerun: true
     bool dry_run = false;                     ///< resolve and render commands only
@@ -64,5 +65,10 @@ json::array list_runs(const std::filesystem::path& workspace);
 
 /// The record of one run; `run_id` may be "latest". Throws error(not_found).
 json::object load_run(const std::filesystem::path& workspace, const std::string& run_id);
+
+/// `aml-pipeline run FILE` as one call: loads `file` with `options.overrides` (--set), refuses keys
+/// without local meaning when `strict`, plans, runs (options.max_parallel 0: one step per core)
+/// and returns the record once require_success() accepts it.
+json::object run_job_file(const std::filesystem::path& file, bool strict, run_options options);
 
 }  // namespace amlops::pipeline

@@ -6,7 +6,7 @@
 #include "amlops/core/environment.hpp"
 #include "amlops/core/json.hpp"
 #include "amlops/registry/registry.hpp"
-#include "amlops/registry/workspace.hpp"
+#include "amlops/registry/registry_set.hpp"
 
 #include <filesystem>
 #include <map>
@@ -71,7 +71,7 @@ struct promote_outcome {
 /// Refuses with error(rejected) when a required tag is missing or different, the source is
 /// archived, or any artifact hash does not match. Promoting the same source again returns the
 /// existing target version.
-promote_outcome promote(const workspace& ws, const promote_request& r);
+promote_outcome promote(const registry_set& ws, const promote_request& r);
 
 /// One link of a lineage chain.
 struct lineage_report {
@@ -85,6 +85,6 @@ struct lineage_report {
 
 /// Follows `uri` back to its origin (through promoted_from) and forward to promotions in every
 /// registry of the workspace and their deployments.
-lineage_report lineage(const workspace& ws, const model_uri& uri);
+lineage_report lineage(const registry_set& ws, const model_uri& uri);
 
 }  // namespace amlops::registry

@@ -21,6 +21,7 @@ struct predict_request {
     std::filesystem::path output;      ///< empty: predictions only in the result; *.csv: a
                                        ///< `predicted` column (like aml-score); else a JSON array
     std::filesystem::path workspace;   ///< registry workspace root (empty: default)
+    std::filesystem::path ca_file;     ///< PEM CA bundle for TLS to Azure (empty: default trust)
 };
 
 /// Predicts every row of `input`. A .csv input is matched by column name like aml-score (the
@@ -52,6 +53,7 @@ struct serve_request {
     std::uint64_t routing_seed = 0;             ///< 0: random
     unsigned request_timeout_ms = 0;            ///< 0: SCORING_TIMEOUT_MS, else none (180 s
                                                 ///< as an Azure ML container)
+    std::filesystem::path ca_file;              ///< PEM CA bundle for TLS to Azure (empty: default trust)
 };
 
 /// Runs the server until SIGTERM/SIGINT, then drains (readiness 503, in-flight requests finish)

@@ -6,6 +6,7 @@
 #include "amlops/core/environment.hpp"
 #include "amlops/core/log.hpp"
 #include "amlops/serve/service.hpp"
+#include "amlops/workspace/backends.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -23,12 +24,15 @@ std::shared_ptr<const loaded_source> load_model_folder(const std::filesystem::pa
 /// Loads `source`: a registry URI through the workspace at `workspace_root` (empty: $AMLOPS_HOME,
 /// else ./.amlops), else a folder. A URI's version is downloaded into a temporary folder of the
 /// workspace, loaded, and the folder removed. Throws error(not_found) for an unknown registry,
-/// model or version, error(bad_input) for a malformed URI or model.
+/// model or version, error(bad_input) for a malformed URI or model. Registries are opened with
+/// `with` (TLS trust, transport, credential of the caller).
 std::shared_ptr<const loaded_source> load_model_source(const std::string& source,
                                                        const std::filesystem::path& workspace_root,
-                                                       const env_lookup& env, logger& log);
+                                                       const env_lookup& env, logger& log,
+                                                       const registry::backend_surroundings& with = {});
 
 /// A model_loader bound to a workspace (see load_model_source).
-model_loader make_model_loader(std::filesystem::path workspace_root, env_lookup env, logger& log);
+model_loader make_model_loader(std::filesystem::path workspace_root, env_lookup env, logger& log,
+                               registry::backend_surroundings with = {});
 
 }  // namespace amlops::serve

@@ -2,7 +2,7 @@
 // A small, generic, asynchronous HTTP/1.1 server (Boost.Beast/Asio behind this interface: the
 // header pulls in no Boost.Asio, so users compile fast and never see Beast types).
 //
-// Shape (STYLE.md "pure core, thin I/O shell"): the connection code only moves bytes; what to
+// Shape (docs/ARCHITECTURE.md: a pure core in a thin I/O shell): the connection code only moves bytes; what to
 // answer is decided by one pure function object `handler: (const request&) -> response` that the
 // server calls on its I/O threads. The handler must be thread-safe (it runs concurrently on up to
 // `threads` threads) and should not block for long (a blocked call holds one I/O thread).
@@ -43,6 +43,8 @@
 //
 // Tests and embedded uses (e.g. an emulator inside a test process) call stop() directly; the
 // destructor also stops and joins.
+
+#include "amlops/core/log.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -120,6 +122,9 @@ struct server_config {
     std::chrono::milliseconds drain_timeout{30'000};   ///< stop(): forced close after this
     int backlog = 1024;                 ///< listen() backlog
     std::string server_name = "amlops"; ///< Server header
+    /// Where a handler's escaped exception is logged (with the request's x-request-id) before the
+    /// client gets a 500; nullptr: stderr.
+    amlops::logger* log = nullptr;
 };
 
 /// Counters exposed for metrics and tests (monotonic except the gauges).

@@ -7,7 +7,9 @@
 // never silent either: a warning on stderr and `result.mlflow = {status: "failed", error}` in the
 // JSON document. Set AMLOPS_MLFLOW_REQUIRED=1 to make it exit 1 instead (outputs stay written).
 
-#include "amlops/cli/tool.hpp"
+#include "amlops/core/environment.hpp"
+#include "amlops/core/json.hpp"
+#include "amlops/core/log.hpp"
 #include "amlops/tracking/mlflow.hpp"
 
 #include <string>
@@ -27,12 +29,12 @@ namespace amlops::tracking {
 run_data tool_run_data(const std::string& tool, const json::object& result, std::int64_t now_ms,
                        const std::vector<key_value>& extra_params = {});
 
-/// When MLFLOW_TRACKING_URI is set in ctx.env(): logs tool_run_data(...) with log_run and adds
+/// When MLFLOW_TRACKING_URI is set in `env`: logs tool_run_data(...) with log_run and adds
 /// `result.mlflow` = {status: "logged", run_id, tracking_uri, metrics, params} (or
 /// {status: "failed", tracking_uri, error} plus a warning). Unset: returns `result` unchanged.
 /// `result` must be a JSON object when tracking is on (else it is returned unchanged).
-/// `options.env` defaults to ctx.env() and `options.log` to ctx.log().
-json::value log_tool_result(cli::context& ctx, const std::string& tool, json::value result,
+/// `options.env` defaults to `env` and `options.log` to `log`.
+json::value log_tool_result(const env_lookup& env, logger& log, const std::string& tool, json::value result,
                             const std::vector<key_value>& extra_params = {}, log_options options = {});
 
 }  // namespace amlops::tracking

@@ -1,8 +1,8 @@
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 
-#include "amlops/azureml/azureml_registry.hpp"
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/yaml/load.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -23,7 +23,11 @@ constexpr const char* config_header =
 
 }  // namespace
 
-workspace::workspace(fs::path root, local_options options) : root_(std::move(root)), options_(std::move(options)) {
+workspace::workspace(fs::path root, local_options options, backend_surroundings with, backend_catalog backends)
+    : root_(std::move(root)), options_(std::move(options)), with_(std::move(with)), backends_(std::move(backends)) {
+    // A CA file given on the command line is checked now, whatever the backends: a typo must not
+    // wait for the first Azure registry to surface. Its transport is then shared by all of them.
+    if (!with_.ca_file.empty() && !with_.transport) with_.transport = transport_for(with_);
     std::error_code ec;
     fs::create_directories(root_, ec);
     if (ec) throw error(error_kind::io, "cannot create workspace folder: " + ec.message()).in_file(root_.string());
@@ -35,7 +39,8 @@ fs::path workspace::default_root(const env_lookup& env) {
     return ".amlops";
 }
 
-workspace workspace::from_environment(const fs::path& root, const env_lookup& env, logger& log) {
+workspace workspace::from_environment(const fs::path& root, const env_lookup& env, logger& log, backend_surroundings with) {
+    if (!with.env) with.env = env;
     local_options options;
     if (auto pause = env("AMLOPS_TEST_PAUSE_BEFORE_COMMIT_MS")) {
         long ms = 0;
@@ -47,7 +52,7 @@ workspace workspace::from_environment(const fs::path& root, const env_lookup& en
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         };
     }
-    return workspace(root.empty() ? default_root(env) : root, std::move(options));
+    return workspace(root.empty() ? default_root(env) : root, std::move(options), std::move(with));
 }
 
 void workspace::load_config() {
@@ -58,12 +63,7 @@ void workspace::load_config() {
         save_config();  // concurrent first users write identical content; the rename is atomic
         return;
     }
-    YAML::Node doc;
-    try {
-        doc = YAML::LoadFile(file.string());
-    } catch (const YAML::Exception& e) {
-        throw error(error_kind::config, "invalid YAML: " + std::string(e.what())).in_file(file.string());
-    }
+    const YAML::Node doc = yaml::load_file(file);
     const YAML::Node regs = doc["registries"];
     if (!regs || !regs.IsMap())
         throw error(error_kind::config, "expected a 'registries' mapping of name -> {backend: ...}").in_file(file.string()).on_field("registries");
@@ -112,21 +112,16 @@ std::unique_ptr<registry> workspace::open(const std::string& name) const {
         throw error(error_kind::not_found, "registry '" + name + "' is not configured (configured: " + known + ")")
             .in_file((root_ / "config.yaml").string());
     }
-    if (it->second.backend == "local")
-        return open_local_registry(name, root_ / "registries" / name, root_ / "artifacts", options_);
-    if (it->second.backend == "azureml") {
-        azureml::target where;
-        try {
-            where = azureml::target::from_settings(name, it->second.settings);
-        } catch (error& e) {
-            e.in_file((root_ / "config.yaml").string());
-            throw;
-        }
-        return azureml::open_azureml_registry(name, where);
+    const fs::path config_file = root_ / "config.yaml";
+    const backend_factory* factory = backends_.find(it->second.backend);
+    if (!factory) {
+        std::string available;
+        for (const auto& n : backends_.names()) available += (available.empty() ? "" : ", ") + n;
+        throw error(error_kind::config, "registry '" + name + "' uses backend '" + it->second.backend +
+                                            "', which this build does not provide (available: " + available + ")")
+            .in_file(config_file.string()).on_field("registries." + name + ".backend");
     }
-    throw error(error_kind::config, "registry '" + name + "' uses backend '" + it->second.backend +
-                                        "', which this build does not provide (available: local, azureml)")
-        .in_file((root_ / "config.yaml").string()).on_field("registries." + name + ".backend");
+    return (*factory)(backend_request{name, it->second, root_, config_file, options_, with_});
 }
 
 void workspace::add_registry(const std::string& name, const registry_config& cfg) {

@@ -1,4 +1,4 @@
-#include "amlops/model/score_job.hpp"
+#include "amlops/jobs/score_job.hpp"
 
 #include "amlops/metrics/report.hpp"
 

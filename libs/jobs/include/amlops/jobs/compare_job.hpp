@@ -4,7 +4,7 @@
 
 #include "amlops/core/json.hpp"
 #include "amlops/core/log.hpp"
-#include "amlops/model/train_job.hpp"
+#include "amlops/jobs/train_job.hpp"
 
 #include <filesystem>
 #include <string>

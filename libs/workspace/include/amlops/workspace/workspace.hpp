@@ -10,11 +10,15 @@
 //     dev: {backend: local}
 //     prod: {backend: local}
 // Only the backend mapping differs between a laptop and Azure; commands and URIs stay the same.
+// Registries are opened through the backend factories of a backend_catalog (backends.hpp), with
+// the surroundings (environment, transport, credential, clock, TLS trust) the caller passes in.
 
 #include "amlops/core/environment.hpp"
 #include "amlops/core/log.hpp"
 #include "amlops/registry/local_registry.hpp"
 #include "amlops/registry/registry.hpp"
+#include "amlops/registry/registry_set.hpp"
+#include "amlops/workspace/backends.hpp"
 
 #include <filesystem>
 #include <map>
@@ -24,18 +28,13 @@
 
 namespace amlops::registry {
 
-/// One registry entry of config.yaml.
-struct registry_config {
-    std::string backend = "local";
-    std::map<std::string, std::string> settings;  ///< backend-specific keys (ignored by `local`)
-};
-
-class workspace {
+class workspace final : public registry_set {
 public:
     /// Opens the workspace at `root`, creating the folder and config.yaml on first use.
     /// Throws error(config) naming config.yaml for a malformed file, error(io) if it cannot
-    /// be created.
-    explicit workspace(std::filesystem::path root, local_options options = {});
+    /// be created. Registries are opened by the factories of `backends` with `with`.
+    explicit workspace(std::filesystem::path root, local_options options = {}, backend_surroundings with = {},
+                       backend_catalog backends = standard_backends());
 
     /// $AMLOPS_HOME, else ./.amlops.
     static std::filesystem::path default_root(const env_lookup& env);
@@ -43,18 +42,20 @@ public:
     /// Opens `root` (default_root(env) when empty) with options taken from the environment:
     /// AMLOPS_TEST_PAUSE_BEFORE_COMMIT_MS=N (test only) makes every version-creating transaction
     /// log a line and sleep N ms just before COMMIT, so tests can kill a process mid-register.
-    static workspace from_environment(const std::filesystem::path& root, const env_lookup& env, logger& log);
+    /// `with.env` defaults to `env`.
+    static workspace from_environment(const std::filesystem::path& root, const env_lookup& env, logger& log,
+                                      backend_surroundings with = {});
 
     const std::filesystem::path& root() const noexcept { return root_; }
     /// Registry names from config.yaml, sorted.
-    std::vector<std::string> registry_names() const;
+    std::vector<std::string> registry_names() const override;
     /// Opens a registry by name. Throws error(not_found) listing the configured names,
-    /// error(config) for a backend this build does not provide.
-    std::unique_ptr<registry> open(const std::string& name) const;
+    /// error(config) for a backend the catalog does not provide.
+    std::unique_ptr<registry> open(const std::string& name) const override;
     /// Adds a registry to config.yaml (no-op if it exists with the same backend).
     void add_registry(const std::string& name, const registry_config& cfg);
     /// A fresh empty folder under <root>/tmp for staging files (caller removes it).
-    std::filesystem::path make_temp_dir(const std::string& label) const;
+    std::filesystem::path make_temp_dir(const std::string& label) const override;
 
 private:
     void load_config();
@@ -62,6 +63,8 @@ private:
 
     std::filesystem::path root_;
     local_options options_;
+    backend_surroundings with_;
+    backend_catalog backends_;
     std::map<std::string, registry_config> registries_;
 };
 

@@ -1,4 +1,4 @@
-#include "amlops/registry/workspace.hpp"
+#include "amlops/workspace/workspace.hpp"
 
 #include "amlops/core/error.hpp"
 #include "test_support.hpp"

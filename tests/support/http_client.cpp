@@ -1,6 +1,6 @@
 // Blocking loopback HTTP client on Beast's synchronous API; timeouts come from SO_RCVTIMEO /
 // SO_SNDTIMEO so a hung server surfaces as an error instead of a hung test.
-#include "amlops/server/http_client.hpp"
+#include "http_client.hpp"
 
 #include "amlops/core/error.hpp"
 

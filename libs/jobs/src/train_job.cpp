@@ -1,4 +1,4 @@
-#include "amlops/model/train_job.hpp"
+#include "amlops/jobs/train_job.hpp"
 
 #include "amlops/metrics/report.hpp"
 

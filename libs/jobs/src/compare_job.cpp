@@ -1,4 +1,4 @@
-#include "amlops/model/compare_job.hpp"
+#include "amlops/jobs/compare_job.hpp"
 
 #include "amlops/core/error.hpp"
 #include "amlops/data/table.hpp"
