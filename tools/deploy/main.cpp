@@ -2,6 +2,7 @@
 // 0% (100% on an empty endpoint), smoke-test the slot directly, then shift traffic (default 30%)
 // or roll back and exit 3. The deployment is recorded in the registry so lineage shows it.
 #include "amlops/cli/tool.hpp"
+#include "amlops/deploy/azureml_endpoint.hpp"
 #include "amlops/deploy/release.hpp"
 #include "amlops/deploy/model_ref.hpp"
 
@@ -13,6 +14,9 @@ namespace json = amlops::json;
 
 struct options {
     std::string endpoint, model, workspace, smoke_data, key_file, state_file, output, slot;
+    std::string ca_file, environment, instance_type = "Standard_DS3_v2";
+    int instance_count = 1, request_timeout_ms = 5000;
+    bool delete_on_rollback = false;
     std::optional<double> max_rmse;
     int traffic = 30;
     std::size_t smoke_rows = 10;
@@ -20,7 +24,7 @@ struct options {
 
 void describe(amlops::cli::option_spec& s, options& o) {
     s.options.add_options()
-        ("endpoint", po::value(&o.endpoint)->required()->value_name("URI"), "endpoint, e.g. local://127.0.0.1:5001 (aml-predict serve)")
+        ("endpoint", po::value(&o.endpoint)->required()->value_name("URI"), "endpoint: local://127.0.0.1:5001 (aml-predict serve) or azureml://subscriptions/S/resourceGroups/RG/workspaces/W/onlineEndpoints/NAME")
         ("model", po::value(&o.model)->required()->value_name("URI|DIR"), "registry URI (version, @alias or /labels/latest) or MLflow model folder")
         ("registry-workspace", po::value(&o.workspace)->value_name("DIR"), "workspace resolving the URI (default $AMLOPS_HOME or ./.amlops; the server must use the same)")
         ("smoke-data", po::value(&o.smoke_data)->required()->value_name("PATH"), "test.csv (or its folder): the first rows, cost removed, are the smoke test")
@@ -30,13 +34,25 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("slot", po::value(&o.slot)->value_name("NAME"), "deploy into this slot instead of choosing blue/green by the traffic rules")
         ("key-file", po::value(&o.key_file)->value_name("FILE"), "endpoint key (sent as Authorization: Bearer)")
         ("state-file", po::value(&o.state_file)->value_name("FILE"), "write deployment_state.json here")
-        ("output,o", po::value(&o.output)->value_name("DIR"), "write deployment_state.json into this folder");
+        ("output,o", po::value(&o.output)->value_name("DIR"), "write deployment_state.json into this folder")
+        ("ca-file", po::value(&o.ca_file)->value_name("FILE"), "azureml:// endpoints: PEM bundle trusted for TLS")
+        ("environment", po::value(&o.environment)->value_name("URI"), "azureml:// endpoints: the serving environment (azureml:NAME:VERSION)")
+        ("instance-type", po::value(&o.instance_type)->default_value("Standard_DS3_v2")->value_name("SKU"), "azureml:// endpoints: VM size")
+        ("instance-count", po::value(&o.instance_count)->default_value(1)->value_name("N"), "azureml:// endpoints: instances per deployment")
+        ("request-timeout-ms", po::value(&o.request_timeout_ms)->default_value(5000)->value_name("N"), "azureml:// endpoints: scoring timeout (<= 180000)")
+        ("delete-on-rollback", po::bool_switch(&o.delete_on_rollback),
+         "azureml:// endpoints: delete a new deployment that failed its smoke test (default: keep it at 0% for its logs; local endpoints always unload it)");
 }
 
 json::value run(const options& o, amlops::cli::context& ctx) {
     if (o.traffic <= 0 || o.traffic > 100) throw amlops::error(amlops::error_kind::usage, "--traffic must be 1..100").on_field("traffic");
     dep::endpoint_options eo;
     if (!o.key_file.empty()) eo.key = dep::read_key_file(o.key_file);
+    eo.ca_file = o.ca_file;
+    eo.deployment.environment = o.environment;
+    eo.deployment.instance_type = o.instance_type;
+    eo.deployment.instance_count = o.instance_count;
+    eo.deployment.request_timeout_ms = o.request_timeout_ms;
     const auto model = dep::resolve_model(o.model, o.workspace, ctx.env(), ctx.log());
     dep::release_request req;
     req.model = model.identity.uri;
@@ -44,6 +60,7 @@ json::value run(const options& o, amlops::cli::context& ctx) {
     req.max_rmse = o.max_rmse;
     req.traffic_share = o.traffic;
     if (!o.slot.empty()) req.slot = o.slot;
+    req.delete_on_rollback = !dep::is_azureml_endpoint(o.endpoint) || o.delete_on_rollback;
 
     const auto ep = dep::open_endpoint(o.endpoint, eo);
     const auto outcome = dep::release(*ep, req, ctx.log());
