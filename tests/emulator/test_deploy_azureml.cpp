@@ -29,13 +29,14 @@ namespace {
 
 const std::string secret = "deploy-Secret-Value-246";
 
-/// `aml-predict serve` on an ephemeral loopback port with no deployment, stopped on destruction.
+/// `aml-predict serve` on an ephemeral loopback port, stopped on destruction. It starts with one
+/// placeholder deployment (it refuses to start empty); the emulator adds the endpoint's own.
 class serve_process {
 public:
-    serve_process(const fs::path& dir, const fs::path& home) {
+    serve_process(const fs::path& dir, const fs::path& home, const std::string& seed_model) {
         const auto port_file = dir / "port";
         std::vector<std::string> argv{test::tool_path("aml-predict").string(), "serve", "--port", "0", "--port-file", port_file.string(),
-                                      "--threads", "1", "--workspace", home.string()};
+                                      "--threads", "1", "--workspace", home.string(), "--deployment", "seed=" + seed_model};
         std::vector<std::string> envs;
         for (char** e = environ; *e; ++e) envs.emplace_back(*e);
         envs.emplace_back("AMLOPS_HOME=" + home.string());
@@ -107,7 +108,7 @@ TEST_CASE("aml-deploy azureml://: blue/green on a managed online endpoint with a
     }
     const std::string v1 = "azureml://registries/dev/models/taxi-fare/versions/1", v2 = "azureml://registries/dev/models/taxi-fare/versions/2";
 
-    serve_process serve(dir.path(), home);
+    serve_process serve(dir.path(), home, v1);
     emulator::options eo;
     eo.client_secret = secret;
     eo.scoring_server = serve.url();
