@@ -130,7 +130,8 @@ jobs:
       inputs: {raw: {type: uri_folder}}
       outputs: {out: {type: uri_folder}}
       command: bash run.sh ${{inputs.raw}} ${{outputs.out}}
-    inputs: {raw: ${{parent.inputs.raw}}}
+    inputs:
+      raw: ${{parent.inputs.raw}}
 )");
     auto azure_env = env;
     azure_env.push_back("AZURE_RESOURCE_MANAGER_ENDPOINT=" + proxy.base_url() + "/");
@@ -168,6 +169,15 @@ int replay(const fs::path& file, const std::string& spec, const std::string& bas
         if (spec == "resources") target = std::regex_replace(target, std::regex("/resourceGroups/"), "/resourcegroups/");
         req.url = base + target;
         req.body = std::string(r.at("body").as_string());
+        // Prism validates a discriminated body against its base type only (JobBase has
+        // additionalProperties false), so PipelineJob's own fields would be refused as unknown:
+        // they are sent without them here and asserted against the documented shapes in
+        // tests/emulator/test_pipeline_submit.cpp instead.
+        if (req.method == "PUT" && std::regex_search(target, std::regex("/jobs/[^/?]+\\?"))) {
+            auto doc = json::parse(req.body, "job body").as_object();
+            for (const char* k : {"inputs", "outputs", "jobs", "settings"}) doc["properties"].as_object().erase(k);
+            req.body = boost::json::serialize(doc);
+        }
         req.headers.set("Authorization", "Bearer prism-check");  // specs with `security` demand one
         req.headers.set("Accept", "application/json");
         if (!req.body.empty()) req.headers.set("Content-Type", "application/json");

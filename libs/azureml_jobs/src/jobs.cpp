@@ -478,7 +478,18 @@ json::object job_logs(workspace_session& ws, const std::string& name) {
 }
 
 json::object cancel_job(workspace_session& ws, const std::string& name) {
-    ws.arm().post(ws.id().child("jobs", name), "cancel", json::value(nullptr));
+    // Jobs_Cancel takes no body: 200, or 202 with a Location to poll.
+    const auto id = ws.id().child("jobs", name);
+    const auto path = id.str() + "/cancel";
+    auto res = ws.arm().send("POST", ws.arm().url_for(path, id.api_version()));
+    if (!res.ok()) throw arm::make_arm_error(res, "POST", path);
+    for (int polls = 0; res.status == 202 && polls < 600; ++polls) {
+        const auto location = res.headers.get("Location");
+        if (!location) break;
+        ws.sleep(std::chrono::milliseconds(1000));
+        res = ws.arm().send("GET", *location);
+        if (!res.ok()) throw arm::make_arm_error(res, "GET", "cancel result of " + path);
+    }
     return job_status(ws, name, false);
 }
 

@@ -216,7 +216,11 @@ void azureml_endpoint::unload_deployment(const std::string& name) {
 
 score_response azureml_endpoint::score(const std::string& deployment, const std::string& json_body) {
     if (impl_->key.empty()) {
-        const auto keys = impl_->ws->arm().post(impl_->id, "listKeys", json::object{});
+        // OnlineEndpoints_ListKeys takes no body.
+        const auto path = impl_->id.str() + "/listKeys";
+        const auto res = impl_->ws->arm().send("POST", impl_->ws->arm().url_for(path, impl_->id.api_version()));
+        if (!res.ok()) throw arm::make_arm_error(res, "POST", path);
+        const auto keys = arm::parse_body(res, "POST " + path);
         impl_->key = keys.is_object() ? str(keys.as_object(), "primaryKey") : std::string();
         if (impl_->key.empty()) throw error(error_kind::service, "listKeys of " + uri_ + " returned no primaryKey");
     }
