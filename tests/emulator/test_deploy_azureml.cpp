@@ -7,6 +7,7 @@
 
 #include "amlops/arm/resource_id.hpp"
 #include "../model/synthetic_taxi.hpp"
+#include "serve_process.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -28,51 +29,6 @@ using Catch::Matchers::Contains;
 namespace {
 
 const std::string secret = "deploy-Secret-Value-246";
-
-/// `aml-predict serve` on an ephemeral loopback port, stopped on destruction. It starts with one
-/// placeholder deployment (it refuses to start empty); the emulator adds the endpoint's own.
-class serve_process {
-public:
-    serve_process(const fs::path& dir, const fs::path& home, const std::string& seed_model) {
-        const auto port_file = dir / "port";
-        std::vector<std::string> argv{test::tool_path("aml-predict").string(), "serve", "--port", "0", "--port-file", port_file.string(),
-                                      "--threads", "1", "--workspace", home.string(), "--deployment", "seed=" + seed_model};
-        std::vector<std::string> envs;
-        for (char** e = environ; *e; ++e) envs.emplace_back(*e);
-        envs.emplace_back("AMLOPS_HOME=" + home.string());
-        envs.emplace_back("OMP_NUM_THREADS=1");
-        std::vector<char*> cargv, cenv;
-        for (auto& a : argv) cargv.push_back(a.data());
-        cargv.push_back(nullptr);
-        for (auto& e : envs) cenv.push_back(e.data());
-        cenv.push_back(nullptr);
-        const auto log = (dir / "serve.log").string();
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        REQUIRE(posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), cenv.data()) == 0);
-        posix_spawn_file_actions_destroy(&fa);
-        for (int i = 0; i < 600 && port_ == 0; ++i) {
-            std::ifstream in(port_file);
-            if (!(in >> port_)) port_ = 0;
-            if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        REQUIRE(port_ != 0);
-    }
-    ~serve_process() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-    serve_process(const serve_process&) = delete;
-    serve_process& operator=(const serve_process&) = delete;
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    pid_t pid_ = -1;
-    int port_ = 0;
-};
 
 json::object result_of(const test::run_result& r) {
     INFO(r.out << r.err);
@@ -108,7 +64,8 @@ TEST_CASE("aml-deploy azureml://: blue/green on a managed online endpoint with a
     }
     const std::string v1 = "azureml://registries/dev/models/taxi-fare/versions/1", v2 = "azureml://registries/dev/models/taxi-fare/versions/2";
 
-    serve_process serve(dir.path(), home, v1);
+    // It refuses to start empty: a placeholder deployment; the emulator adds the endpoint's own.
+    test::serve_process serve(dir.path(), {"--workspace", home.string(), "--deployment", "seed=" + v1}, local_env);
     emulator::options eo;
     eo.client_secret = secret;
     eo.scoring_server = serve.url();

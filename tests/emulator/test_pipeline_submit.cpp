@@ -61,7 +61,7 @@ std::string text(const json::value& v) { return std::string(v.as_string()); }
 
 }  // namespace
 
-TEST_CASE("submit: the training pipeline completes on the emulator with the results of `run`; an unchanged re-submit uploads nothing") {
+TEST_CASE("submit: the training pipeline completes on the emulator with the results of `run`, an unchanged re-submit uploads nothing") {
     workspace_fixture f;
     test::scratch_dir dir("submit-taxi");
     REQUIRE(test::run_tool("aml-datagen", {"--output", (dir / "raw").string(), "--rows", "3000", "--seed", "7"}).exit_code == 0);
@@ -145,7 +145,7 @@ TEST_CASE("submit: the training pipeline completes on the emulator with the resu
     CHECK(f.tool({"wait", text(r2.at("name"))}).exit_code == 0);
 }
 
-TEST_CASE("submit: code folders become code versions once; a gate step's exit 3 is exit 3; cancel stops a running job") {
+TEST_CASE("submit: code folders become code versions once, a gate step's exit 3 is exit 3, cancel stops a running job") {
     workspace_fixture f;
     test::scratch_dir dir("submit-small");
     test::write_text(dir / "src/data.txt", "from the code snapshot\n");
@@ -208,7 +208,7 @@ jobs:
     CHECK(f.tool({"status", "no-such-job"}).exit_code != 0);
 }
 
-TEST_CASE("submit: the training pipeline takes at most 25 requests; an unchanged re-submit uploads nothing (bench/submit.sh prints the numbers)") {
+TEST_CASE("submit: the training pipeline takes at most 25 requests, an unchanged re-submit uploads nothing (bench/submit.sh prints the numbers)") {
     workspace_fixture f;
     test::scratch_dir dir("submit-count");
     REQUIRE(test::run_tool("aml-datagen", {"--output", (dir / "raw").string(), "--rows", "500", "--seed", "3"}).exit_code == 0);

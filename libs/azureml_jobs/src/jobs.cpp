@@ -1,6 +1,7 @@
 #include "amlops/azureml_jobs/jobs.hpp"
 
 #include "amlops/azureml/blob.hpp"
+#include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/core/sha256.hpp"
 #include "amlops/pipeline/expression.hpp"
@@ -26,13 +27,6 @@ constexpr const char* code_hash_version = "202208";
 // Marker blob written last into LocalUpload/<hash>/: an upload that broke off halfway is redone.
 constexpr const char* upload_marker = ".amlops-upload-complete";
 
-std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw error(error_kind::io, "cannot read file").in_file(p.string());
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string str(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
@@ -186,7 +180,7 @@ private:
         }
         if (!present) {
             for (const auto& [rel, file] : files_of(path)) {
-                const auto bytes = read_bytes(file);
+                const auto bytes = amlops::read_file(file);
                 azureml::upload_blob(ws_.storage(), azureml::blob_url(container, prefix + (folder ? name + "/" + rel : name)), bytes);
                 ++report_.files_uploaded;
                 report_.bytes_uploaded += bytes.size();
@@ -233,7 +227,7 @@ private:
         if (blob_uri.empty() || sas.empty()) throw error(error_kind::service, "startPendingUpload returned no blobUri/sasUri");
         const std::string base = folder.filename().string();
         for (const auto& [rel, file] : files_of(folder)) {
-            const auto bytes = read_bytes(file);
+            const auto bytes = amlops::read_file(file);
             azureml::upload_blob(ws_.sas(), azureml::blob_url(sas, base + "/" + rel), bytes);
             ++report_.files_uploaded;
             report_.bytes_uploaded += bytes.size();
@@ -394,7 +388,7 @@ std::string code_content_hash(const fs::path& folder) {
         h.update("#" + rel + "#");
         h.update(std::to_string(fs::file_size(path)));
     }
-    for (const auto& [rel, path] : files) h.update(read_bytes(path));
+    for (const auto& [rel, path] : files) h.update(amlops::read_file(path));
     return h.hex_digest();
 }
 
