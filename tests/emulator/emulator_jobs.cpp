@@ -460,6 +460,8 @@ void job_routes::execute(job_run* job) {
         std::vector<std::pair<std::string, std::string>> env{
             {"PATH", std::string(bin ? bin : "") + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")},
             {"AMLOPS_HOME", home.string()}, {"AZUREML_RUN_ID", step.run_id}, {"AZUREML_ROOT_RUN_ID", job->name}};
+        if (const auto* vars = obj(node, "environment_variables"))
+            for (const auto& [k, v] : *vars) env.emplace_back(std::string(k), v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v));
         step.child = std::make_shared<pl::child_process>(pl::process_spec{command, wd, step.dir / "stdout.txt", step.dir / "stderr.txt", env});
         auto child = step.child;
         lock.unlock();

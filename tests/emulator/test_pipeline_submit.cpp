@@ -143,6 +143,14 @@ TEST_CASE("submit: the training pipeline completes on the emulator with the resu
     CHECK(r2.at("uploads").at("files").as_int64() == 0);
     CHECK(r2.at("uploads").at("data_inputs_reused").as_int64() == 3);
     CHECK(f.tool({"wait", text(r2.at("name"))}).exit_code == 0);
+
+    // The repo's command job runs on both, unchanged, too.
+    const auto merge = f.tool({"submit", (source_dir / "pipelines/single-step-merge-job.yaml").string(), "--wait", "--set",
+                               "inputs.raw_data.path=" + (dir / "raw").string()});
+    INFO(merge.err);
+    CHECK(merge.exit_code == 0);
+    const auto merged = f.job(text(result_of(merge).at("name")));
+    CHECK(text(merged.at("properties").at("computeId")) == f.ws.child("computes", "cpu-cluster").str());
 }
 
 TEST_CASE("submit: code folders become code versions once, a gate step's exit 3 is exit 3, cancel stops a running job") {

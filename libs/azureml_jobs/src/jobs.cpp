@@ -242,11 +242,17 @@ private:
     }
 
     /// Registers a component as azureml_anonymous/<hash of its spec> and returns its ARM id.
-    std::string component_id(const pl::component_spec& c) {
+    std::string component_id(const pl::component_spec& c, const pl::planned_job* planned) {
         if (auto it = component_ids_.find(&c); it != component_ids_.end()) return it->second;
         json::object inputs;
         for (const auto& i : c.inputs) {
-            json::object d{{"type", i.type.empty() ? "string" : i.type}};
+            // A command job declares its inputs by binding them: the bound value gives the type.
+            std::string type = i.type;
+            if (type.empty()) {
+                const auto* b = planned ? planned->find_input(i.name) : nullptr;
+                type = b && !b->type.empty() ? b->type : "string";
+            }
+            json::object d{{"type", type}};
             if (!i.description.empty()) d["description"] = i.description;
             if (i.optional) d["optional"] = true;
             if (i.default_value) d["default"] = *i.default_value;
@@ -306,7 +312,7 @@ private:
             if (o.parent_output) outputs[o.name] = json::object{{"value", "${{parent.outputs." + *o.parent_output + "}}"}, {"type", "literal"}};
         json::object env;
         for (const auto& [k, v] : step.environment_variables) env[k] = v.is_null ? "" : v.text;
-        json::object n{{"name", step.name}, {"type", "command"}, {"componentId", component_id(c)}, {"inputs", inputs},
+        json::object n{{"name", step.name}, {"type", "command"}, {"componentId", component_id(c, plan_.find_job(step.name))}, {"inputs", inputs},
                        {"outputs", outputs}, {"_source", "YAML.JOB"}};
         if (!env.empty()) n["environment_variables"] = env;
         if (step.timeout_seconds) n["limits"] = json::object{{"job_limits_type", "Command"}, {"timeout", *step.timeout_seconds}};
