@@ -84,7 +84,9 @@ void azure_options(cli::option_spec& s, options& o) {
         ("poll-seconds", cli::po::value(&o.poll_seconds)->default_value(2)->value_name("N")->notifier([](double v) {
              if (!(v > 0)) throw amlops::error(amlops::error_kind::usage, "--poll-seconds must be positive").on_field("poll-seconds");
          }), "first wait between status polls (backs off to 30 s)")
-        ("timeout", cli::po::value(&o.timeout_seconds)->default_value(0)->value_name("N"), "give up waiting after N seconds (0: never)");
+        ("timeout", cli::po::value(&o.timeout_seconds)->default_value(0)->value_name("N")->notifier([](double v) {
+             if (v < 0) throw amlops::error(amlops::error_kind::usage, "--timeout must be >= 0").on_field("timeout");
+         }), "give up waiting after N seconds (0: never)");
 }
 
 aj::workspace_session session(const options& o, cli::context& ctx) {
@@ -125,8 +127,8 @@ cli::subcommand submit_verb(options& o) {
                     ("wait", cli::po::bool_switch(&o.wait), "wait for the outcome: exit 0 completed, 1 failed, 3 a gate step rejected");
             },
             [&](cli::context& ctx) -> value {
+                // --strict does not apply: compute, resources, ... are what Azure ML honours.
                 const auto job = pl::load_job(o.file, o.sets);
-                if (o.strict) pl::require_no_ignored_keys(job);
                 const auto plan = pl::make_plan(job);
                 auto ws = session(o, ctx);
                 aj::submit_options so;
@@ -188,7 +190,7 @@ int main(int argc, char** argv) {
          [&](cli::context& ctx) -> value { return pl::load_run(workspace(o, ctx), o.run_id); }},
     };
     return cli::run_subcommands(argc, argv,
-                                {"aml-pipeline", "Run Azure ML CLI v2 pipeline YAML locally, reusing unchanged steps.",
+                                {"aml-pipeline", "Run Azure ML CLI v2 pipeline YAML locally, reusing unchanged steps, or submit it to an Azure ML workspace.",
                                  "[run] FILE [options] | submit FILE | status|wait|logs|cancel JOB | validate FILE | list | show [RUN-ID]",
                                  "Runs land in <workspace>/runs/<run-id>/ (run.json, <step>/stdout.log, <step>/<output>/).\n"
                                  "Example: aml-pipeline pipelines/taxi-fare-train-pipeline.yaml --set inputs.raw_data.path=/data/raw"},
