@@ -175,18 +175,19 @@ jobs:
         pause: {type: integer}
       outputs:
         out: {type: uri_folder}
-      command: sleep ${{inputs.pause}} && cat data.txt > ${{outputs.out}}/copy.txt && exit ${{inputs.code}}
+      command: sleep ${{inputs.pause}} && cat data.txt | tee ${{outputs.out}}/copy.txt && exit ${{inputs.code}}
     inputs:
       code: ${{parent.inputs.code}}
       pause: ${{parent.inputs.pause}}
 )");
     const auto yaml = (dir / "small.yaml").string();
-    const auto first = f.tool({"submit", yaml, "--wait"});
+    const auto first = f.tool({"submit", yaml, "--wait", "--stream"});
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
     const auto r1 = result_of(first);
     CHECK(r1.at("uploads").at("code_versions_created").as_int64() == 1);
     CHECK(r1.at("uploads").at("files").as_int64() == 1);
+    CHECK_THAT(first.err, Contains("[gate] from the code snapshot"));  // --stream printed the step's log line
     CHECK_THAT(text(result_of(f.tool({"logs", text(r1.at("name"))})).at("steps").at("gate").at("log")), !Contains("error"));
 
     const auto rejected = f.tool({"submit", yaml, "--wait", "--set", "inputs.code=3"});

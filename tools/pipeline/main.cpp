@@ -20,7 +20,7 @@ struct options {
     bool force_rerun = false, dry_run = false, strict = false;
     // submit / status / wait / logs / cancel (Azure ML)
     std::string aml_workspace, ca_file, blob_endpoint, job_name;
-    bool wait = false;
+    bool wait = false, stream = false;
     double poll_seconds = 2, timeout_seconds = 0;
 };
 std::atomic<bool> interrupted{false};
@@ -86,7 +86,8 @@ void azure_options(cli::option_spec& s, options& o) {
          }), "first wait between status polls (backs off to 30 s)")
         ("timeout", cli::po::value(&o.timeout_seconds)->default_value(0)->value_name("N")->notifier([](double v) {
              if (v < 0) throw amlops::error(amlops::error_kind::usage, "--timeout must be >= 0").on_field("timeout");
-         }), "give up waiting after N seconds (0: never)");
+         }), "give up waiting after N seconds (0: never)")
+        ("stream", cli::po::bool_switch(&o.stream), "while waiting, print the steps' new log lines (run history) to stderr");
 }
 
 aj::workspace_session session(const options& o, cli::context& ctx) {
@@ -104,7 +105,7 @@ aj::workspace_session session(const options& o, cli::context& ctx) {
 std::chrono::milliseconds ms(double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000)); }
 
 value waited(const options& o, cli::context& ctx, aj::workspace_session& ws, const std::string& name) {
-    auto status = aj::wait_for_job(ws, name, ms(o.poll_seconds), ms(o.timeout_seconds), &ctx.log());
+    auto status = aj::wait_for_job(ws, name, ms(o.poll_seconds), ms(o.timeout_seconds), &ctx.log(), o.stream);
     try {
         aj::require_completed(status);
     } catch (const amlops::error& e) {

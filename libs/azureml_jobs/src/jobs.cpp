@@ -426,15 +426,34 @@ json::object job_status(workspace_session& ws, const std::string& name, bool wit
 }
 
 json::object wait_for_job(workspace_session& ws, const std::string& name, std::chrono::milliseconds first_poll,
-                          std::chrono::milliseconds timeout, amlops::logger* log) {
+                          std::chrono::milliseconds timeout, amlops::logger* log, bool stream) {
     const auto start = std::chrono::steady_clock::now();
     auto delay = first_poll;
     std::string last;
+    std::map<std::string, std::size_t> printed;  // step -> bytes of its log already printed
+    const auto print_new_lines = [&] {
+        if (!stream || !log) return;
+        const auto logs = job_logs(ws, name);
+        for (const auto& [step, s] : logs.at("steps").as_object()) {
+            const std::string text(s.at("log").as_string());
+            auto& done = printed[std::string(step)];
+            const auto end = text.rfind('\n');  // whole lines only; the rest comes next poll
+            if (end == std::string::npos || end + 1 <= done) continue;
+            std::size_t pos = done;
+            while (pos <= end) {
+                const auto nl = text.find('\n', pos);
+                log->info("[" + std::string(step) + "] " + text.substr(pos, nl - pos));
+                pos = nl + 1;
+            }
+            done = end + 1;
+        }
+    };
     for (;;) {
         const auto doc = ws.arm().get(ws.id().child("jobs", name));
         const auto status = str(doc.at("properties").as_object(), "status");
         if (status != last && log) log->info("job " + name + ": " + status);
         last = status;
+        print_new_lines();
         if (terminal_statuses.count(status)) return job_status(ws, name, true);
         if (timeout.count() > 0 && std::chrono::steady_clock::now() - start > timeout)
             throw error(error_kind::network, "job " + name + " is still " + status + " after " + std::to_string(timeout.count() / 1000) + " s");

@@ -58,9 +58,11 @@ submit_report submit(workspace_session& ws, const pipeline::job_spec& job, const
 json::object job_status(workspace_session& ws, const std::string& name, bool with_steps = true);
 
 /// Polls until a terminal status (Completed, Failed, Canceled, NotResponding, Paused), backing off
-/// from `first_poll` up to 30 s. `timeout` zero: no limit (error(network) otherwise).
+/// from `first_poll` up to 30 s. `timeout` zero: no limit (error(network) otherwise). With
+/// `stream`, each poll also prints the steps' new user-log lines to `log` ("[step] line"), as
+/// `az ml job stream` does.
 json::object wait_for_job(workspace_session& ws, const std::string& name, std::chrono::milliseconds first_poll,
-                          std::chrono::milliseconds timeout, amlops::logger* log);
+                          std::chrono::milliseconds timeout, amlops::logger* log, bool stream = false);
 
 /// Throws unless `status` says Completed: error(rejected) (exit 3) when every failed step exited
 /// with 3 (a gate said no), else error(service) naming the failed steps.
