@@ -145,6 +145,10 @@ jobs:
                                                         "--model", "azureml://registries/dev/models/taxi-fare/versions/1", "--smoke-data",
                                                         (dir / "smoke.csv").string(), "--environment", "azureml:amlops-cpp:1"}, azure_env);
     if (deployed.exit_code != 3) throw std::runtime_error("aml-deploy was expected to roll back (exit 3): " + deployed.out + deployed.err);
+    // amlops registry `dev` is Azure ML registry `dev-reg` (config.yaml): the deployment names the latter.
+    const auto blue = c.get(ws.child("onlineEndpoints", "taxi-ep").child("deployments", "blue"));
+    if (blue.at("properties").at("model") != "azureml://registries/dev-reg/models/taxi-fare/versions/1")
+        throw std::runtime_error("the deployment's model is not the Azure ML registry URI: " + boost::json::serialize(blue));
 
     std::ofstream out(out_file);
     std::lock_guard lock(mutex);

@@ -55,7 +55,8 @@ json::value run(const options& o, amlops::cli::context& ctx) {
     eo.deployment.request_timeout_ms = o.request_timeout_ms;
     const auto model = dep::resolve_model(o.model, o.workspace, ctx.env(), ctx.log());
     dep::release_request req;
-    req.model = model.identity.uri;
+    // An Azure ML deployment names the model as Azure ML does; the local server takes our URI.
+    req.model = dep::is_azureml_endpoint(o.endpoint) ? model.service_uri : model.identity.uri;
     req.smoke = dep::load_smoke_sample(o.smoke_data, o.smoke_rows);
     req.max_rmse = o.max_rmse;
     req.traffic_share = o.traffic;
