@@ -97,6 +97,8 @@ job_routes::~job_routes() {
     }
     for (auto& [k, j] : jobs_)
         if (j->thread.joinable()) j->thread.join();
+    std::error_code ec;
+    if (!std::getenv("AMLOPS_KEEP_TEST_TMP")) fs::remove_all(scratch_, ec);  // like test::scratch_dir
 }
 
 // ------------------------------------------------------------------------------ ARM routes
