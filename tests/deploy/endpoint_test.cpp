@@ -18,7 +18,7 @@ TEST_CASE("local endpoint URIs must be loopback host:port") {
         INFO(bad);
         CHECK_THROWS_AS(parse_local_uri(bad), error);
     }
-    CHECK_THROWS_WITH(open_endpoint("azureml://endpoints/x"), Catch::Contains("unsupported scheme"));
+    CHECK_THROWS_WITH(open_endpoint("azureml://endpoints/x"), Catch::Contains("onlineEndpoints/NAME"));  // a malformed Azure ML endpoint URI
     CHECK(open_endpoint("local://127.0.0.1:5001")->scoring_uri() == "http://127.0.0.1:5001/score");
 }
 

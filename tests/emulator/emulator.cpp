@@ -6,6 +6,8 @@
 #include "amlops/http/transport.hpp"
 #include "emulator_extra.hpp"
 #include "emulator_federated.hpp"
+#include "emulator_jobs.hpp"
+#include "emulator_online.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
@@ -132,6 +134,8 @@ struct emulator::impl {
     std::uint64_t counter = 0;
     // Declared before `server`: destroyed after the server threads that call it have stopped.
     std::unique_ptr<detail::extra_routes> extra;  // managed identity, online endpoints, MLflow
+    std::unique_ptr<detail::job_routes> jobs;     // code/component/environment/data, computes, jobs, run history
+    std::unique_ptr<detail::online_routes> online;  // listKeys, scoring through a real aml-predict serve
     std::unique_ptr<test::loopback_server> server;
 
     std::string base() const { return server->base_url(); }
@@ -181,6 +185,8 @@ struct emulator::impl {
         if (path.rfind("/storage/", 0) == 0 && external_storage()) return forward_to_storage(req);
         std::lock_guard lock(mutex);
         try {
+            if (auto r = jobs->route(req, path, query)) return std::move(*r);
+            if (auto r = online->score(req, path)) return std::move(*r);
             if (auto r = extra->route(req, path, query)) return std::move(*r);
             if (path.rfind("/blob/", 0) == 0) return blob(req, path, query);
             const auto parts = split(path);
@@ -283,7 +289,12 @@ struct emulator::impl {
         if (parts.size() == 8) return top_level(req, path, parts);
         const std::string parent_key = lower(join(parts, 8));
         if (!resources.count(parent_key)) return arm_error(404, "ResourceNotFound", "The Resource '" + parts[7] + "' was not found.");
-        if (parts[8] == "onlineEndpoints" && kind == "workspaces") return extra->online(req, path, parts, query);
+        if (parts[8] == "onlineEndpoints" && kind == "workspaces") {
+            if (auto r = online->arm(req, parts)) return std::move(*r);
+            return extra->online(req, path, parts, query);
+        }
+        if (kind == "workspaces")
+            if (auto r = jobs->arm(req, path, parts, query)) return std::move(*r);
         if (parts[8] == "datastores" && kind == "workspaces") {
             if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/datastores", query, path);
             if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
@@ -358,6 +369,8 @@ struct emulator::impl {
         res["type"] = "Microsoft.MachineLearningServices/" + parts[6];
         object props = res.contains("properties") && res["properties"].is_object() ? res["properties"].as_object() : object{};
         props["provisioningState"] = "Succeeded";
+        // Workspace.discoveryUrl: where clients find the data-plane hosts (run history).
+        if (parts[6] == "workspaces") props["discoveryUrl"] = base() + "/discovery";
         res["properties"] = props;
         const bool existed = resources.count(lower(path)) > 0;
         store(lower(path), res);
@@ -704,6 +717,12 @@ emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
         [d](const std::string& sub, const std::string& key) { return d->start_lro(sub, key); },
         [d](const std::string& prefix, std::map<std::string, std::string>& q, const std::string& path) { return d->list(prefix, q, path); },
         [d] { return std::to_string(++d->counter); }, d->opt});
+    impl_->online = std::make_unique<detail::online_routes>(detail::online_context{d->tokens, d->resources, d->opt});
+    impl_->jobs = std::make_unique<detail::job_routes>(detail::jobs_context{
+        [d] { return d->base(); }, d->mutex, d->tokens, d->resources, d->blobs,
+        [d](const std::string& key, json::object value) { d->store(key, std::move(value)); },
+        [d](const std::string& prefix, std::map<std::string, std::string>& q, const std::string& path) { return d->list(prefix, q, path); },
+        [d](const http::request& req, const std::vector<std::string>& parts) { return d->start_pending_upload(req, parts); }});
     if (impl_->external_storage()) impl_->storage_http = http::make_transport();
     impl_->server = std::make_unique<test::loopback_server>([this](const http::request& req) {
         try {

@@ -79,6 +79,9 @@ struct options {
     std::string msi_secret = "emulator-msi-secret";            ///< `secret` header of GET /msi/token (Azure ML compute)
     std::string identity_header = "emulator-identity-header";  ///< X-IDENTITY-HEADER of GET /identity/token
     std::string managed_identity_client_id = "emulator-mi-client";  ///< the one user-assigned identity attached
+    /// Base URL of a local `aml-predict serve` that online deployments run on (emulator_online.hpp);
+    /// empty: deployments are state only and scoring answers 502.
+    std::string scoring_server;
 };
 
 /// Counters and the request log (method + path, no query) for assertions.

@@ -1,4 +1,5 @@
 #include "emulator_extra.hpp"
+#include "emulator_util.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,31 +11,9 @@ namespace {
 
 using json::object;
 
-http::response reply(int status, const json::value& body, http::fields headers = {}) {
-    headers.set("Content-Type", "application/json");
-    return {status, "", std::move(headers), boost::json::serialize(body)};
-}
-
-http::response arm_fail(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    object err{{"code", code}, {"message", message}, {"details", json::array{}}};
-    if (!target.empty()) err["target"] = target;
-    return reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
-}
-
 /// MLflow's error envelope.
 http::response mlflow_fail(int status, const std::string& code, const std::string& message) {
     return reply(status, object{{"error_code", code}, {"message", message}});
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::string join(const std::vector<std::string>& parts, std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n && i < parts.size(); ++i) out += "/" + parts[i];
-    return out;
 }
 
 std::int64_t epoch_seconds() {

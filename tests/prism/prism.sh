@@ -36,7 +36,7 @@ free_port() {  # a random high port nobody listens on yet
 }
 
 status=0
-for pair in "registries:$ml/registries.json" "mfe:$ml/mfe.json" "workspaceRP:$ml/workspaceRP.json" "resources:$rg/resources.json"; do
+for pair in "registries:$ml/registries.json" "mfe:$ml/mfe.json" "workspaceRP:$ml/workspaceRP.json" "computes:$ml/machineLearningServices.json" "resources:$rg/resources.json"; do
   spec="${pair%%:*}" file="${pair#*:}"
   port=$(free_port)
   "$prism" mock -h 127.0.0.1 -p "$port" "$file" >"$work/prism-$spec.log" 2>&1 &

@@ -5,6 +5,7 @@
 #include "amlops/core/json.hpp"
 #include "amlops/deploy/endpoint.hpp"
 #include "../model/synthetic_taxi.hpp"
+#include "serve_process.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,62 +37,6 @@ std::string status_of(const test::run_result& r) {
     INFO(r.out << r.err);
     return std::string(json::parse(r.out, "stdout").as_object().at("status").as_string());
 }
-
-/// `aml-predict serve` on an ephemeral loopback port, stopped with SIGTERM on destruction.
-class server_process {
-public:
-    server_process(const fs::path& dir, const std::vector<std::string>& args, const std::vector<std::string>& env) {
-        const auto port_file = dir / "port";
-        fs::remove(port_file);
-        std::vector<std::string> argv{test::tool_path("aml-predict").string(), "serve", "--port", "0", "--port-file",
-                                      port_file.string(), "--threads", "1"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<std::string> envs;
-        for (char** e = environ; *e; ++e) envs.emplace_back(*e);
-        envs.insert(envs.end(), env.begin(), env.end());
-        envs.emplace_back("OMP_NUM_THREADS=1");
-        std::vector<char*> cargv, cenv;
-        for (auto& a : argv) cargv.push_back(a.data());
-        cargv.push_back(nullptr);
-        for (auto& e : envs) cenv.push_back(e.data());
-        cenv.push_back(nullptr);
-        const auto log = (dir / "server.log").string();
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-        posix_spawn_file_actions_destroy(&fa);
-        REQUIRE(rc == 0);
-        for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s (model loading under a loaded CI machine)
-            std::ifstream in(port_file);
-            if (in >> port_ && port_ != 0) break;
-            port_ = 0;
-            int status = 0;
-            if (waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                FAIL("aml-predict serve exited early: " << test::read_text(log));
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        REQUIRE(port_ != 0);
-    }
-    ~server_process() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    server_process(const server_process&) = delete;
-    server_process& operator=(const server_process&) = delete;
-
-    std::string uri() const { return "local://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    pid_t pid_ = -1;
-    int port_ = 0;
-};
 
 /// A workspace with two registered versions of one trained model, and test data.
 struct fixture {
@@ -169,7 +114,7 @@ TEST_CASE("aml-deploy promotes green to 30% on a real server and lineage shows i
         return;
     }
     auto& f = shared();
-    server_process server(f.dir.path(), {"--deployment", "blue=" + f.v1, "--workspace", f.home.string()}, f.env);
+    test::serve_process server(f.dir.path(), {"--deployment", "blue=" + f.v1, "--workspace", f.home.string()}, f.env);
     const auto state = f.dir / "out/state.json";
     const auto r = f.deploy(server.uri(), f.v2, {"--state-file", state.string(), "--max-rmse", "1000"});
     INFO(r.out << r.err);
@@ -199,7 +144,7 @@ TEST_CASE("a failing smoke test on a real server rolls back to the exact previou
         return;
     }
     auto& f = shared();
-    server_process server(f.dir.path(), {"--deployment", "blue=" + f.v1, "--deployment", "green=" + f.v1, "--traffic", "blue=83,green=17",
+    test::serve_process server(f.dir.path(), {"--deployment", "blue=" + f.v1, "--deployment", "green=" + f.v1, "--traffic", "blue=83,green=17",
                                          "--workspace", f.home.string()},
                           f.env);
     const auto ep = deploy::open_endpoint(server.uri());

@@ -3,6 +3,7 @@
 // or roll back and exit 3. The deployment is recorded in the registry so lineage shows it.
 #include "amlops/cli/tool.hpp"
 #include "amlops/cli/vocabulary.hpp"
+#include "amlops/deploy/azureml_endpoint.hpp"
 #include "amlops/deploy/release.hpp"
 #include "amlops/deploy/model_ref.hpp"
 
@@ -13,7 +14,10 @@ namespace dep = amlops::deploy;
 namespace json = amlops::json;
 
 struct options {
-    std::string endpoint, model, workspace, smoke_data, key_file, state_file, output, slot, ca_file;
+    std::string endpoint, model, workspace, smoke_data, key_file, state_file, output, slot;
+    std::string ca_file, environment, instance_type = "Standard_DS3_v2";
+    int instance_count = 1, request_timeout_ms = 5000;
+    bool delete_on_rollback = false;
     std::optional<double> max_rmse;
     int traffic = 30;
     std::size_t smoke_rows = 10;
@@ -21,7 +25,7 @@ struct options {
 
 void describe(amlops::cli::option_spec& s, options& o) {
     s.options.add_options()
-        ("endpoint", po::value(&o.endpoint)->required()->value_name("URI"), "endpoint, e.g. local://127.0.0.1:5001 (aml-predict serve)")
+        ("endpoint", po::value(&o.endpoint)->required()->value_name("URI"), "endpoint: local://127.0.0.1:5001 (aml-predict serve) or azureml://subscriptions/S/resourceGroups/RG/workspaces/W/onlineEndpoints/NAME")
         ("model", po::value(&o.model)->required()->value_name("URI|DIR"), "registry URI (version, @alias or /labels/latest) or MLflow model folder")
         ("test", po::value(&o.smoke_data)->value_name("FILE|DIR"), "test table (test.csv or its folder): its first rows, cost removed, are the smoke test")
         ("max-rmse", po::value<double>()->notifier([&o](double v) { o.max_rmse = v; })->value_name("X"), "fail the smoke test when its RMSE against cost exceeds X")
@@ -34,6 +38,13 @@ void describe(amlops::cli::option_spec& s, options& o) {
     amlops::cli::add_workspace(s, o.workspace, {"registry-workspace"});
     amlops::cli::add_alias(s, "smoke-data", "test", o.smoke_data);
     amlops::cli::add_ca_file(s, o.ca_file);
+    s.options.add_options()
+        ("environment", po::value(&o.environment)->value_name("URI"), "azureml:// endpoints: the serving environment (azureml:NAME:VERSION)")
+        ("instance-type", po::value(&o.instance_type)->default_value("Standard_DS3_v2")->value_name("SKU"), "azureml:// endpoints: VM size")
+        ("delete-on-rollback", po::bool_switch(&o.delete_on_rollback),
+         "azureml:// endpoints: delete a new deployment that failed its smoke test (default: keep it at 0% for its logs; local endpoints always unload it)");
+    amlops::cli::add_bounded(s, "instance-count", o.instance_count, 1, 1000, "N", "azureml:// endpoints: instances per deployment (default 1)");
+    amlops::cli::add_bounded(s, "request-timeout-ms", o.request_timeout_ms, 1, 180'000, "MS", "azureml:// endpoints: scoring timeout (default 5000)");
 }
 
 json::value run(const options& o, amlops::cli::context& ctx) {
@@ -41,13 +52,20 @@ json::value run(const options& o, amlops::cli::context& ctx) {
     const auto with = amlops::registry::with_ca_file(amlops::cli::ca_file(o.ca_file, ctx.env()));
     dep::endpoint_options eo;
     if (!o.key_file.empty()) eo.key = dep::read_key_file(o.key_file);
+    eo.ca_file = amlops::cli::ca_file(o.ca_file, ctx.env());
+    eo.deployment.environment = o.environment;
+    eo.deployment.instance_type = o.instance_type;
+    eo.deployment.instance_count = o.instance_count;
+    eo.deployment.request_timeout_ms = o.request_timeout_ms;
     const auto model = dep::resolve_model(o.model, amlops::cli::workspace_root(o.workspace, ctx.env()), ctx.env(), ctx.log(), with);
     dep::release_request req;
-    req.model = model.identity.uri;
+    // An Azure ML deployment names the model as Azure ML does; the local server takes our URI.
+    req.model = dep::is_azureml_endpoint(o.endpoint) ? model.service_uri : model.identity.uri;
     req.smoke = dep::load_smoke_sample(o.smoke_data, o.smoke_rows);
     req.max_rmse = o.max_rmse;
     req.traffic_share = o.traffic;
     if (!o.slot.empty()) req.slot = o.slot;
+    req.delete_on_rollback = !dep::is_azureml_endpoint(o.endpoint) || o.delete_on_rollback;
 
     const auto ep = dep::open_endpoint(o.endpoint, eo);
     const auto outcome = dep::release(*ep, req, ctx.log());

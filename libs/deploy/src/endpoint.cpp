@@ -2,6 +2,7 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/deploy/azureml_endpoint.hpp"
 #include "amlops/deploy/local_endpoint.hpp"
 
 #include <fstream>
@@ -27,7 +28,8 @@ std::string read_key_file(const std::filesystem::path& path) {
 
 std::unique_ptr<endpoint> open_endpoint(const std::string& uri, const endpoint_options& options) {
     if (uri.rfind("local://", 0) == 0) return std::make_unique<local_endpoint>(uri, parse_local_uri(uri), options);
-    throw error(error_kind::usage, "endpoint '" + uri + "': unsupported scheme (this build supports local://HOST:PORT)")
+    if (is_azureml_endpoint(uri)) return std::make_unique<azureml_endpoint>(uri, options);
+    throw error(error_kind::usage, "endpoint '" + uri + "': unsupported scheme (local://HOST:PORT or azureml://.../onlineEndpoints/NAME)")
         .on_field("endpoint");
 }
 

@@ -18,6 +18,7 @@ resolved_model resolve_model(const std::string& source, const std::filesystem::p
         if (ec || !std::filesystem::is_directory(dir))
             throw error(error_kind::not_found, "model folder does not exist (or pass a registry URI azureml://...)").in_file(source);
         m.identity = {dir.filename().string(), "", "folder", dir.string()};
+        m.service_uri = m.identity.uri;
         return m;
     }
     const auto uri = registry::model_uri::parse(source);
@@ -27,6 +28,21 @@ resolved_model resolve_model(const std::string& source, const std::filesystem::p
     m.registry = v.registry;
     m.version = v.version;
     m.workspace_root = ws.root();
+    m.service_uri = m.identity.uri;
+    // An amlops registry name is not the Azure ML registry's: config.yaml maps one to the other.
+    if (const auto* cfg = ws.config_of(v.registry); cfg && cfg->backend == "azureml") {
+        const auto get = [&](const char* k) {
+            const auto it = cfg->settings.find(k);
+            return it == cfg->settings.end() ? std::string() : it->second;
+        };
+        const std::string version = std::to_string(v.version);
+        if (!get("registry").empty())
+            m.service_uri = "azureml://registries/" + get("registry") + "/models/" + v.name + "/versions/" + version;
+        else if (!get("workspace").empty())
+            m.service_uri = "/subscriptions/" + get("subscription") + "/resourceGroups/" + get("resource_group") +
+                            "/providers/Microsoft.MachineLearningServices/workspaces/" + get("workspace") + "/models/" + v.name +
+                            "/versions/" + version;
+    }
     if (m.identity.uri != source) log.info(source + " resolves to " + m.identity.uri);
     return m;
 }

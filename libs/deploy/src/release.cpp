@@ -17,7 +17,7 @@ std::optional<deployment_info> find_deployment(const std::vector<deployment_info
 
 /// Puts the endpoint back as it was: the slot's previous model (or no slot), then the previous
 /// traffic exactly. Returns an empty string on success, else what failed.
-std::string restore(endpoint& ep, const release_outcome& o, bool slot_loaded, logger& log) {
+std::string restore(endpoint& ep, const release_outcome& o, bool slot_loaded, bool delete_new_slot, logger& log) {
     std::string problems;
     const auto attempt = [&](const std::string& what, auto&& step) {
         try {
@@ -34,8 +34,19 @@ std::string restore(endpoint& ep, const release_outcome& o, bool slot_loaded, lo
         attempt("reloading " + o.replaced->model + " into '" + o.slot + "'", [&] { ep.load_deployment(o.slot, o.replaced->model); });
     }
     attempt("restoring traffic " + to_string(o.previous.traffic), [&] { ep.set_traffic(o.previous); });
-    if (!o.replaced && slot_loaded) attempt("unloading '" + o.slot + "'", [&] { ep.unload_deployment(o.slot); });
+    if (!o.replaced && slot_loaded && delete_new_slot) attempt("unloading '" + o.slot + "'", [&] { ep.unload_deployment(o.slot); });
     return problems;
+}
+
+/// Equal live and mirror routing; a deployment kept at 0% routes nothing, like an absent one.
+bool same_routing(const endpoint_traffic& a, const endpoint_traffic& b) {
+    const auto routed = [](const traffic_map& t) {
+        traffic_map out;
+        for (const auto& [name, w] : t)
+            if (w != 0) out[fold_case(name)] = w;
+        return out;
+    };
+    return routed(a.traffic) == routed(b.traffic) && routed(a.mirror) == routed(b.mirror);
 }
 
 }  // namespace
@@ -107,7 +118,7 @@ release_outcome release(endpoint& ep, const release_request& r, logger& log) {
     } catch (const error& e) {
         if (!changed) throw;
         log.error("release failed (" + std::string(e.what()) + "); rolling back");
-        const auto problems = restore(ep, o, slot_loaded, log);
+        const auto problems = restore(ep, o, slot_loaded, r.delete_on_rollback, log);
         if (!problems.empty()) {
             error wrapped(e.kind(), std::string(e.what()) + "; the rollback also failed: " + problems);
             throw wrapped;
@@ -117,15 +128,16 @@ release_outcome release(endpoint& ep, const release_request& r, logger& log) {
 
     // 5b. Roll back.
     log.warn("smoke test of '" + o.slot + "' failed: " + o.smoke.reason + "; rolling back");
-    if (const auto problems = restore(ep, o, slot_loaded, log); !problems.empty())
+    if (const auto problems = restore(ep, o, slot_loaded, r.delete_on_rollback, log); !problems.empty())
         throw error(error_kind::service, "smoke test failed (" + o.smoke.reason + ") and the rollback failed: " + problems);
     o.current = ep.get_traffic();
     o.rolled_back = true;
-    if (o.current != o.previous)
+    if (!same_routing(o.current, o.previous))
         throw error(error_kind::service, "rollback did not restore the traffic: expected " + to_string(o.previous.traffic) + ", the endpoint reports " +
                                              to_string(o.current.traffic));
-    log.info("rolled back: traffic " + to_string(o.current.traffic) + (o.slot_existed ? ", '" + o.slot + "' serves its previous model again"
-                                                                                   : ", '" + o.slot + "' unloaded"));
+    log.info("rolled back: traffic " + to_string(o.current.traffic) +
+             (o.slot_existed ? ", '" + o.slot + "' serves its previous model again"
+                             : r.delete_on_rollback ? ", '" + o.slot + "' unloaded" : ", '" + o.slot + "' kept at 0% for inspection"));
     return o;
 }
 

@@ -104,6 +104,11 @@ std::vector<std::string> workspace::registry_names() const {
     return out;
 }
 
+const registry_config* workspace::config_of(const std::string& name) const {
+    const auto it = registries_.find(name);
+    return it == registries_.end() ? nullptr : &it->second;
+}
+
 std::unique_ptr<registry> workspace::open(const std::string& name) const {
     const auto it = registries_.find(name);
     if (it == registries_.end()) {

@@ -66,11 +66,24 @@ public:
     virtual score_response score(const std::string& deployment, const std::string& json_body) = 0;
 };
 
+/// What an Azure ML online deployment PUT asks for (azureml:// endpoints only).
+struct online_deployment_settings {
+    std::string environment;                      ///< azureml:NAME:VERSION or an environment ARM id (required)
+    std::string instance_type = "Standard_DS3_v2";
+    int instance_count = 1;
+    int request_timeout_ms = 5000;                ///< Azure ML: default 5000, at most 180000
+    int max_concurrent_requests = 1;              ///< per instance
+    int probe_period_seconds = 10;                ///< liveness/readiness probe period
+    int probe_initial_delay_seconds = 10;
+};
+
 /// How to reach an endpoint.
 struct endpoint_options {
     std::optional<std::string> key;               ///< sent as `Authorization: Bearer <key>`; never logged
     std::chrono::milliseconds timeout{30'000};    ///< per request (loading a model may take longer)
     std::chrono::milliseconds load_timeout{300'000};
+    std::filesystem::path ca_file;                ///< PEM bundle for TLS (azureml:// endpoints)
+    online_deployment_settings deployment;        ///< azureml:// endpoints
 };
 
 /// Azure deployment naming: 3-32 characters of letters, digits and '-', starting with a letter.
@@ -81,7 +94,8 @@ bool is_valid_deployment_name(std::string_view name) noexcept;
 std::string read_key_file(const std::filesystem::path& path);
 
 /// Opens an endpoint by URI: `local://HOST:PORT` (aml-predict serve on this machine; HOST must be
-/// a loopback address or `localhost`). Throws error(usage) for another scheme or a malformed URI.
+/// a loopback address or `localhost`), or an Azure ML managed online endpoint
+/// `azureml://subscriptions/S/resourceGroups/RG/workspaces/W/onlineEndpoints/NAME`. Throws error(usage) for another scheme or a malformed URI.
 std::unique_ptr<endpoint> open_endpoint(const std::string& uri, const endpoint_options& options = {});
 
 }  // namespace amlops::deploy

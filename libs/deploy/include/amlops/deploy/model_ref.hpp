@@ -22,6 +22,10 @@ struct resolved_model {
     std::optional<std::string> registry;   ///< registry name, for a registry URI
     std::int64_t version = 0;              ///< registry version (0 for a folder)
     std::filesystem::path workspace_root;  ///< workspace the URI was resolved in
+    /// How Azure ML names the version (what an azureml:// deployment's `model` takes): for a
+    /// registry on the azureml backend, azureml://registries/<Azure ML registry>/models/N/versions/V
+    /// or the workspace model version's ARM id; otherwise identity.uri.
+    std::string service_uri;
 };
 
 /// Resolves `source`: a registry URI (azureml://...) in the workspace at `workspace_root` (empty:

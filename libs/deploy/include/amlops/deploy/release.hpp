@@ -30,6 +30,9 @@ struct release_request {
     std::optional<std::string> slot;     ///< force a slot instead of choose_slot()
     slot_names names;                    ///< default/alternate slot names
     std::chrono::milliseconds ready_timeout{60'000};  ///< wait for the endpoint to be ready
+    /// On rollback, delete a slot that did not exist before. False keeps it at 0% traffic for
+    /// inspection (its logs), which an Azure ML deployment needs; traffic is restored either way.
+    bool delete_on_rollback = true;
 };
 
 /// What happened.

@@ -49,6 +49,8 @@ public:
     const std::filesystem::path& root() const noexcept { return root_; }
     /// Registry names from config.yaml, sorted.
     std::vector<std::string> registry_names() const override;
+    /// The config.yaml entry of registry `name`, or nullptr.
+    const registry_config* config_of(const std::string& name) const;
     /// Opens a registry by name. Throws error(not_found) listing the configured names,
     /// error(config) for a backend the catalog does not provide.
     std::unique_ptr<registry> open(const std::string& name) const override;
