@@ -3,6 +3,8 @@
 #include "amlops/azureml_jobs/jobs.hpp"
 #include "amlops/cli/tool.hpp"
 #include "amlops/cli/vocabulary.hpp"
+#include "amlops/pipeline/loader.hpp"
+#include "amlops/pipeline/plan.hpp"
 #include "amlops/pipeline/runner.hpp"
 
 #include <csignal>
