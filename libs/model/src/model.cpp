@@ -5,6 +5,7 @@
 #include "amlops/features/schema.hpp"
 #include "amlops/model/flat_forest.hpp"
 #include "amlops/model/mlflow.hpp"
+#include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
 #include "amlops/xgb/booster.hpp"
 
@@ -82,6 +83,10 @@ loaded_model loaded_model::load(const fs::path& dir) {
 
     const fs::path model_file = data_path(dir, doc["flavors"], origin);
     const std::string model_bytes = read_file(model_file);
+    // Integrity before use: the folder's hashes (each file hashed once, from the bytes in hand),
+    // then the model's JSON shape, so libxgboost only ever parses a well-formed model document.
+    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
+    require_xgboost_json(model_bytes, model_file.string());
     auto p = std::make_unique<impl>();
     if (!model_bytes.empty() && model_bytes.front() == '{') {
         // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
@@ -166,6 +171,9 @@ std::vector<double> loaded_model::predict_rows(std::span<const float> values, st
     if (values.size() != rows * cols)
         throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
                                                " rows of " + std::to_string(cols) + " columns");
+    // No rows: nothing to predict (and nothing to compare: memcmp of two empty vectors would be
+    // handed null pointers).
+    if (rows == 0) return {};
     std::vector<float> p;
     if (impl_->fast && impl_->fast_state.load() != 2) {
         p = impl_->fast->predict(values, rows, threads);

@@ -41,7 +41,15 @@ std::string_view kind_name(const bj::value& v) {
 
 float to_float(const bj::value& v, std::size_t row, std::string_view column) {
     switch (v.kind()) {
-    case bj::kind::double_: return static_cast<float>(v.get_double());
+    case bj::kind::double_: {
+        // JSON has no inf/NaN literals, but 1e39 overflows a float and 1e309 a double: a number
+        // the model would see as infinite is bad input, like "inf" in a CSV (null = missing).
+        const auto f = static_cast<float>(v.get_double());
+        if (!std::isfinite(f))
+            fail("row " + std::to_string(row) + ", column '" + std::string(column) +
+                 "': not a finite number (beyond the float range)");
+        return f;
+    }
     case bj::kind::int64: return static_cast<float>(v.get_int64());
     case bj::kind::uint64: return static_cast<float>(v.get_uint64());
     case bj::kind::null: return std::numeric_limits<float>::quiet_NaN();
@@ -347,6 +355,7 @@ private:
     }
     bool value(float v, bs::error_code& ec) {
         if (skipping()) return skip_scalar();
+        if (!std::isfinite(v)) return give_up(ec);  // pass 2 names the row and column
         if (state_ != state::row || row_values_ == row_width_) return give_up(ec);
         const std::size_t pos = map_[row_values_++];
         if (pos != column_set::npos) out_.values[out_.rows * cols_.size() + pos] = v;
