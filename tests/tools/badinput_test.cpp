@@ -554,11 +554,11 @@ TEST_CASE("bad input: a model folder whose files do not match manifest.json is r
     test::write_text(garbage / "model.json", junk);
     run_case("aml-score", "random-bytes model.json (no manifest)", {"--model", garbage.string(), "--data",
                                                                      (f.base / "test.csv").string(), "--output",
-                                                                     (dir / "s3").string()}, 2, {"not an xgboost JSON model"});
+                                                                     (dir / "s3").string()}, 2, {"not a valid xgboost model"});
     test::write_text(garbage / "model.json", "{\"learner\": 5, \"version\": [1, 7, 4]}");
     run_case("aml-predict", "JSON model.json of the wrong shape", {"--model", garbage.string(), "--input",
                                                                     (dir / "rows.json").string()}, 2,
-             {"not an xgboost JSON model: no \\\"learner\\\" object"});
+             {"not a valid xgboost model (an xgboost JSON document): no \\\"learner\\\" object"});
 }
 
 // ---- aml-predict: CSV rows and scoring payloads (the server's decoder) --------------------------

@@ -83,10 +83,10 @@ loaded_model loaded_model::load(const fs::path& dir) {
 
     const fs::path model_file = data_path(dir, doc["flavors"], origin);
     const std::string model_bytes = read_file(model_file);
-    // Integrity before use: the folder's hashes (each file hashed once, from the bytes in hand),
-    // then the model's JSON shape, so libxgboost only ever parses a well-formed model document.
-    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
+    // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
+    // model document, then the folder's hashes (each file hashed once, from the bytes in hand).
     require_xgboost_json(model_bytes, model_file.string());
+    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
     auto p = std::make_unique<impl>();
     if (!model_bytes.empty() && model_bytes.front() == '{') {
         // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost

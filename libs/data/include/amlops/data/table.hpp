@@ -38,8 +38,8 @@ struct table_request {
     std::string target_column;                 ///< empty: no target; else required in the file
     bool target_optional = false;              ///< true: missing target column is fine (target empty)
     /// Bounds per feature column (same order); empty: value_bounds{} for every column.
-    std::vector<value_bounds> feature_bounds;
-    value_bounds target_bounds;
+    std::vector<value_bounds> feature_bounds{};
+    value_bounds target_bounds{};
 };
 
 /// Loads `path`: a CSV file, or a folder meaning every `*.csv` in it (sorted by name, as an

@@ -21,7 +21,8 @@ inline constexpr const char* manifest_file = "manifest.json";
 /// ({"MLmodel": "<sha256>", ...}) and its "model_sha256" (model.json; the only hash in manifests
 /// of older amlops versions). `already_read` maps file names to bytes the caller has in memory,
 /// so that no file is read or hashed twice per load. Returns the number of files checked (0:
-/// the folder has no manifest.json, e.g. a model logged by MLflow itself; nothing to check).
+/// the folder has no manifest.json, e.g. a model logged by MLflow itself, or one without
+/// hashes; nothing to check).
 /// Throws error(bad_input) naming the file whose hash differs or that is missing, or the
 /// manifest when it is not a JSON object of that shape.
 std::size_t verify_model_folder(const std::filesystem::path& dir,
