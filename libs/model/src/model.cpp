@@ -35,24 +35,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The file a flavor's `data` names, which must stay inside the model folder.
-fs::path data_path(const fs::path& dir, const YAML::Node& flavors, const std::string& origin) {
-    YAML::Node data;
-    for (const char* flavor : {"xgboost", "python_function"}) {
-        if (flavors[flavor] && flavors[flavor]["data"] && flavors[flavor]["data"].IsScalar()) {
-            data = flavors[flavor]["data"];
-            break;
-        }
-    }
-    if (!data) throw error(error_kind::bad_input, "MLmodel has no flavors.xgboost.data (not an xgboost MLflow model)").in_file(origin);
-    fs::path rel = data.Scalar();
-    if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().starts_with(".."))
-        throw error(error_kind::bad_input, "model data path '" + rel.string() + "' must be relative and inside the folder")
-            .in_file(origin)
-            .on_field("flavors.xgboost.data");
-    return dir / rel;
-}
-
 std::string signature_side(const YAML::Node& signature, const char* side, const std::string& origin) {
     if (!signature || !signature[side] || !signature[side].IsScalar())
         throw error(error_kind::bad_input, std::string("MLmodel has no signature.") + side +
@@ -69,19 +51,8 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const fs::path mlmodel = dir / mlmodel_file;
     const std::string origin = mlmodel.string();
     std::string text = read_file(mlmodel);
-    YAML::Node doc;
-    try {
-        doc = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        throw error(error_kind::bad_input, "invalid MLmodel YAML: " + e.msg)
-            .in_file(origin)
-            .at_line(static_cast<std::uint64_t>(e.mark.line + 1));
-    }
-    if (!doc.IsMap()) throw error(error_kind::bad_input, "MLmodel must be a YAML mapping").in_file(origin);
-    if (!doc["flavors"] || !doc["flavors"].IsMap())
-        throw error(error_kind::bad_input, "MLmodel has no flavors").in_file(origin).on_field("flavors");
-
-    const fs::path model_file = data_path(dir, doc["flavors"], origin);
+    YAML::Node doc = parse_mlmodel(text, origin);
+    const fs::path model_file = mlmodel_data_path(doc, dir, origin);
     const std::string model_bytes = read_file(model_file);
     // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
     // model document, then the folder's hashes (each file hashed once, from the bytes in hand).

@@ -5,6 +5,8 @@
 #include "amlops/core/sha256.hpp"
 #include "amlops/model/mlflow.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 namespace amlops::model {
 namespace fs = std::filesystem;
 
@@ -105,6 +107,39 @@ void require_xgboost_json(std::string_view bytes, const std::string& origin) {
     if (!params || !params->is_object()) fail("no learner.learner_model_param object");
     const auto* version = doc.as_object().if_contains("version");
     if (!version || !version->is_array()) fail("no \"version\" array");
+}
+
+YAML::Node parse_mlmodel(std::string_view text, const std::string& origin) {
+    YAML::Node doc;
+    try {
+        doc = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+        throw error(error_kind::bad_input, "invalid MLmodel YAML: " + e.msg)
+            .in_file(origin)
+            .at_line(static_cast<std::uint64_t>(e.mark.line + 1));
+    }
+    if (!doc.IsMap()) throw error(error_kind::bad_input, "MLmodel must be a YAML mapping").in_file(origin);
+    if (!doc["flavors"] || !doc["flavors"].IsMap())
+        throw error(error_kind::bad_input, "MLmodel has no flavors").in_file(origin).on_field("flavors");
+    return doc;
+}
+
+fs::path mlmodel_data_path(const YAML::Node& doc, const fs::path& dir, const std::string& origin) {
+    const YAML::Node flavors = doc["flavors"];
+    YAML::Node data;
+    for (const char* flavor : {"xgboost", "python_function"}) {
+        if (flavors[flavor] && flavors[flavor].IsMap() && flavors[flavor]["data"] && flavors[flavor]["data"].IsScalar()) {
+            data = flavors[flavor]["data"];
+            break;
+        }
+    }
+    if (!data) throw error(error_kind::bad_input, "MLmodel has no flavors.xgboost.data (not an xgboost MLflow model)").in_file(origin);
+    fs::path rel = data.Scalar();
+    if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().starts_with(".."))
+        throw error(error_kind::bad_input, "model data path '" + rel.string() + "' must be relative and inside the folder")
+            .in_file(origin)
+            .on_field("flavors.xgboost.data");
+    return dir / rel;
 }
 
 }  // namespace amlops::model

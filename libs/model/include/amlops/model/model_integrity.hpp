@@ -7,6 +7,8 @@
 
 #include "amlops/core/json.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -35,5 +37,13 @@ json::object file_hashes(const std::map<std::string, std::string>& contents);
 /// xgboost model ({"learner": {"gradient_booster": {...}, "learner_model_param": {...}, ...},
 /// "version": [...]}), so random bytes never reach libxgboost.
 void require_xgboost_json(std::string_view bytes, const std::string& origin);
+
+/// Parses MLmodel text: a YAML mapping with a "flavors" mapping, else error(bad_input) naming
+/// `origin` (and the line of a YAML syntax error).
+YAML::Node parse_mlmodel(std::string_view text, const std::string& origin);
+
+/// The model file MLmodel's xgboost (or python_function) flavor names, which must be a relative
+/// path inside `dir`; error(bad_input) otherwise.
+std::filesystem::path mlmodel_data_path(const YAML::Node& doc, const std::filesystem::path& dir, const std::string& origin);
 
 }  // namespace amlops::model
