@@ -25,7 +25,8 @@ case "$target" in
     includes="$includes -I$src/libs/model/include -I$src/libs/data/include" libs="-lyaml-cpp -lcrypto"
     corpus="$src/tests/fuzz/corpus-model" max_len=4096 ;;
   pipeline)
-    sources="$(ls "$src"/libs/pipeline/src/*.cpp | tr '\n' ' ') $core $src/libs/core/src/log.cpp $src/libs/core/src/environment.cpp"
+    p="$src/libs/pipeline/src"
+    sources="$p/loader.cpp $p/spec.cpp $p/expression.cpp $core"
     includes="$includes -I$src/libs/pipeline/include" libs="-lyaml-cpp -lcrypto -lpthread"
     corpus="$src/tests/fuzz/corpus-pipeline" max_len=8192 ;;
   *) echo "unknown fuzz target '$target'" >&2; exit 2 ;;
