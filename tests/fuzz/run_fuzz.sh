@@ -16,7 +16,7 @@ libs=""
 case "$target" in
   payload)
     sources="$src/libs/serve/src/payload.cpp $src/tests/fuzz/boost_json_src.cpp"
-    includes="$includes -I$src/libs/serve/include" corpus="$src/tests/fuzz/corpus" max_len=4096 ;;
+    includes="$includes -I$src/libs/serve/include -I$src/libs/features/include" corpus="$src/tests/fuzz/corpus" max_len=4096 ;;
   csv)
     sources="$src/libs/data/src/csv.cpp $src/libs/data/src/numbers.cpp $src/libs/data/src/file_reader.cpp"
     includes="$includes -I$src/libs/data/include" corpus="$src/tests/fuzz/corpus-csv" max_len=4096 ;;

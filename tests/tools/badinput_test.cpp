@@ -596,6 +596,12 @@ TEST_CASE("bad input: aml-predict CSV rows and JSON payloads") {
     auto huge = row;
     huge.replace(0, huge.find(','), "1e309");
     predict("payload 1e309", "rows.json", split(cols, huge), 2, {});
+    {
+        auto fields = split_fields(row);
+        fields[f.features.col("pickup_hour")] = "25";
+        predict("payload out-of-range hour", "rows.json", split(cols, join_fields(fields)), 2,
+                {"row 0, column 'pickup_hour': out of range [0, 23]: 25"});
+    }
     predict("payload NaN literal", "rows.json", split(cols, "NaN" + row.substr(row.find(','))), 2, {});
     predict("payload duplicate column", "rows.json", split(cols + ",\"distance\"", row + ",1"), 2, {"appears twice"});
     predict("payload missing column", "rows.json", split(cols.substr(cols.find(',') + 1), row.substr(row.find(',') + 1)), 2,
