@@ -22,7 +22,11 @@ inline double synthetic_feature(std::string_view name, std::mt19937_64& rng) {
     if (name == "distance") return std::round((0.1 + 19.9 * u(rng)) * 100) / 100;
     if (name.ends_with("_latitude")) return std::round((40.55 + 0.3 * u(rng)) * 1e5) / 1e5;
     if (name.ends_with("_longitude")) return std::round((-74.05 + 0.3 * u(rng)) * 1e5) / 1e5;
-    return static_cast<double>(rng() % 7);
+    // Within the feature's plausible range (store_forward 0/1, months and days from 1), which
+    // the table loaders enforce; the same draw as before for the features that start at 0.
+    const auto range = features::plausible_range_of(name);
+    const auto span = static_cast<std::uint64_t>(std::min(range.max - range.min, 1e6)) + 1;
+    return range.min + static_cast<double>((rng() % 7) % span);
 }
 
 /// A numeric table with columns in schema order and cost = 3 * distance + N(0, 0.5).

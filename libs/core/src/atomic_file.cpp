@@ -31,8 +31,8 @@ atomic_file::atomic_file(fs::path target) : target_(std::move(target)) {
 }
 
 atomic_file::~atomic_file() {
-    if (file_) {
-        std::fclose(file_);
+    if (file_) std::fclose(file_);
+    if (!published_) {
         std::error_code ec;
         fs::remove(temp_, ec);
     }
@@ -54,19 +54,36 @@ void atomic_file::start_writeback() {
 #endif
 }
 
-void atomic_file::commit() {
-    if (!file_) return;
+void atomic_file::prepare() {
+    if (prepared_ || published_) return;
+    if (!file_) throw error(error_kind::io, "commit after a failed write").in_file(target_.string());
     std::FILE* f = file_;
     file_ = nullptr;
     bool ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
     ok = (std::fclose(f) == 0) && ok;
-    if (!ok || std::rename(temp_.c_str(), target_.c_str()) != 0) {
+    if (!ok) {
         std::string why = errno_text();
         std::error_code ec;
         fs::remove(temp_, ec);
         throw error(error_kind::io, "cannot write file: " + why).in_file(target_.string());
     }
+    prepared_ = true;
 }
+
+void atomic_file::publish() {
+    if (published_) return;
+    prepare();
+    if (std::rename(temp_.c_str(), target_.c_str()) != 0) {
+        std::string why = errno_text();
+        std::error_code ec;
+        fs::remove(temp_, ec);
+        prepared_ = false;  // a later commit() must not pretend success
+        throw error(error_kind::io, "cannot write file: " + why).in_file(target_.string());
+    }
+    published_ = true;
+}
+
+void atomic_file::commit() { publish(); }
 
 void write_file_atomic(const fs::path& path, std::string_view content) {
     atomic_file f(path);

@@ -269,10 +269,25 @@ std::optional<std::size_t> csv_header::find(std::string_view name) const noexcep
     return std::nullopt;
 }
 
+std::optional<std::size_t> csv_header::find_unique(std::string_view name, const std::filesystem::path& file) const {
+    auto first = find(name);
+    if (!first) return first;
+    for (std::size_t j = *first + 1; j < names_.size(); ++j)
+        if (names_[j] == name)
+            throw error(error_kind::bad_input, "duplicate column '" + std::string(name) + "' (columns " +
+                                                   std::to_string(*first + 1) + " and " + std::to_string(j + 1) +
+                                                   ") in " + file.string())
+                .in_file(file.string())
+                .at_line(line_)
+                .on_field(std::string(name));
+    return first;
+}
+
 std::size_t csv_header::require(std::string_view name, const std::filesystem::path& file) const {
-    if (auto i = find(name)) return *i;
+    if (auto i = find_unique(name, file)) return *i;
     throw error(error_kind::bad_input, "missing column '" + std::string(name) + "' in " + file.string())
         .in_file(file.string())
+        .at_line(line_)
         .on_field(std::string(name));
 }
 
@@ -302,7 +317,7 @@ csv_chunker::csv_chunker(std::filesystem::path path, std::size_t chunk_bytes, by
         throw error(error_kind::bad_input, "malformed header: " + std::string(rec.problem()))
             .in_file(this->path().string())
             .at_line(rec.line());
-    header_ = csv_header(std::vector<std::string>(rec.fields().begin(), rec.fields().end()));
+    header_ = csv_header(std::vector<std::string>(rec.fields().begin(), rec.fields().end()), rec.line());
     header_line_ = rec.line();
     next_line_ = parser.line();
     pending_.assign(buffer, skip + parser.consumed());
@@ -369,6 +384,47 @@ bool csv_reader::next() {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size() && out.size() < max_bytes) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7F) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        // Length of a well-formed UTF-8 sequence starting here (no overlongs or surrogates), or 0.
+        std::size_t len = 0;
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4;
+        bool valid = len != 0 && i + len <= text.size();
+        for (std::size_t k = 1; valid && k < len; ++k)
+            valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (valid && len == 3) {
+            const auto c1 = static_cast<unsigned char>(text[i + 1]);
+            valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+        }
+        if (valid && len == 4) {
+            const auto c1 = static_cast<unsigned char>(text[i + 1]);
+            valid = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (valid) {
+            out.append(text.substr(i, len));
+            i += len;
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+            ++i;
+        }
+    }
+    if (i < text.size()) out += "...";
+    return out;
+}
 
 void append_csv_field(std::string& out, std::string_view field, char delimiter) {
     bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ' || field.front() == '\t' ||

@@ -6,6 +6,7 @@
 #include "amlops/data/pipeline.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace amlops::data {
 namespace fs = std::filesystem;
@@ -28,9 +29,22 @@ std::vector<fs::path> csv_files(const fs::path& path) {
 namespace {
 
 [[noreturn]] void bad_cell(const fs::path& file, const csv_record& rec, const std::string& column,
-                           std::string_view cell) {
-    std::string what = cell.empty() ? std::string("empty cell, expected a number")
-                                    : "not a number: '" + std::string(cell.substr(0, 40)) + "'";
+                           std::string_view cell, const value_bounds* bounds = nullptr, double value = 0) {
+    const std::string quoted = "'" + printable_excerpt(cell, 40) + "'";
+    std::string what = trim(cell).empty() ? std::string("empty cell, expected a number")
+                       : is_overflowing_number(cell) ? "not a finite number (beyond the double range): " + quoted
+                                                     : "not a number: " + quoted;
+    if (bounds && !trim(cell).empty()) {
+        if (!std::isfinite(value)) {
+            what = "not a finite number: " + quoted;
+        } else {
+            what = "out of range [";
+            append_double(what, bounds->min);
+            what += ", ";
+            append_double(what, bounds->max);
+            what += "]: " + quoted;
+        }
+    }
     throw error(error_kind::bad_input, what + " (column '" + column + "')")
         .in_file(file.string())
         .at_line(rec.line())
@@ -60,6 +74,8 @@ numeric_table_stream::numeric_table_stream(const fs::path& path, const table_req
         column_plan plan;
         plan.width = header.size();
         for (const auto& name : request_.feature_columns) plan.feature_index.push_back(header.require(name, file));
+        if (!request_.feature_bounds.empty() && request_.feature_bounds.size() != request_.feature_columns.size())
+            throw error(error_kind::internal, "feature_bounds must match feature_columns");
         if (with_target_) plan.target_index = header.require(request_.target_column, file);
         plans_.push_back(std::move(plan));
     }
@@ -91,6 +107,10 @@ void numeric_table_stream::parse(const table_piece& piece, numeric_table& out) c
     csv_record rec;
     parser.reset(piece.chunk.text, piece.chunk.first_line, true);
     const std::size_t cols = plan.feature_index.size();
+    const value_bounds any_float;
+    auto bounds = [&](std::size_t c) -> const value_bounds& {
+        return request_.feature_bounds.empty() ? any_float : request_.feature_bounds[c];
+    };
     while (parser.next(rec) == csv_status::record) {
         if (!rec.problem().empty())
             throw error(error_kind::bad_input, std::string(rec.problem())).in_file(file.string()).at_line(rec.line());
@@ -105,12 +125,16 @@ void numeric_table_stream::parse(const table_piece& piece, numeric_table& out) c
             double v;
             std::string_view cell = rec[plan.feature_index[c]];
             if (!parse_double(cell, v)) bad_cell(file, rec, request_.feature_columns[c], cell);
+            const value_bounds& b = bounds(c);
+            if (!(v >= b.min && v <= b.max)) bad_cell(file, rec, request_.feature_columns[c], cell, &b, v);  // also NaN
             out.features[base + c] = static_cast<float>(v);
         }
         if (plan.target_index) {
             double v;
             std::string_view cell = rec[*plan.target_index];
             if (!parse_double(cell, v)) bad_cell(file, rec, request_.target_column, cell);
+            const value_bounds& b = request_.target_bounds;
+            if (!(v >= b.min && v <= b.max)) bad_cell(file, rec, request_.target_column, cell, &b, v);
             out.target.push_back(v);
         }
         ++out.rows;

@@ -77,24 +77,43 @@ row_verdict drop(drop_rule r) noexcept {
     return v;
 }
 
+// Plausible bounds per raw field, under its merged name (schema.hpp: one rule for every tool).
+constexpr std::array<plausible_range, taxi_field_count> field_ranges = [] {
+    std::array<plausible_range, taxi_field_count> a{};
+    for (std::size_t f = 0; f < taxi_field_count; ++f) a[f] = plausible_range_of(source_names[f][2]);
+    return a;
+}();
+
+// Every parsed number passes here: non-finite text ("inf", "NaN", "1e309") and implausible
+// magnitudes ("1e308") are rejected rows, never features.
+reject_reason check_value(double v, std::size_t field) noexcept {
+    if (!std::isfinite(v)) return reject_reason::not_finite;
+    return field_ranges[field].contains(v) ? reject_reason::none : reject_reason::out_of_range;
+}
+
 // A present-or-missing float: missing becomes NaN (so the filters drop it, as in pandas).
 // Records in row.text_is_shortest whether the text can be copied to the output as is.
-bool optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit) noexcept {
+reject_reason optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit,
+                              taxi_field field) noexcept {
     if (data::trim(cell).empty()) {
         out = std::numeric_limits<double>::quiet_NaN();
-        return true;
+        return reject_reason::none;
     }
     bool shortest;
-    if (!data::parse_double(cell, out, shortest)) return false;
+    if (!data::parse_double(cell, out, shortest))
+        return data::is_overflowing_number(cell) ? reject_reason::not_finite : reject_reason::not_a_number;
+    if (auto r = check_value(out, idx(field)); r != reject_reason::none) return r;
     if (shortest) row.text_is_shortest |= std::uint32_t{1} << bit;
-    return true;
+    return reject_reason::none;
 }
 
 // A required integer; accepts "2" and "2.0" (some exports write integers as floats).
-reject_reason required_integer(std::string_view cell, double& out) noexcept {
+reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
     if (data::trim(cell).empty()) return reject_reason::missing_value;
-    if (!data::parse_double(cell, out)) return reject_reason::not_a_number;
-    if (!(std::abs(out) < 9.0e15) || out != std::trunc(out)) return reject_reason::not_an_integer;
+    if (!data::parse_double(cell, out))
+        return data::is_overflowing_number(cell) ? reject_reason::not_finite : reject_reason::not_a_number;
+    if (auto r = check_value(out, idx(field)); r != reject_reason::none) return r;
+    if (out != std::trunc(out)) return reject_reason::not_an_integer;
     return reject_reason::none;
 }
 
@@ -154,9 +173,10 @@ taxi_layout taxi_layout::from_header(const data::csv_header& header, const std::
     layout.schema_ = static_cast<taxi_schema>(s);
     for (std::size_t f = 0; f < taxi_field_count; ++f) {
         std::string_view name = source_names[f][s];
-        auto found = header.find(name);
-        if (!found && f == idx(taxi_field::pickup_datetime)) found = header.find(alternate_pickup[s]);
-        if (!found && f == idx(taxi_field::dropoff_datetime)) found = header.find(alternate_dropoff[s]);
+        // Unique: with a name twice, "first wins" would read the wrong column for every row.
+        auto found = header.find_unique(name, file);
+        if (!found && f == idx(taxi_field::pickup_datetime)) found = header.find_unique(alternate_pickup[s], file);
+        if (!found && f == idx(taxi_field::dropoff_datetime)) found = header.find_unique(alternate_dropoff[s], file);
         if (!found && f == idx(taxi_field::cost) && !require_cost) {
             layout.columns_[f] = absent_column;
             continue;
@@ -190,32 +210,36 @@ row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string
     out.text_is_shortest = 0;
 
     reject_reason r;
-    if ((r = required_integer(cell(taxi_field::vendor), x[f_vendor])) != reject_reason::none)
+    if ((r = required_integer(cell(taxi_field::vendor), x[f_vendor], taxi_field::vendor)) != reject_reason::none)
         return reject(r, taxi_field::vendor);
     datetime_parts pickup, dropoff;
     if ((r = required_datetime(cell(taxi_field::pickup_datetime), pickup)) != reject_reason::none)
         return reject(r, taxi_field::pickup_datetime);
     if ((r = required_datetime(cell(taxi_field::dropoff_datetime), dropoff)) != reject_reason::none)
         return reject(r, taxi_field::dropoff_datetime);
-    if (!optional_number(cell(taxi_field::pickup_longitude), x[f_pickup_lon], out, f_pickup_lon))
-        return reject(reject_reason::not_a_number, taxi_field::pickup_longitude);
-    if (!optional_number(cell(taxi_field::pickup_latitude), x[f_pickup_lat], out, f_pickup_lat))
-        return reject(reject_reason::not_a_number, taxi_field::pickup_latitude);
-    if (!optional_number(cell(taxi_field::dropoff_longitude), x[f_dropoff_lon], out, f_dropoff_lon))
-        return reject(reject_reason::not_a_number, taxi_field::dropoff_longitude);
-    if (!optional_number(cell(taxi_field::dropoff_latitude), x[f_dropoff_lat], out, f_dropoff_lat))
-        return reject(reject_reason::not_a_number, taxi_field::dropoff_latitude);
-    if ((r = required_integer(cell(taxi_field::passengers), x[f_passengers])) != reject_reason::none)
+    auto number = [&](taxi_field f, double& value, std::size_t bit) {
+        return optional_number(cell(f), value, out, bit, f);
+    };
+    if ((r = number(taxi_field::pickup_longitude, x[f_pickup_lon], f_pickup_lon)) != reject_reason::none)
+        return reject(r, taxi_field::pickup_longitude);
+    if ((r = number(taxi_field::pickup_latitude, x[f_pickup_lat], f_pickup_lat)) != reject_reason::none)
+        return reject(r, taxi_field::pickup_latitude);
+    if ((r = number(taxi_field::dropoff_longitude, x[f_dropoff_lon], f_dropoff_lon)) != reject_reason::none)
+        return reject(r, taxi_field::dropoff_longitude);
+    if ((r = number(taxi_field::dropoff_latitude, x[f_dropoff_lat], f_dropoff_lat)) != reject_reason::none)
+        return reject(r, taxi_field::dropoff_latitude);
+    if ((r = required_integer(cell(taxi_field::passengers), x[f_passengers], taxi_field::passengers)) !=
+        reject_reason::none)
         return reject(r, taxi_field::passengers);
     if (!layout.has_cost()) out.cost = std::numeric_limits<double>::quiet_NaN();
-    else if (!optional_number(cell(taxi_field::cost), out.cost, out, feature_count))
-        return reject(reject_reason::not_a_number, taxi_field::cost);
+    else if ((r = number(taxi_field::cost, out.cost, feature_count)) != reject_reason::none)
+        return reject(r, taxi_field::cost);
 
     x[f_distance] = 0;
     std::string_view distance_text = data::trim(cell(taxi_field::distance));
     if (!distance_text.empty() && distance_text != ".00" &&
-        !optional_number(distance_text, x[f_distance], out, f_distance))
-        return reject(reject_reason::not_a_number, taxi_field::distance);
+        (r = number(taxi_field::distance, x[f_distance], f_distance)) != reject_reason::none)
+        return reject(r, taxi_field::distance);
 
     std::string_view flag = data::trim(cell(taxi_field::store_forward));
     x[f_store_forward] = (flag.empty() || flag == "0" || flag == "N") ? 0.0 : 1.0;
@@ -254,6 +278,16 @@ std::string describe_reject(const row_verdict& verdict, const taxi_layout& layou
     case reject_reason::not_a_number: what = "not a number"; break;
     case reject_reason::not_an_integer: what = "not an integer"; break;
     case reject_reason::malformed_datetime: what = "malformed datetime"; break;
+    case reject_reason::not_finite: what = "not a finite number"; break;
+    case reject_reason::out_of_range: {
+        const auto range = field_ranges[idx(verdict.field)];
+        what = "out of range [";
+        data::append_double(what, range.min);
+        what += ", ";
+        data::append_double(what, range.max);
+        what += "]";
+        break;
+    }
     default: what = "rejected"; break;
     }
     what += " in ";
@@ -261,7 +295,7 @@ std::string describe_reject(const row_verdict& verdict, const taxi_layout& layou
     std::size_t col = layout.column(verdict.field);
     if (col < fields.size() && !fields[col].empty()) {
         what += ": '";
-        what += fields[col].substr(0, 60);
+        what += data::printable_excerpt(fields[col], 60);
         what += "'";
     }
     return what;

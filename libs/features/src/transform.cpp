@@ -2,6 +2,7 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/core/output_set.hpp"
 #include "amlops/core/sha256.hpp"
 #include "amlops/data/csv.hpp"
 #include "amlops/data/numbers.hpp"
@@ -37,9 +38,9 @@ struct work_item {
     data::csv_record record;
 };
 
-// An output file written atomically while its bytes are hashed and counted.
+// An output file staged in the run's output set while its bytes are hashed and counted.
 struct hashed_output {
-    explicit hashed_output(fs::path p) : file(p) { summary.path = std::move(p); }
+    hashed_output(output_set& set, fs::path p) : file(set.stage(p)) { summary.path = std::move(p); }
     void write(std::string_view bytes) {
         file.write(bytes);
         hash.update(bytes);
@@ -54,7 +55,7 @@ struct hashed_output {
     void finish() { summary.sha256 = hash.hex_digest(); }
 
     static constexpr std::size_t writeback_bytes = std::size_t{8} << 20;
-    atomic_file file;
+    atomic_file& file;
     sha256 hash;
     output_summary summary;
     std::size_t unflushed = 0;
@@ -153,7 +154,11 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
 
     const fs::path& train_dir = options.train_dir.empty() ? output_dir : options.train_dir;
     const fs::path& test_dir = options.test_dir.empty() ? output_dir : options.test_dir;
-    hashed_output train(train_dir / "train.csv"), test(test_dir / "test.csv"), rejects(output_dir / "rejects.csv");
+    // One set: train, test, rejects and (last, the commit record) the report are replaced
+    // together, or not at all when the run fails before committing (output_set.hpp).
+    output_set outputs;
+    hashed_output train(outputs, train_dir / "train.csv"), test(outputs, test_dir / "test.csv"),
+        rejects(outputs, output_dir / "rejects.csv");
     {
         std::string header;
         append_csv_header(header);
@@ -226,21 +231,45 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     summary.rejects = rejects.summary;
 
     const auto& t = summary.totals;
-    const double reject_share = t.rows_read ? static_cast<double>(t.rejected) / static_cast<double>(t.rows_read) : 0.0;
-    const bool too_many_rejects = reject_share > options.max_reject_ratio;
-    rejects.file.commit();
-    if (!too_many_rejects) {
-        train.file.commit();
-        test.file.commit();
+    if (t.rows_read == 0)
+        throw error(error_kind::bad_input, "no data rows: every input has a header only (previous outputs left as they were)")
+            .in_file(plan.front().path.string());
+    // --max-reject-ratio holds per input file as well as overall: one broken file among many
+    // good ones must not pass because the others dilute its share.
+    auto share = [](const row_counts& c) {
+        return c.rows_read ? static_cast<double>(c.rejected) / static_cast<double>(c.rows_read) : 0.0;
+    };
+    std::string failure;
+    const double reject_share = share(t);
+    if (reject_share > options.max_reject_ratio)
+        failure = std::to_string(t.rejected) + " of " + std::to_string(t.rows_read) + " rows rejected (" +
+                  percent(reject_share) + "), above --max-reject-ratio " + percent(options.max_reject_ratio);
+    std::string failed_file;
+    for (const auto& in : summary.inputs) {
+        if (!failure.empty() || share(in.counts) <= options.max_reject_ratio) continue;
+        failed_file = in.path.string();
+        failure = std::to_string(in.counts.rejected) + " of " + std::to_string(in.counts.rows_read) + " rows of " +
+                  failed_file + " rejected (" + percent(share(in.counts)) + "), above --max-reject-ratio " +
+                  percent(options.max_reject_ratio) + " for a single input";
+    }
+    if (!failure.empty()) {
+        // The run is replaced as a whole by its failure: the report (status "failed") and the
+        // rejects that explain it, and no train/test (previous ones would not match the report).
+        outputs.drop(train.summary.path);
+        outputs.drop(test.summary.path);
+        summary.train = summary.test = {};
+        summary.status = "failed";
+        summary.failure = failure;
     }
     summary.seconds = std::chrono::duration<double>(options.clock() - started).count();
-    json::write_file(output_dir / "transform_report.json", to_json(summary));
-    if (too_many_rejects)
-        throw error(error_kind::bad_input, std::to_string(t.rejected) + " of " + std::to_string(t.rows_read) +
-                                               " rows rejected (" + percent(reject_share) +
-                                               "), above --max-reject-ratio " + percent(options.max_reject_ratio) +
-                                               "; see " + summary.rejects.path.string() +
-                                               " (train.csv/test.csv not written)");
+    outputs.stage(output_dir / "transform_report.json", json::pretty(to_json(summary)));
+    outputs.commit();
+    if (!failure.empty()) {
+        error e(error_kind::bad_input,
+                failure + "; see " + summary.rejects.path.string() + " (train.csv/test.csv not written)");
+        if (!failed_file.empty()) e.in_file(failed_file);
+        throw e;
+    }
     return summary;
 }
 
@@ -273,6 +302,8 @@ json::value to_json(const transform_summary& s) {
         {"totals", counts_json(s.totals)},
         {"outputs", json::object{{"train", output_json(s.train)}, {"test", output_json(s.test)},
                                  {"rejects", output_json(s.rejects)}}},
+        {"status", s.status},
+        {"failure", s.failure.empty() ? json::value(nullptr) : json::value(s.failure)},
         {"test_ratio", s.test_ratio},
         {"seed", s.seed},
         {"max_reject_ratio", s.max_reject_ratio},

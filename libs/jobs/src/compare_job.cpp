@@ -4,6 +4,7 @@
 #include "amlops/data/table.hpp"
 #include "amlops/gate/decision.hpp"
 #include "amlops/model/model.hpp"
+#include "amlops/model/table_request.hpp"
 
 #include <optional>
 
@@ -30,7 +31,10 @@ compare_result run_compare_job(const compare_request& request, logger& log, cons
         log.warn("no champion: the candidate is judged on the policy's absolute limits only");
     }
 
-    const auto table = data::load_numeric_table(request.test, {candidate.input_columns(), candidate.output_column(), false});
+    const auto table = data::load_numeric_table(request.test, model_table_request(candidate, false));
+    if (table.rows == 0)
+        throw error(error_kind::bad_input, "test data has no rows (header only): nothing to compare the models on")
+            .in_file(request.test);
     const auto candidate_predictions = candidate.predict(table);
     std::optional<std::vector<double>> champion_predictions;
     if (champion) {
@@ -38,7 +42,7 @@ compare_result run_compare_job(const compare_request& request, logger& log, cons
         champion_predictions = champion->input_columns() == candidate.input_columns()
                                    ? champion->predict(table)
                                    : champion->predict(data::load_numeric_table(
-                                         request.test, {champion->input_columns(), champion->output_column(), false}));
+                                         request.test, model_table_request(*champion, false)));
     }
 
     const auto decision = gate::decide(policy, table.target, candidate_predictions,

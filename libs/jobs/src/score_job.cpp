@@ -4,9 +4,11 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/core/output_set.hpp"
 #include "amlops/data/pipeline.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/model/model.hpp"
+#include "amlops/model/table_request.hpp"
 
 #include <algorithm>
 #include <array>
@@ -60,10 +62,7 @@ void predict_and_format(score_item& item, const loaded_model& model, bool has_ta
 
 json::object run_score_job(const score_request& request, logger& log, const output_sink& add_output) {
     loaded_model model = loaded_model::load(request.model);
-    data::table_request req;
-    req.feature_columns = model.input_columns();
-    req.target_column = model.output_column();
-    req.target_optional = true;
+    const data::table_request req = model_table_request(model, true);
     log.info("loading " + request.data.string());
     // Pieces of about chunk_rows rows (a taxi feature row is ~100 bytes; 64 is a floor), but
     // never fewer than the stream would choose, so that all cores get work on small files too.
@@ -81,7 +80,11 @@ json::object run_score_job(const score_request& request, logger& log, const outp
     // metrics). Until the fast evaluator has been checked against xgboost (on the first piece
     // written), pieces are predicted when written, with all cores.
     const auto predictions_path = request.output / "predictions.csv";
-    atomic_file out(predictions_path);
+    const auto metrics_path = request.output / "metrics.json";
+    // predictions.csv and metrics.json are one set (core/output_set.hpp): replaced together, and
+    // a run without metrics removes the previous run's, which would describe other predictions.
+    output_set outputs;
+    atomic_file& out = outputs.stage(predictions_path);
     std::vector<double> actual, predicted;
     std::size_t rows = 0;
     bool header_written = false;
@@ -111,20 +114,22 @@ json::object run_score_job(const score_request& request, logger& log, const outp
     if (!header_written) write_header(false);
     if (!has_target)
         log.warn("data has no '" + model.output_column() + "' column: writing predictions only, no metrics");
-    out.commit();
-    if (add_output) add_output("predictions", predictions_path);
-    log.info("scored " + std::to_string(rows) + " rows");
+    if (rows == 0) log.warn("no data rows (header only): predictions.csv has a header only");
 
     json::object result{{"rows", rows}, {"target", has_target ? json::value(model.output_column()) : json::value(nullptr)}};
     if (has_target) {
         json::object m = metrics::to_json(metrics::summarize(actual, predicted));
-        json::write_file(request.output / "metrics.json", m);
-        if (add_output) add_output("metrics", request.output / "metrics.json");
+        outputs.stage(metrics_path, json::pretty(m));
         result["metrics"] = m;
     } else {
+        outputs.remove_on_commit(metrics_path);
         result["metrics"] = nullptr;
         result["note"] = "no '" + model.output_column() + "' column in the data: predictions only";
     }
+    outputs.commit();
+    if (add_output) add_output("predictions", predictions_path);
+    if (add_output && has_target) add_output("metrics", metrics_path);
+    log.info("scored " + std::to_string(rows) + " rows");
     return result;
 }
 

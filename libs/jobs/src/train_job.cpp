@@ -7,7 +7,9 @@
 #include "amlops/core/version.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/model/mlflow.hpp"
+#include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
+#include "amlops/model/table_request.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/log.hpp"
 
@@ -25,10 +27,11 @@ double seconds_since(clock_type::time_point start) {
 }
 
 data::numeric_table load(const fs::path& path, const model_signature& sig) {
-    data::table_request req;
-    for (const auto& c : sig.inputs) req.feature_columns.push_back(c.name);
-    req.target_column = sig.output.name;
-    return data::load_numeric_table(path, req);
+    std::vector<std::string> features;
+    for (const auto& c : sig.inputs) features.push_back(c.name);
+    data::numeric_table table = data::load_numeric_table(path, bounded_table_request(std::move(features), sig.output.name, false));
+    if (table.rows == 0) throw error(error_kind::bad_input, "no data rows (header only)").in_file(path.string());
+    return table;
 }
 
 json::object input_files(const fs::path& path) {
@@ -148,7 +151,9 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                           {"inputs", std::move(inputs)},
                           {"params", params.to_json()},
                           {"param_overrides", std::move(overrides)},
-                          {"model_sha256", sha256_hex(spec.model_json)}};
+                          {"model_sha256", sha256_hex(spec.model_json)},
+                          // Every file of the MLflow model: checked whenever the model is loaded.
+                          {"files", file_hashes(mlflow_model_files(spec))}};
 
     // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel
     // finds a complete folder of this run.
@@ -156,10 +161,14 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     std::error_code ec;
     fs::create_directories(request.output, ec);
     if (ec) throw error(error_kind::io, "cannot create output folder: " + ec.message()).in_file(request.output.string());
-    json::write_file(request.output / "metrics.json", metrics_doc);
-    json::write_file(request.output / "feature_importance.json", importance_json(outcome.booster, sig));
-    json::write_file(request.output / "manifest.json", manifest);
-    write_mlflow_model(request.output, spec);
+    // One output set (core/output_set.hpp): the folder holds this run's files or the previous
+    // run's, never a mix; MLmodel, staged last, is the commit record.
+    output_set outputs;
+    outputs.stage(request.output / "metrics.json", json::pretty(metrics_doc));
+    outputs.stage(request.output / "feature_importance.json", json::pretty(importance_json(outcome.booster, sig)));
+    outputs.stage(request.output / manifest_file, json::pretty(manifest));
+    stage_mlflow_model(outputs, request.output, spec);
+    outputs.commit();
 
     if (add_output) {
         add_output("mlmodel", request.output / mlmodel_file);

@@ -135,16 +135,29 @@ std::string mlmodel_text(const mlflow_model_spec& spec) {
     return std::string(y.c_str()) + "\n";
 }
 
-void write_mlflow_model(const std::filesystem::path& dir, const mlflow_model_spec& spec) {
+std::map<std::string, std::string> mlflow_model_files(const mlflow_model_spec& spec) {
+    return {{model_data_file, spec.model_json},
+            {requirements_file, requirements_text(spec.environment)},
+            {conda_file, conda_text(spec.environment)},
+            {python_env_file, python_env_text(spec.environment)},
+            {input_example_file, json::pretty(spec.input_example)},
+            {mlmodel_file, mlmodel_text(spec)}};
+}
+
+void stage_mlflow_model(output_set& outputs, const std::filesystem::path& dir, const mlflow_model_spec& spec) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw error(error_kind::io, "cannot create model folder: " + ec.message()).in_file(dir.string());
-    write_file_atomic(dir / model_data_file, spec.model_json);
-    write_file_atomic(dir / requirements_file, requirements_text(spec.environment));
-    write_file_atomic(dir / conda_file, conda_text(spec.environment));
-    write_file_atomic(dir / python_env_file, python_env_text(spec.environment));
-    write_file_atomic(dir / input_example_file, json::pretty(spec.input_example));
-    write_file_atomic(dir / mlmodel_file, mlmodel_text(spec));  // last: it names the others
+    auto files = mlflow_model_files(spec);
+    for (const auto& [name, content] : files)
+        if (name != mlmodel_file) outputs.stage(dir / name, content);
+    outputs.stage(dir / mlmodel_file, files.at(mlmodel_file));  // last: it names the others
+}
+
+void write_mlflow_model(const std::filesystem::path& dir, const mlflow_model_spec& spec) {
+    output_set outputs;
+    stage_mlflow_model(outputs, dir, spec);
+    outputs.commit();
 }
 
 }  // namespace amlops::model

@@ -5,6 +5,7 @@
 #include "amlops/features/schema.hpp"
 #include "amlops/model/flat_forest.hpp"
 #include "amlops/model/mlflow.hpp"
+#include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "amlops/yaml/load.hpp"
@@ -35,24 +36,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The file a flavor's `data` names, which must stay inside the model folder.
-fs::path data_path(const fs::path& dir, const YAML::Node& flavors, const std::string& origin) {
-    YAML::Node data;
-    for (const char* flavor : {"xgboost", "python_function"}) {
-        if (flavors[flavor] && flavors[flavor]["data"] && flavors[flavor]["data"].IsScalar()) {
-            data = flavors[flavor]["data"];
-            break;
-        }
-    }
-    if (!data) throw error(error_kind::bad_input, "MLmodel has no flavors.xgboost.data (not an xgboost MLflow model)").in_file(origin);
-    fs::path rel = data.Scalar();
-    if (rel.empty() || rel.is_absolute() || rel.lexically_normal().string().starts_with(".."))
-        throw error(error_kind::bad_input, "model data path '" + rel.string() + "' must be relative and inside the folder")
-            .in_file(origin)
-            .on_field("flavors.xgboost.data");
-    return dir / rel;
-}
-
 std::string signature_side(const YAML::Node& signature, const char* side, const std::string& origin) {
     if (!signature || !signature[side] || !signature[side].IsScalar())
         throw error(error_kind::bad_input, std::string("MLmodel has no signature.") + side +
@@ -69,13 +52,13 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const fs::path mlmodel = dir / mlmodel_file;
     const std::string origin = mlmodel.string();
     std::string text = read_file(mlmodel);
-    const YAML::Node doc = yaml::parse(text, origin, error_kind::bad_input, "MLmodel YAML");
-    if (!doc.IsMap()) throw error(error_kind::bad_input, "MLmodel must be a YAML mapping").in_file(origin);
-    if (!doc["flavors"] || !doc["flavors"].IsMap())
-        throw error(error_kind::bad_input, "MLmodel has no flavors").in_file(origin).on_field("flavors");
-
-    const fs::path model_file = data_path(dir, doc["flavors"], origin);
+    YAML::Node doc = parse_mlmodel(text, origin);
+    const fs::path model_file = mlmodel_data_path(doc, dir, origin);
     const std::string model_bytes = read_file(model_file);
+    // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
+    // model document, then the folder's hashes (each file hashed once, from the bytes in hand).
+    require_xgboost_json(model_bytes, model_file.string());
+    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
     auto p = std::make_unique<impl>();
     if (!model_bytes.empty() && model_bytes.front() == '{') {
         // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
@@ -160,6 +143,9 @@ std::vector<double> loaded_model::predict_rows(std::span<const float> values, st
     if (values.size() != rows * cols)
         throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
                                                " rows of " + std::to_string(cols) + " columns");
+    // No rows: nothing to predict (and nothing to compare: memcmp of two empty vectors would be
+    // handed null pointers).
+    if (rows == 0) return {};
     std::vector<float> p;
     if (impl_->fast && impl_->fast_state.load() != 2) {
         p = impl_->fast->predict(values, rows, threads);

@@ -6,6 +6,7 @@
 #include "amlops/core/key_value.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/model/model.hpp"
+#include "amlops/model/table_request.hpp"
 #include "amlops/serve/azureml_container.hpp"
 #include "amlops/serve/model_source.hpp"
 #include "amlops/serve/payload.hpp"
@@ -72,7 +73,7 @@ json::object run_predict(const predict_request& r, const env_lookup& env, logger
     std::size_t rows = 0;
     if (lower_ext(r.input) == ".csv" || fs::is_directory(r.input)) {
         // The same loader as aml-score: columns matched by name, clear errors with file/line.
-        auto table = data::load_numeric_table(r.input, {src->columns.names(), "", false});
+        auto table = data::load_numeric_table(r.input, model::bounded_table_request(src->columns.names(), "", false));
         rows = table.rows;
         if (rows > 0) predictions = src->model->predict_rows(table.features, table.rows);
     } else {

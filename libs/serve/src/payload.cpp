@@ -9,6 +9,7 @@
 #include "amlops/serve/payload.hpp"
 
 #include "amlops/core/error.hpp"
+#include "amlops/features/schema.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -16,6 +17,7 @@
 #include <boost/json/value.hpp>
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -41,7 +43,15 @@ std::string_view kind_name(const bj::value& v) {
 
 float to_float(const bj::value& v, std::size_t row, std::string_view column) {
     switch (v.kind()) {
-    case bj::kind::double_: return static_cast<float>(v.get_double());
+    case bj::kind::double_: {
+        // JSON has no inf/NaN literals, but 1e39 overflows a float and 1e309 a double: a number
+        // the model would see as infinite is bad input, like "inf" in a CSV (null = missing).
+        const auto f = static_cast<float>(v.get_double());
+        if (!std::isfinite(f))
+            fail("row " + std::to_string(row) + ", column '" + std::string(column) +
+                 "': not a finite number (beyond the float range)");
+        return f;
+    }
     case bj::kind::int64: return static_cast<float>(v.get_int64());
     case bj::kind::uint64: return static_cast<float>(v.get_uint64());
     case bj::kind::null: return std::numeric_limits<float>::quiet_NaN();
@@ -347,6 +357,7 @@ private:
     }
     bool value(float v, bs::error_code& ec) {
         if (skipping()) return skip_scalar();
+        if (!std::isfinite(v)) return give_up(ec);  // pass 2 names the row and column
         if (state_ != state::row || row_values_ == row_width_) return give_up(ec);
         const std::size_t pos = map_[row_values_++];
         if (pos != column_set::npos) out_.values[out_.rows * cols_.size() + pos] = v;
@@ -414,15 +425,45 @@ column_set::column_set(std::vector<std::string> names) : names_(std::move(names)
     index_.reserve(names_.size());
     for (std::size_t i = 0; i < names_.size(); ++i) {
         if (!index_.emplace(names_[i], i).second) throw error(error_kind::bad_input, "duplicate model column '" + names_[i] + "'");
+        const auto r = features::plausible_range_of(names_[i]);
+        bounds_.emplace_back(r.min, r.max);
     }
 }
+
+namespace {
+
+// One rule for every numeric field of every tool (docs/bad-input.md): a payload value must be
+// missing (null) or within its column's plausible range. One pass over the decoded floats.
+void require_plausible(const decoded_rows& out, const column_set& columns) {
+    const std::size_t cols = columns.size();
+    for (std::size_t i = 0; i < out.rows * cols && i < out.values.size(); ++i) {
+        const float v = out.values[i];
+        const std::size_t c = i % cols;
+        if (std::isnan(v) || (v >= columns.min(c) && v <= columns.max(c))) continue;
+        std::string what = "row " + std::to_string(i / cols) + ", column '" + columns.names()[c] + "': ";
+        if (!std::isfinite(v)) fail(what + "not a finite number (beyond the float range)");
+        std::array<char, 64> buf{};
+        auto text = [&](double x) { return std::string(buf.data(), std::to_chars(buf.data(), buf.data() + buf.size(), x).ptr); };
+        fail(what + "out of range [" + text(columns.min(c)) + ", " + text(columns.max(c)) + "]: " + text(v));
+    }
+}
+
+}  // namespace
 
 std::size_t column_set::find(std::string_view name) const noexcept {
     auto it = index_.find(name);
     return it == index_.end() ? npos : it->second;
 }
 
+// Every payload form, before the range check.
+void decode_any(std::string_view body, const column_set& columns, decoded_rows& out);
+
 void decode_payload(std::string_view body, const column_set& columns, decoded_rows& out) {
+    decode_any(body, columns, out);
+    require_plausible(out, columns);
+}
+
+void decode_any(std::string_view body, const column_set& columns, decoded_rows& out) {
     if (decode_dense(body, columns, out)) return;
     // Small payloads parse entirely inside this stack arena; big ones spill to the heap.
     alignas(std::max_align_t) unsigned char arena[8192];

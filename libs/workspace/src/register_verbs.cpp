@@ -6,6 +6,7 @@
 #include "amlops/workspace/register_verbs.hpp"
 
 #include "amlops/cli/vocabulary.hpp"
+#include "amlops/model/model_integrity.hpp"
 #include "amlops/registry/operations.hpp"
 #include "amlops/workspace/workspace.hpp"
 
@@ -64,6 +65,9 @@ struct register_options : common {
 };
 
 json::value run_register(const register_options& o, amlops::cli::context& ctx) {
+    // A model whose files no longer match its manifest.json is never registered (exit 2).
+    if (const auto checked = amlops::model::verify_model_folder(o.model))
+        ctx.log().info("model files match manifest.json (" + std::to_string(checked) + " files)");
     const auto r = open_registry(o, ctx, o.registry);
     reg::register_request req{o.model, o.decision, o.name, o.description, parse_tags(o.tags),
                               o.set_alias.empty() ? std::nullopt : std::optional(o.set_alias), o.actor(ctx)};

@@ -22,7 +22,13 @@ public:
     /// Appends bytes (buffered).
     void write(std::string_view bytes);
     /// Makes the content visible under the target name. Idempotent after success.
+    /// Equivalent to prepare() then publish().
     void commit();
+    /// First half of commit(): flushes, fsyncs and closes the temp file, without making it
+    /// visible (an output_set prepares every file before publishing any). Idempotent.
+    void prepare();
+    /// Second half of commit(): renames the prepared temp file over the target. Idempotent.
+    void publish();
     /// Hands what was written so far to the kernel and asks it to start writing it to disk now,
     /// without waiting, so that commit()'s fsync of a large file has little left to wait for.
     /// Only a hint where the OS has no such call (then it just flushes). Throws error(io) when
@@ -34,6 +40,8 @@ private:
     std::filesystem::path target_;
     std::filesystem::path temp_;
     std::FILE* file_ = nullptr;
+    bool prepared_ = false;   // temp file complete and closed, not yet renamed
+    bool published_ = false;
 };
 
 /// Writes `content` to `path` atomically, creating parent directories.

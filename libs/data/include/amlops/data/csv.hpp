@@ -97,17 +97,27 @@ private:
 class csv_header {
 public:
     csv_header() = default;
-    explicit csv_header(std::vector<std::string> names) : names_(std::move(names)) {}
+    explicit csv_header(std::vector<std::string> names, std::uint64_t line = 1)
+        : names_(std::move(names)), line_(line) {}
 
     /// Index of the first column called exactly `name`, if any.
     std::optional<std::size_t> find(std::string_view name) const noexcept;
-    /// Index of column `name`; throws error(bad_input) "missing column 'name'" naming `file`.
+    /// Index of the column called exactly `name`, if any. A column a tool reads must be
+    /// unambiguous: when two columns share the name, throws error(bad_input) "duplicate column
+    /// 'name' (columns 3 and 7)" naming `file` (first column wins would silently read the wrong
+    /// data).
+    std::optional<std::size_t> find_unique(std::string_view name, const std::filesystem::path& file) const;
+    /// Index of column `name`; throws error(bad_input) "missing column 'name'" naming `file`, or
+    /// the duplicate error of find_unique.
     std::size_t require(std::string_view name, const std::filesystem::path& file) const;
     const std::vector<std::string>& names() const noexcept { return names_; }
     std::size_t size() const noexcept { return names_.size(); }
+    /// Physical line of the header record (for errors about it).
+    std::uint64_t line() const noexcept { return line_; }
 
 private:
     std::vector<std::string> names_;
+    std::uint64_t line_ = 1;
 };
 
 /// A run of complete records cut from a file.
@@ -181,6 +191,12 @@ private:
     csv_record record_;
     bool started_ = false;
 };
+
+/// At most about `max_bytes` of `text` for quoting in an error or rejects.csv: valid UTF-8 is
+/// kept, control characters and bytes that are not UTF-8 (Latin-1, binary) become \xNN, so
+/// messages stay valid UTF-8 (the tools' JSON results must be) and show what the bytes were.
+/// A cut-off excerpt ends in "...".
+std::string printable_excerpt(std::string_view text, std::size_t max_bytes = 60);
 
 /// Appends `field` to `out` as one CSV field, quoted (with "" escapes) only when it contains the
 /// delimiter, a quote, CR or LF, or starts/ends with a blank.

@@ -67,6 +67,18 @@ inline bool parse_double(std::string_view text, double& out, bool& shortest) noe
     return ec == std::errc() && ptr == end;
 }
 
+/// True when `text` (trimmed) is a well-formed decimal number too large (or too small) for a
+/// double, such as "1e309": parse_double says "not a number", but the reason to report is
+/// that it is not a finite value. Only called on the error path.
+inline bool is_overflowing_number(std::string_view text) noexcept {
+    text = trim(text);
+    if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
+    double v;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    return ec == std::errc::result_out_of_range && ptr == end;
+}
+
 /// Parses a decimal integer cell (surrounding blanks and a leading '+' allowed). Returns false
 /// when empty, not entirely an integer, or out of range.
 inline bool parse_int(std::string_view text, std::int64_t& out) noexcept {

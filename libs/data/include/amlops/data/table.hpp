@@ -25,11 +25,21 @@ struct numeric_table {
     }
 };
 
+/// Inclusive bounds a cell must lie in. The default is what a float column can hold, so NaN,
+/// infinities and values that would overflow to infinity as float (1e39) never get through.
+struct value_bounds {
+    double min = -3.4028234663852886e38;  // -FLT_MAX
+    double max = 3.4028234663852886e38;
+};
+
 /// Options for load_numeric_table.
 struct table_request {
     std::vector<std::string> feature_columns;  ///< required, matched by header name, any order in the file
     std::string target_column;                 ///< empty: no target; else required in the file
     bool target_optional = false;              ///< true: missing target column is fine (target empty)
+    /// Bounds per feature column (same order); empty: value_bounds{} for every column.
+    std::vector<value_bounds> feature_bounds{};
+    value_bounds target_bounds{};
 };
 
 /// Loads `path`: a CSV file, or a folder meaning every `*.csv` in it (sorted by name, as an

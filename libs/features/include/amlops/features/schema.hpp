@@ -33,4 +33,32 @@ constexpr std::size_t feature_index(std::string_view name) noexcept {
     return feature_count;
 }
 
+/// The values a column can plausibly hold (inclusive). Anything else — and every non-finite
+/// value — is bad input: a rejected row in aml-transform, exit 2 naming file/line/column where a
+/// tool cannot drop rows. Wide on purpose: the cleaning rules (bounding box, positive distance
+/// and fare) decide what is *useful*; these bounds only catch what cannot be a taxi trip at all
+/// (1e308 miles, a 13th month), so that it never reaches xgboost as a number.
+struct plausible_range {
+    double min;
+    double max;
+    constexpr bool contains(double v) const noexcept { return v >= min && v <= max; }  // false for NaN
+};
+
+/// Bounds of a model column (a feature, the target, or a raw field under its merged name);
+/// columns without a specific rule get "any finite float".
+constexpr plausible_range plausible_range_of(std::string_view name) noexcept {
+    if (name.ends_with("_longitude")) return {-180, 180};
+    if (name.ends_with("_latitude")) return {-90, 90};
+    if (name == "distance") return {-10000, 10000};  // miles; negatives are dropped, not rejected
+    if (name == target_name) return {-1000000, 1000000};  // dollars; refunds are negative
+    if (name == "passengers" || name == "vendor") return {0, 1000};
+    if (name == "store_forward") return {0, 1};
+    if (name.ends_with("_weekday")) return {0, 6};
+    if (name.ends_with("_month")) return {1, 12};
+    if (name.ends_with("_monthday")) return {1, 31};
+    if (name.ends_with("_hour")) return {0, 23};
+    if (name.ends_with("_minute") || name.ends_with("_second")) return {0, 60};  // a leap second
+    return {-3.4028234663852886e38, 3.4028234663852886e38};  // FLT_MAX: what a float column can hold
+}
+
 }  // namespace amlops::features

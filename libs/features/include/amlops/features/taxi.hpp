@@ -101,6 +101,8 @@ enum class reject_reason : std::uint8_t {
     not_a_number,        ///< a numeric field does not parse
     not_an_integer,      ///< vendor/passengers has a fraction
     malformed_datetime,  ///< not one of the accepted timestamp forms, or an impossible date
+    not_finite,          ///< a numeric field is inf, Infinity or NaN (or overflows: 1e309)
+    out_of_range,        ///< finite but outside the field's plausible_range_of (e.g. 1e308 miles)
 };
 
 /// Outcome of process_row.

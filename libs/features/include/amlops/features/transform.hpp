@@ -54,6 +54,8 @@ struct transform_summary {
     std::uint64_t seed = 0;
     double max_reject_ratio = 0;
     double seconds = 0;  ///< wall time from start to the report
+    std::string status = "ok";  ///< "ok", or "failed" (too many rejects: no train/test written)
+    std::string failure;        ///< why the run failed, empty when ok
 };
 
 /// Settings of one run.
@@ -76,11 +78,15 @@ struct transform_options {
 /// order) into `output_dir`: train.csv and test.csv (header: the 20 features then cost),
 /// rejects.csv (file,line,reason) and transform_report.json, each written atomically.
 ///
-/// Every header is checked before any row is read: a missing column -> error(bad_input) naming
-/// the column and the file. Options out of range -> error(usage). When rejected / rows_read
-/// exceeds max_reject_ratio, rejects.csv and the report are still written but train/test are
-/// not, and error(bad_input) says how many rows were rejected and where rejects.csv is.
-/// I/O failures -> error(not_found|io).
+/// Every header is checked before any row is read: a missing or duplicated column ->
+/// error(bad_input) naming the column and the file. Options out of range -> error(usage). No
+/// data rows at all (header-only inputs) -> error(bad_input), nothing written.
+/// The outputs are one set (core/output_set.hpp): replaced together, report last, or left as
+/// they were when the run throws before committing. When rejected / rows_read exceeds
+/// max_reject_ratio, overall or for any single input, the set is replaced by the failure:
+/// rejects.csv and the report (status "failed"), previous train/test removed; then
+/// error(bad_input) says how many rows were rejected (naming the file for a per-input breach)
+/// and where rejects.csv is. I/O failures -> error(not_found|io), outputs untouched.
 transform_summary run_transform(const std::vector<std::filesystem::path>& inputs,
                                 const std::filesystem::path& output_dir, const transform_options& options);
 

@@ -5,9 +5,11 @@
 //   MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json.
 
 #include "amlops/core/json.hpp"
+#include "amlops/core/output_set.hpp"
 #include "amlops/model/signature.hpp"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,13 @@ struct mlflow_model_spec {
     std::string artifact_path = "model";
     python_environment environment;
 };
+
+/// The folder's files, name -> content (MLmodel included), as write_mlflow_model writes them.
+std::map<std::string, std::string> mlflow_model_files(const mlflow_model_spec& spec);
+
+/// Stages the folder's files into `outputs` (MLmodel last, as the commit record), for a caller
+/// that replaces the model together with its other outputs.
+void stage_mlflow_model(output_set& outputs, const std::filesystem::path& dir, const mlflow_model_spec& spec);
 
 /// Writes the folder (created if needed). Every file is written atomically and MLmodel last, so
 /// a reader that finds MLmodel finds the files it names. Existing files of the same names are

@@ -64,12 +64,17 @@ public:
     std::size_t size() const noexcept { return names_.size(); }
     /// Position of `name`, or npos.
     std::size_t find(std::string_view name) const noexcept;
+    /// Plausible bounds of column i (features::plausible_range_of): decoded values outside them
+    /// are bad input, like in a CSV; NaN (JSON null) stays "missing".
+    double min(std::size_t i) const noexcept { return bounds_[i].first; }
+    double max(std::size_t i) const noexcept { return bounds_[i].second; }
 
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 private:
     std::vector<std::string> names_;
     std::unordered_map<std::string_view, std::size_t> index_;  // views into names_
+    std::vector<std::pair<double, double>> bounds_;            // per column
 };
 
 /// A decoded payload: `rows` rows of `columns.size()` floats, row-major, model column order.
