@@ -1,6 +1,8 @@
 // amlops-prism-requests: the requests amlops really sends to ARM / Azure ML, checked against the
 // published REST specs with a Prism mock (driven by prism.sh).
-//   record OUT.jsonl   runs aml-register and aml-promote (Azure ML registries) against the
+//   record OUT.jsonl   runs aml-register and aml-promote (Azure ML registries, whose reads go
+//                      through registry data references, and a workspace, whose key-based
+//                      workspaceblobstore is reached through datastore listSecrets) against the
 //                      emulator through a recording loopback proxy, plus the control-plane PUTs
 //                      the tests use (resource group, registries, workspace, online endpoint and
 //                      deployment), and writes every ARM request as one JSON line
@@ -38,7 +40,7 @@ std::string spec_of(std::string path) {
     static const std::regex rg("^/subscriptions/[^/]+/resourcegroups/[^/]+$");
     static const std::regex top("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/(registries|workspaces)/[^/]+$");
     static const std::regex child("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/"
-                                  "(registries|workspaces)/[^/]+/(models|onlineendpoints)(/.*)?$");
+                                  "(registries|workspaces)/[^/]+/(models|onlineendpoints|datareferences|datastores)(/.*)?$");
     std::smatch m;
     if (std::regex_match(path, rg)) return "resources";
     if (std::regex_match(path, m, top)) return m[1] == "registries" ? "registries" : "workspaceRP";
@@ -83,7 +85,9 @@ int record(const fs::path& out_file) {
     const std::string common = "subscription: sub-1, resource_group: rg-ml, arm_endpoint: '" + proxy.base_url() +
                                "', authority_host: '" + emu.base_url() + "'";
     test::write_text(home / "config.yaml", "registries:\n  dev: {backend: azureml, registry: dev-reg, " + common +
-                                               "}\n  prod: {backend: azureml, registry: prod-reg, " + common + "}\n");
+                                               "}\n  prod: {backend: azureml, registry: prod-reg, " + common +
+                                               "}\n  ws: {backend: azureml, workspace: ws-ml, blob_endpoint: '" + emu.workspace_blob_endpoint() +
+                                               "', " + common + "}\n");
     const std::vector<std::string> env{"AMLOPS_HOME=" + home.string(), "AZURE_TENANT_ID=emulator-tenant",
                                        "AZURE_CLIENT_ID=emulator-client", "AZURE_CLIENT_SECRET=" + secret};
     test::write_text(dir / "model" / "MLmodel", "artifact_path: model\n");
@@ -96,6 +100,9 @@ int record(const fs::path& out_file) {
     const std::string model = (dir / "model").string(), gate = (dir / "gate").string();
     run("aml-register", {"--model", model, "--decision", gate, "--registry", "dev", "--name", "taxi-fare", "--set-alias", "champion"});
     run("aml-promote", {"--from", "dev", "--to", "prod", "--model", "taxi-fare", "--alias", "champion", "--set-alias", "champion"});
+    // A workspace registration (datastore GET + listSecrets), and its promotion to a registry.
+    run("aml-register", {"--model", model, "--decision", gate, "--registry", "ws", "--name", "taxi-fare-ws"});
+    run("aml-promote", {"--from", "ws", "--to", "prod", "--model", "taxi-fare-ws", "--version", "1"});
 
     // Online endpoint + deployment, with the properties the spec requires.
     const auto ep = ws.child("onlineEndpoints", "taxi-fare");
