@@ -21,6 +21,7 @@
 #include "loopback_server.hpp"
 #include "test_support.hpp"
 
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -146,19 +147,29 @@ int replay(const fs::path& file, const std::string& spec, const std::string& bas
         if (!ok) std::cout << "  request: " << req.body << "\n  prism:   " << res.body << "\n";
     }
     if (spec == "mfe") {
-        // Control: a request the spec forbids (authMode missing) must be refused, or Prism is
-        // not validating and every "ok" above would mean nothing.
-        http::request bad;
-        bad.method = "PUT";
-        bad.url = base + "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/"
-                         "onlineEndpoints/control?api-version=2025-09-01";
-        bad.headers.set("Authorization", "Bearer prism-check");
-        bad.headers.set("Content-Type", "application/json");
-        bad.body = R"({"location":"westeurope","properties":{"description":"no authMode"}})";
-        const auto res = transport->send(bad);
-        std::cout << (res.status == 422 ? "ok      control request refused with 422\n" : "FAILED  control request was not refused: ")
-                  << (res.status == 422 ? "" : std::to_string(res.status) + " " + res.body + "\n");
-        if (res.status != 422) ++refused;
+        // Controls: requests the spec forbids must be refused, or Prism is not validating and
+        // every "ok" above would mean nothing — one per kind of check the new operations rely
+        // on (required property, additionalProperties: false of the data-reference body, the
+        // listViewType enum).
+        const std::string registry = "/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/dev-reg";
+        const std::vector<std::array<std::string, 3>> controls{
+            {"PUT", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/onlineEndpoints/control",
+             R"({"location":"westeurope","properties":{"description":"no authMode"}})"},
+            {"POST", registry + "/datareferences/taxi-fare/versions/1", R"({"assetId":"a","blobUri":"https://x.example/c","extra":1})"},
+            {"GET", registry + "/models/taxi-fare/versions", ""}};
+        for (const auto& [method, path, body] : controls) {
+            http::request bad;
+            bad.method = method;
+            bad.url = base + path + "?api-version=2025-09-01" + (method == "GET" ? "&listViewType=Everything" : "");
+            bad.headers.set("Authorization", "Bearer prism-check");
+            if (!body.empty()) bad.headers.set("Content-Type", "application/json");
+            bad.body = body;
+            const auto res = transport->send(bad);
+            const bool ok = res.status == 422;
+            std::cout << (ok ? "ok      control " : "FAILED  control ") << method << " " << path << (ok ? " refused with 422\n" : " was not refused: ")
+                      << (ok ? "" : std::to_string(res.status) + " " + res.body + "\n");
+            if (!ok) ++refused;
+        }
     }
     std::cout << spec << ": " << sent << " requests, " << refused << " refused\n";
     if (sent == 0) {
