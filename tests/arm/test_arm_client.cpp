@@ -116,6 +116,26 @@ TEST_CASE("PUT polls Azure-AsyncOperation (preferred over Location) and finishes
     CHECK(f.sleeps == std::vector<std::chrono::milliseconds>{3000ms, 1000ms, 1500ms});
 }
 
+TEST_CASE("a 201 without polling headers but a non-terminal provisioningState is polled by GET of the resource") {
+    fixture f;
+    auto c = f.make();
+    f.transport->script = {reply(201, R"({"properties":{"provisioningState":"Creating"}})"),
+                           reply(200, R"({"properties":{"provisioningState":"Updating"}})", {{"Retry-After", "2"}}),
+                           reply(200, R"({"name":"dev-reg","properties":{"provisioningState":"Succeeded"}})")};
+    const auto out = c.put(reg, json::object{{"location", "westeurope"}});
+    CHECK(out.at("name") == "dev-reg");
+    const auto& seen = f.transport->seen;
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[1].method == "GET");
+    CHECK(seen[2].url == "https://arm.example" + reg.str() + "?api-version=2025-09-01");
+    CHECK(f.sleeps.size() == 2);
+    CHECK(f.sleeps[1] == 2000ms);
+
+    f.transport->script = {reply(200, R"({"properties":{"provisioningState":"Creating"}})"),
+                           reply(200, R"({"properties":{"provisioningState":"Failed"}})")};
+    CHECK_THROWS_WITH(c.put(reg, json::object{}), Catch::Contains("provisioningState Failed"));
+}
+
 TEST_CASE("a failed long-running operation reports the operation's error") {
     fixture f;
     auto c = f.make();

@@ -153,6 +153,27 @@ TEST_CASE("managed identity on Azure ML compute: MSI endpoint, secret header, cl
     CHECK(test::query_of(svc2->seen.at(0).url).count("clientid") == 0);
 }
 
+TEST_CASE("managed identity, legacy 2017-09-01 API: expires_on as a date string, 12- or 24-hour, with its offset") {
+    const std::vector<std::pair<std::string, std::int64_t>> cases{
+        {"01/15/2027 10:00:00 PM +00:00", 1'800'050'400},  // 2027-01-15T22:00:00Z
+        {"01/15/2027 12:30:00 AM +00:00", 1'799'973'000},  // 00:30
+        {"01/15/2027 22:00:00 +00:00", 1'800'050'400},
+        {"01/15/2027 23:00:00 +01:00", 1'800'050'400}};
+    for (const auto& [text, epoch] : cases) {
+        auto svc = std::make_shared<test::fake_service>();
+        svc->handler = [text = text](const http::request&) {
+            return test::json_response(200, R"({"access_token":"legacy-token","expires_on":")" + text + R"("})");
+        };
+        auth::managed_identity_credential cred(test::fake_options(svc, {{"MSI_ENDPOINT", "http://127.0.0.1:1/msi"}, {"MSI_SECRET", "s"}}, t0));
+        INFO(text);
+        CHECK(cred.get_token(arm).expires_on == std::chrono::system_clock::from_time_t(epoch));
+    }
+    auto svc = std::make_shared<test::fake_service>();
+    svc->handler = [](const http::request&) { return test::json_response(200, R"({"access_token":"t","expires_on":"13/45/2027 99:00:00"})"); };
+    auth::managed_identity_credential bad(test::fake_options(svc, {{"MSI_ENDPOINT", "http://127.0.0.1:1/msi"}, {"MSI_SECRET", "s"}}, t0));
+    CHECK_THROWS_WITH(bad.get_token(arm), Catch::Contains("no expires_in/expires_on"));
+}
+
 TEST_CASE("managed identity, App Service style: IDENTITY_ENDPOINT and X-IDENTITY-HEADER") {
     auto svc = std::make_shared<test::fake_service>();
     svc->handler = [](const http::request&) {

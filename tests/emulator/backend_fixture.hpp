@@ -5,18 +5,31 @@
 
 #include "emulator.hpp"
 #include "emulator_clients.hpp"
+#include "test_support.hpp"
 
 #include "amlops/arm/client.hpp"
 #include "amlops/auth/credentials.hpp"
 #include "amlops/azureml/azureml_registry.hpp"
 #include "amlops/http/pipeline.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
 namespace amlops::test {
 
 inline const std::string backend_secret = "backend-Test-Secret-42";
+
+/// A model folder `dir` (MLmodel + model.json holding `content`) as version `taxi-fare`.
+inline registry::new_version taxi_fare_version(const std::filesystem::path& dir, const std::string& content) {
+    write_text(dir / "MLmodel", "artifact_path: model\n");
+    write_text(dir / "model.json", content);
+    registry::new_version v;
+    v.name = "taxi-fare";
+    v.artifacts_dir = dir;
+    v.created_by = "test";
+    return v;
+}
 
 struct backend_fixture {
     emulator::emulator emu;

@@ -118,14 +118,23 @@ struct emulator::impl {
     std::set<std::string> storage_tokens;  // issued for https://storage.azure.com/.default
     std::map<std::string, object> resources;  // lower-cased id -> resource JSON
     std::vector<std::string> order;           // insertion order of resource keys
-    struct operation { int polls_left; std::string resource_key; };
+    struct operation {
+        int polls_left;
+        std::string resource_key;
+        bool removes = false;  // a DELETE: the resource goes when the operation completes
+    };
     std::map<std::string, operation> operations;
+    std::map<std::string, int> polls_by_get;  // resource key -> GETs before "Creating" turns "Succeeded"
     struct container_info {
         std::string sig;        // in-memory store: the signature its SAS carries
         std::string blob_uri;   // what startPendingUpload answered as blobUri
         std::string sas_query;  // external storage: the SAS query string (no '?')
         bool identity = false;  // a workspace datastore container: storage-scoped bearer tokens only
+        bool key_based = false; // a key-based datastore container: SAS signed with the account key only
+        std::string read_sig;   // in-memory registry storage: the read SAS a data reference handed out
     };
+    std::string datastore_key;  // base64 account key of the in-memory datastore account
+    std::map<std::string, std::string> datastore_secrets;  // datastore key -> its account key (x-ms-secret, never in GETs)
     std::map<std::string, container_info> containers;
     std::shared_ptr<http::transport> storage_http;  // external storage only
     std::map<std::string, std::string> pending;           // version key + upload id -> container
@@ -280,6 +289,7 @@ struct emulator::impl {
             return arm_error(400, "InvalidApiVersionParameter", "The api-version '" + av->second + "' is invalid. The supported versions are '" + expected + "'.");
         // Operation status: /subscriptions/{s}/providers/{ns}/locations/{l}/mfeOperationsStatus/{id}
         if (parts.size() == 8 && lower(parts[2]) == "providers" && parts[6] == "mfeOperationsStatus") return operation_status(parts[7]);
+        if (parts.size() == 8 && lower(parts[2]) == "providers" && parts[6] == "mfeOperationsResults") return operation_result(parts[7]);
         if (parts.size() < 4 || lower(parts[2]) != "resourcegroups") return arm_error(404, "NotFound", "no route for " + path);
         if (parts.size() == 4) return resource_group(req, path, parts);
         if (parts.size() < 8 || lower(parts[4]) != "providers" || lower(parts[5]) != lower("Microsoft.MachineLearningServices"))
@@ -299,8 +309,11 @@ struct emulator::impl {
             if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/datastores", query, path);
             if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
             if (parts.size() == 10 && req.method == "PUT") return put_datastore(req, path, parts);
+            if (parts.size() == 11 && parts[10] == "listSecrets" && req.method == "POST") return list_secrets(path, parts);
             return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
         }
+        if (parts[8] == "datareferences" && kind == "registries" && parts.size() == 12 && parts[10] == "versions" && req.method == "POST")
+            return data_reference(req, parts);
         if (parts[8] != "models") return arm_error(404, "NotFound", "no route for " + path);
         if (parts.size() == 9 && req.method == "GET") return list(parent_key + "/models", query, path);
         if (parts.size() == 10 && req.method == "GET") return get(lower(path), parts[9]);
@@ -309,18 +322,55 @@ struct emulator::impl {
         if (parts.size() == 12 && parts[10] == "versions") {
             if (req.method == "GET") return get(lower(path), parts[11]);
             if (req.method == "PUT") return put_version(req, path, parts, kind == "registries");
-            if (req.method == "DELETE") return remove(lower(path));
+            if (req.method == "DELETE") return remove(lower(path), parts, kind == "registries");
         }
         if (parts.size() == 13 && parts[12] == "startPendingUpload" && req.method == "POST" && kind == "registries")
             return start_pending_upload(req, parts);
         return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
     }
 
-    /// DELETE of a model version: 200 when it existed, 204 when there was nothing to delete.
-    http::response remove(const std::string& key) {
-        if (!resources.erase(key)) return {204, "", {}, ""};
-        order.erase(std::remove(order.begin(), order.end(), key), order.end());
+    /// DELETE of a model version: 200 when it existed, 204 when there was nothing to delete
+    /// (ModelVersions_Delete). In a registry it is long-running (RegistryModelVersions_Delete:
+    /// x-ms-long-running-operation, 202 with Location and Retry-After, final-state-via location):
+    /// the version goes when the Location poll reports completion.
+    http::response remove(const std::string& key, const std::vector<std::string>& parts, bool registry) {
+        if (!resources.count(key)) return {204, "", {}, ""};
+        if (registry) {
+            const std::string op = "op" + std::to_string(++counter);
+            operations[op] = {opt.lro_polls, key, true};
+            const std::string at = base() + "/subscriptions/" + parts[1] + "/providers/Microsoft.MachineLearningServices/locations/emu/";
+            return {202, "", {{"Location", at + "mfeOperationsResults/" + op + "?api-version=2025-09-01"}, {"Retry-After", "0"}}, ""};
+        }
+        erase_resource(key);
         return json_reply(200, object{});
+    }
+
+    void erase_resource(const std::string& key) {
+        resources.erase(key);
+        order.erase(std::remove(order.begin(), order.end(), key), order.end());
+        if (const auto v = key.find("/versions/"); v != std::string::npos) refresh_container(key.substr(0, v));
+    }
+
+    /// GET of an operation's Location (ARM RPC async operations): 202 (with Location and
+    /// Retry-After) while running; then a DELETE's resource is removed and 204 answered, a PUT's
+    /// resource is answered with 200.
+    http::response operation_result(const std::string& id) {
+        auto it = operations.find(id);
+        if (it == operations.end()) return arm_error(404, "NotFound", "operation " + id);
+        if (it->second.polls_left > 0) {
+            --it->second.polls_left;
+            return {202, "", {{"Location", base() + "/subscriptions/-/providers/Microsoft.MachineLearningServices/locations/emu/mfeOperationsResults/" + id +
+                                               "?api-version=2025-09-01"},
+                              {"Retry-After", "0"}}, ""};
+        }
+        if (it->second.removes) {
+            if (resources.count(it->second.resource_key)) erase_resource(it->second.resource_key);
+            return {204, "", {}, ""};
+        }
+        auto r = resources.find(it->second.resource_key);
+        if (r == resources.end()) return arm_error(404, "ResourceNotFound", "the resource of operation " + id + " is gone");
+        r->second["properties"].as_object()["provisioningState"] = "Succeeded";
+        return json_reply(200, r->second);
     }
 
     static std::string join(const std::vector<std::string>& parts, std::size_t count) {
@@ -332,6 +382,12 @@ struct emulator::impl {
     http::response get(const std::string& key, const std::string& name) {
         auto it = resources.find(key);
         if (it == resources.end()) return arm_error(404, "ResourceNotFound", "'" + name + "' was not found.");
+        // A version created without a polling header (options.version_put_without_polling_header)
+        // reports "Creating" for a few GETs, then "Succeeded".
+        if (auto p = polls_by_get.find(key); p != polls_by_get.end() && p->second-- <= 0) {
+            it->second["properties"].as_object()["provisioningState"] = "Succeeded";
+            polls_by_get.erase(p);
+        }
         return json_reply(200, it->second);
     }
 
@@ -382,37 +438,115 @@ struct emulator::impl {
     /// Account of the in-memory blob store behind workspace datastores.
     static constexpr const char* datastore_account = "emustorage";
 
-    /// Every workspace gets `workspaceblobstore` (as Azure ML creates it), identity-based like a
-    /// locked-down workspace's: its container lives in the in-memory blob store and takes only
-    /// storage-scoped bearer tokens. The datastore names the real Azure host (clients reach
-    /// the emulator through their `blob_endpoint` setting, see workspace_blob_endpoint()).
+    /// Every workspace gets `workspaceblobstore` as Azure ML creates it: an AccountKey datastore
+    /// (Azure ML docs, "Create datastores": the default workspaceblobstore uses the storage
+    /// account key; credentials are readable with Datastores_ListSecrets). Its container lives in
+    /// the in-memory blob store and takes only SAS signed with the account key (the caller's
+    /// Entra identity holds no data role on the workspace storage). The datastore names the
+    /// real Azure host (clients reach the emulator through their `blob_endpoint` setting, see
+    /// workspace_blob_endpoint()).
     void add_default_datastore(const std::string& workspace_path, const std::string& workspace) {
         const std::string container = "azureml-blobstore-" + lower(workspace);
-        containers[container].identity = true;
+        containers[container].key_based = true;
         object props{{"datastoreType", "AzureBlob"}, {"accountName", datastore_account}, {"containerName", container},
                      {"endpoint", "core.windows.net"}, {"protocol", "https"}, {"isDefault", true},
-                     {"serviceDataAccessAuthIdentity", "WorkspaceSystemAssignedIdentity"},
-                     {"credentials", object{{"credentialsType", "None"}}}};
+                     {"credentials", object{{"credentialsType", "AccountKey"}}}};
         const std::string path = workspace_path + "/datastores/workspaceblobstore";
         store(lower(path), object{{"id", path}, {"name", "workspaceblobstore"},
                                   {"type", "Microsoft.MachineLearningServices/workspaces/datastores"}, {"properties", props}});
+        datastore_secrets[lower(path)] = datastore_key;
     }
 
-    /// PUT of a datastore: Azure Blob only (accountName + containerName); its container is
-    /// created in the in-memory store when it is the emulator's account.
+    /// PUT of a datastore (Datastores_CreateOrUpdate): Azure Blob only (accountName +
+    /// containerName). credentials.credentialsType None = identity-based (its container in the
+    /// in-memory store takes storage-scoped bearer tokens only); AccountKey needs
+    /// credentials.secrets.key, which is kept aside (x-ms-secret: never in a GET, only in
+    /// listSecrets), and its container takes SAS signed with the account key.
     http::response put_datastore(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
         const auto body = json::parse(req.body, "request body");
         const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
         if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
-        const auto& p = props->as_object();
+        object p = props->as_object();
         for (const char* k : {"accountName", "containerName"})
             if (const auto* v = p.if_contains(k); !v || !v->is_string() || v->as_string().empty())
                 return arm_error(400, "UserError", std::string("properties.") + k + " is required.", std::string("properties.") + k);
-        if (p.at("accountName").as_string() == datastore_account) containers[std::string(p.at("containerName").as_string())].identity = true;
+        const auto* creds = p.if_contains("credentials");
+        if (!creds || !creds->is_object() || !creds->as_object().if_contains("credentialsType"))
+            return arm_error(400, "UserError", "properties.credentials.credentialsType is required.", "properties.credentials");
+        object c = creds->as_object();
+        const std::string type(c.at("credentialsType").as_string());
+        std::string key;
+        if (type == "AccountKey") {
+            const auto* sec = c.if_contains("secrets");
+            const auto* k = sec && sec->is_object() ? sec->as_object().if_contains("key") : nullptr;
+            if (!k || !k->is_string() || k->as_string().empty())
+                return arm_error(400, "UserError", "properties.credentials.secrets.key is required.", "properties.credentials.secrets");
+            key = std::string(k->as_string());
+            c.erase("secrets");
+            p["credentials"] = c;
+        } else if (type != "None") {
+            return arm_error(400, "UserError", "the emulator supports credentialsType None and AccountKey only.", "properties.credentials");
+        }
+        if (p.at("accountName").as_string() == datastore_account) {
+            auto& info = containers[std::string(p.at("containerName").as_string())];
+            info.identity = type == "None";
+            info.key_based = type == "AccountKey";
+        }
+        if (!key.empty()) datastore_secrets[lower(path)] = key;
+        else datastore_secrets.erase(lower(path));
         const bool existed = resources.count(lower(path)) > 0;
         object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/workspaces/datastores"}, {"properties", p}};
         store(lower(path), res);
         return json_reply(existed ? 200 : 201, res);
+    }
+
+    /// Datastores_ListSecrets (POST .../datastores/{name}/listSecrets, no body): the secrets of
+    /// a key-based datastore, AccountKeyDatastoreSecrets {secretsType: AccountKey, key}. An
+    /// identity-based datastore has none: 400 (an assumption, docs/AZURE-ASSUMPTIONS.md).
+    http::response list_secrets(const std::string& path, const std::vector<std::string>& parts) {
+        const std::string key = lower(join(parts, 10));
+        if (!resources.count(key)) return arm_error(404, "ResourceNotFound", "datastore '" + parts[9] + "' was not found.");
+        auto it = datastore_secrets.find(key);
+        if (it == datastore_secrets.end())
+            return arm_error(400, "UserError", "datastore '" + parts[9] + "' is identity-based and has no secrets (" + path + ").");
+        return json_reply(200, object{{"secretsType", "AccountKey"}, {"key", it->second}});
+    }
+
+    /// RegistryDataReferences_GetBlobReferenceSAS (POST .../registries/{r}/datareferences/{name}/
+    /// versions/{version}, body GetBlobReferenceSASRequestDto {assetId, blobUri}, no other
+    /// member): a read SAS for a blob folder of the registry's storage, answered as
+    /// GetBlobReferenceSASResponseDto -> blobReferenceForConsumption {blobUri,
+    /// storageAccountArmId, credential: SASCredential {credentialType SAS, sasUri}}. That the
+    /// asset must exist and the blobUri lie in its storage is an assumption.
+    http::response data_reference(const http::request& req, const std::vector<std::string>& parts) {
+        const auto body = json::parse(req.body, "request body");
+        const auto* o = body.if_object();
+        if (!o) return arm_error(400, "UserError", "The request body must be a GetBlobReferenceSASRequestDto object.");
+        for (const auto& [k, v] : *o)
+            if (k != "assetId" && k != "blobUri") return arm_error(400, "UserError", "Unknown property '" + std::string(k) + "'.", std::string(k));
+        const auto* uri = o->if_contains("blobUri");
+        if (!uri || !uri->is_string() || uri->as_string().empty()) return arm_error(400, "UserError", "blobUri is required.", "blobUri");
+        const std::string version_key = lower(join(parts, 8)) + "/models/" + lower(parts[9]) + "/versions/" + lower(parts[11]);
+        if (!resources.count(version_key))
+            return arm_error(404, "ResourceNotFound", "model " + parts[9] + " version " + parts[11] + " was not found.");
+        const std::string u(uri->as_string());
+        for (auto& [name, c] : containers) {
+            if (c.identity || c.key_based || c.blob_uri.empty() || u.rfind(c.blob_uri, 0) != 0) continue;
+            std::string sas;
+            if (external_storage()) {
+                sas = container_sas(name, "rl");
+            } else {
+                if (c.read_sig.empty()) c.read_sig = "emuread" + std::to_string(++counter * 104729 + 7);
+                sas = "sv=2023-11-03&sr=c&sp=rl&se=2099-01-01T00%3A00%3A00Z&sig=" + c.read_sig;
+            }
+            const std::string account = external_storage() ? opt.storage.account : "emuaccount";
+            object ref{{"blobUri", u},
+                       {"storageAccountArmId", "/subscriptions/" + parts[1] + "/resourceGroups/" + parts[3] +
+                                                   "/providers/Microsoft.Storage/storageAccounts/" + account},
+                       {"credential", object{{"credentialType", "SAS"}, {"sasUri", u + "?" + sas}}}};
+            return json_reply(200, object{{"blobReferenceForConsumption", ref}});
+        }
+        return arm_error(400, "UserError", "blobUri is not in the storage of registry '" + parts[7] + "'.", "blobUri");
     }
 
     /// For a workspace version: nullopt when `uri` is no datastore URI (Azure ML takes other
@@ -440,11 +574,26 @@ struct emulator::impl {
     }
 
     http::response list(const std::string& prefix, std::map<std::string, std::string>& query, const std::string& path) {
+        // ModelContainers_List / ModelVersions_List (and their registry forms) take listViewType
+        // ActiveOnly | ArchivedOnly | All, default ActiveOnly (mfe.json 2025-09-01): archived
+        // assets (properties.isArchived) are left out unless asked for.
+        const bool assets = prefix.ends_with("/models") || prefix.ends_with("/versions");
+        std::string view = "ActiveOnly";
+        if (auto it = query.find("listViewType"); it != query.end()) view = it->second;
+        if (assets && view != "ActiveOnly" && view != "ArchivedOnly" && view != "All")
+            return arm_error(400, "UserError", "listViewType must be one of ActiveOnly, ArchivedOnly, All.", "listViewType");
         std::vector<const object*> items;
         for (const auto& key : order) {
             if (key.rfind(prefix + "/", 0) != 0) continue;
             if (key.find('/', prefix.size() + 1) != std::string::npos) continue;  // direct children only
-            items.push_back(&resources[key]);
+            const object& item = resources[key];
+            if (assets && view != "All") {
+                const auto* p = item.if_contains("properties");
+                const auto* a = p && p->is_object() ? p->as_object().if_contains("isArchived") : nullptr;
+                const bool archived = a && a->is_bool() && a->as_bool();
+                if (archived != (view == "ArchivedOnly")) continue;
+            }
+            items.push_back(&item);
         }
         std::size_t skip = 0;
         if (auto it = query.find("$skipToken"); it != query.end()) skip = std::stoul(it->second);
@@ -452,25 +601,75 @@ struct emulator::impl {
         for (std::size_t i = skip; i < items.size() && i < skip + opt.page_size; ++i) page.push_back(*items[i]);
         object out{{"value", page}};
         if (skip + opt.page_size < items.size())
-            out["nextLink"] = base() + path + "?api-version=" + query["api-version"] + "&$skipToken=" + std::to_string(skip + opt.page_size);
+            out["nextLink"] = base() + path + "?api-version=" + query["api-version"] + (assets ? "&listViewType=" + view : "") +
+                              "&$skipToken=" + std::to_string(skip + opt.page_size);
         return json_reply(200, out);
+    }
+
+    /// Read-only members of asset PUT bodies: mfe.json marks AssetContainer.latestVersion /
+    /// nextVersion and ModelContainer / ModelVersion provisioningState `readOnly: true`, and
+    /// systemData is read-only on every ARM resource (common-types v3 types.json). The service
+    /// refuses them (the status and code here are assumptions, docs/AZURE-ASSUMPTIONS.md).
+    static std::optional<http::response> reject_read_only(const json::value& body) {
+        if (!body.is_object()) return std::nullopt;
+        if (body.as_object().contains("systemData"))
+            return arm_error(400, "UserError", "The property 'systemData' is read-only and cannot be set.", "systemData");
+        const auto* props = body.as_object().if_contains("properties");
+        if (!props || !props->is_object()) return std::nullopt;
+        for (const char* k : {"provisioningState", "latestVersion", "nextVersion"})
+            if (props->as_object().contains(k))
+                return arm_error(400, "UserError", std::string("The property 'properties.") + k + "' is read-only and cannot be set.",
+                                 std::string("properties.") + k);
+        return std::nullopt;
+    }
+
+    /// The container's read-only latestVersion / nextVersion after a version change. nextVersion
+    /// is one above the highest numeric version ever created under it, archived ones included
+    /// (AssetContainer.nextVersion, "the next auto incremental version"; that deleted numbers
+    /// are not handed out again is an assumption, docs/AZURE-ASSUMPTIONS.md).
+    void refresh_container(const std::string& container_key) {
+        auto c = resources.find(container_key);
+        if (c == resources.end()) return;
+        auto& props = c->second["properties"].as_object();
+        std::int64_t highest = 0;
+        if (const auto* n = props.if_contains("nextVersion"); n && n->is_string()) highest = std::stoll(std::string(n->as_string())) - 1;
+        std::string latest;
+        for (const auto& [key, res] : resources) {
+            if (key.rfind(container_key + "/versions/", 0) != 0) continue;
+            const std::string name(res.at("name").as_string());
+            latest = name;  // keys are ordered; numeric versions are compared below
+            if (!name.empty() && name.size() < 18 && std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+                highest = std::max<std::int64_t>(highest, std::stoll(name));
+        }
+        props["nextVersion"] = std::to_string(highest + 1);
+        if (highest > 0) props["latestVersion"] = std::to_string(highest);
+        else if (!latest.empty()) props["latestVersion"] = latest;
     }
 
     http::response put_container(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
         if (!std::regex_match(parts[9], asset_name_re)) return arm_error(400, "UserError", "Invalid model name '" + parts[9] + "'", "name");
         const auto body = json::parse(req.body, "request body");
+        if (auto refused = reject_read_only(body)) return std::move(*refused);
         const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
         if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
         const bool existed = resources.count(lower(path)) > 0;
-        object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/" + parts[6] + "/models"}, {"properties", *props}};
+        object p = props->as_object();
+        if (existed) {  // the read-only counters stay the service's
+            const auto& old = resources[lower(path)]["properties"].as_object();
+            for (const char* k : {"latestVersion", "nextVersion"})
+                if (const auto* v = old.if_contains(k)) p[k] = *v;
+        }
+        object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/" + parts[6] + "/models"}, {"properties", p}};
         store(lower(path), res);
-        return json_reply(existed ? 200 : 201, res);
+        refresh_container(lower(path));
+        return json_reply(existed ? 200 : 201, resources[lower(path)]);
     }
 
     http::response put_version(const http::request& req, const std::string& path, const std::vector<std::string>& parts, bool registry) {
         if (!std::regex_match(parts[9], asset_name_re)) return arm_error(400, "UserError", "Invalid model name '" + parts[9] + "'", "name");
         if (parts[11].empty()) return arm_error(400, "UserError", "The model version is required", "version");
         const auto body = json::parse(req.body, "request body");
+        if (auto refused = reject_read_only(body)) return std::move(*refused);
         const auto* props = body.is_object() ? body.as_object().if_contains("properties") : nullptr;
         if (!props || !props->is_object()) return arm_error(400, "UserError", "The properties field is required.", "properties");
         const auto* uri = props->as_object().if_contains("modelUri");
@@ -512,7 +711,12 @@ struct emulator::impl {
         if (!resources.count(container_key))
             store(container_key, object{{"id", join(parts, 10)}, {"name", parts[9]}, {"properties", object{}}});
         store(key, res);
+        refresh_container(container_key);
         if (!registry) return json_reply(201, res);
+        if (opt.version_put_without_polling_header) {
+            polls_by_get[key] = opt.lro_polls;
+            return json_reply(201, res);
+        }
         return json_reply(201, res, start_lro(parts[1], key));
     }
 
@@ -564,12 +768,15 @@ struct emulator::impl {
                     return arm_error(500, "InternalServerError", "emulator: creating the upload container failed: " + *failure);
                 }
                 const std::string via = opt.storage.through_emulator ? base() + "/storage" + storage_parts().second : opt.storage.endpoint;
-                containers[container] = {"", via + "/" + container, container_sas(container)};
+                auto& info = containers[container];
+                info.blob_uri = via + "/" + container;
+                info.sas_query = container_sas(container);
             } else {
                 container = "pending-" + std::to_string(++counter);
-                containers[container] = {"emusig" + std::to_string(counter * 7919 + 17), base() + "/blob/emuaccount/" + container,
-                                         "sv=2023-11-03&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=emusig" +
-                                             std::to_string(counter * 7919 + 17)};
+                auto& info = containers[container];
+                info.sig = "emusig" + std::to_string(counter * 7919 + 17);
+                info.blob_uri = base() + "/blob/emuaccount/" + container;
+                info.sas_query = "sv=2023-11-03&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=" + info.sig;
             }
         }
         const auto& info = containers[container];
@@ -610,18 +817,35 @@ struct emulator::impl {
         }
     }
 
-    /// Service SAS for a container (signed version 2020-12-06 and later: 16 fields, with the
-    /// encryption scope), read/add/create/write/list, valid for a day.
-    std::string container_sas(const std::string& name) const {
-        const std::string sp = "racwl", sr = "c";
+    /// The string-to-sign of a service SAS, signed version 2020-12-06 and later (Azure Storage
+    /// "Create a service SAS"): permissions, start, expiry, canonicalized resource
+    /// (/blob/{account}/{container}), identifier, IP, protocol, version, resource, snapshot time,
+    /// encryption scope, then the five response-header overrides, one per line.
+    static std::string sas_string_to_sign(std::map<std::string, std::string> q, const std::string& account, const std::string& container) {
+        return q["sp"] + "\n" + q["st"] + "\n" + q["se"] + "\n/blob/" + account + "/" + container + "\n" + q["si"] + "\n" + q["sip"] +
+               "\n" + q["spr"] + "\n" + q["sv"] + "\n" + q["sr"] + "\n\n" + q["ses"] + "\n" + q["rscc"] + "\n" + q["rscd"] + "\n" +
+               q["rsce"] + "\n" + q["rscl"] + "\n" + q["rsct"];
+    }
+
+    /// Service SAS for a container, `permissions` (default read/add/create/write/list), valid for a day.
+    std::string container_sas(const std::string& name, const std::string& permissions = "racwl") const {
         const std::string se = utc_format(std::chrono::system_clock::now() + std::chrono::hours(24), "%Y-%m-%dT%H:%M:%SZ");
-        // permissions, start, expiry, resource, identifier, IP, protocol, version, resource type,
-        // snapshot time, encryption scope, then the five response-header overrides.
-        const std::string to_sign = sp + "\n\n" + se + "\n/blob/" + opt.storage.account + "/" + name + "\n\n\n\n" + storage_version +
-                                    "\n" + sr + "\n\n\n\n\n\n\n";
-        const std::string sig = hmac_sha256_base64(base64_decode(opt.storage.key), to_sign);
-        return "sv=" + std::string(storage_version) + "&sr=" + sr + "&sp=" + sp + "&se=" + http::percent_encode(se) +
+        const std::map<std::string, std::string> q{{"sp", permissions}, {"se", se}, {"sv", storage_version}, {"sr", "c"}};
+        const std::string sig = hmac_sha256_base64(base64_decode(opt.storage.key), sas_string_to_sign(q, opt.storage.account, name));
+        return "sv=" + std::string(storage_version) + "&sr=c&sp=" + permissions + "&se=" + http::percent_encode(se) +
                "&sig=" + http::percent_encode(sig);
+    }
+
+    /// Whether `query` is a valid container SAS for `container` of the in-memory datastore
+    /// account, signed with its key, unexpired, allowing `method` (GET needs r; PUT w, c or a).
+    /// Only the 2020-12-06+ layout is accepted (older versions sign fewer fields).
+    bool valid_datastore_sas(std::map<std::string, std::string> query, const std::string& container, const std::string& method) const {
+        if (query["sig"].empty() || query["sr"] != "c" || query["sv"] < "2020-12-06") return false;
+        const std::string now = utc_format(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%SZ");
+        if (query["se"].size() != now.size() || query["se"] <= now) return false;
+        const std::string& sp = query["sp"];
+        const bool allowed = method == "GET" ? sp.find('r') != std::string::npos : sp.find_first_of("wca") != std::string::npos;
+        return allowed && hmac_sha256_base64(base64_decode(datastore_key), sas_string_to_sign(query, datastore_account, container)) == query["sig"];
     }
 
     /// True when List Blobs (with the container's SAS) finds at least one blob.
@@ -663,9 +887,17 @@ struct emulator::impl {
         if (parts.size() < 4) return blob_error(400, "InvalidUri", "expected /blob/{account}/{container}/{blob}");
         auto c = containers.find(parts[2]);
         if (c == containers.end()) return blob_error(404, "ContainerNotFound", "The specified container does not exist.");
-        // Identity-based containers take only storage-scoped bearer tokens (no SAS exists for
-        // them); pending-upload containers take their SAS, or any token for reading back.
-        const bool ok = c->second.identity ? storage_authorized(req) : (!c->second.sig.empty() && query["sig"] == c->second.sig) || authorized(req);
+        // Identity-based datastore containers take only storage-scoped bearer tokens; key-based
+        // ones only SAS signed with the account key; the registry's storage (pending uploads,
+        // in a managed resource group where callers hold no data role) only the SAS it issued:
+        // the upload SAS of startPendingUpload, or for reading the data-reference SAS.
+        const auto& info = c->second;
+        bool ok = false;
+        if (info.identity) ok = storage_authorized(req);
+        else if (info.key_based) ok = valid_datastore_sas(query, parts[2], req.method);
+        else ok = (!info.sig.empty() && query["sig"] == info.sig) || (req.method == "GET" && !info.read_sig.empty() && query["sig"] == info.read_sig);
+        if (!ok && req.headers.get("Authorization"))  // a valid token, but no data role (Azure Storage error codes)
+            return blob_error(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
         if (!ok) return blob_error(403, "AuthenticationFailed", "Server failed to authenticate the request.");
         const std::string name = path.substr(std::string("/blob/").size());
         if (req.method == "GET") {
@@ -707,6 +939,10 @@ struct emulator::impl {
 emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
     impl_->opt = std::move(o);
     auto* d = impl_.get();
+    {
+        const std::string raw = random_uuid() + random_uuid();  // 72 bytes of key material per emulator
+        impl_->datastore_key = base64(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    }
     impl_->extra = std::make_unique<detail::extra_routes>(detail::extra_context{
         [d] { return d->base(); }, d->tokens, d->resources,
         [d](const std::string& key, json::object value) { d->store(key, std::move(value)); },
@@ -757,6 +993,7 @@ std::optional<std::string> emulator::blob(const std::string& name) const {
 }
 
 std::string emulator::workspace_blob_endpoint() const { return impl_->base() + "/blob/" + impl::datastore_account; }
+std::string emulator::workspace_account_key() const { return impl_->datastore_key; }
 
 std::vector<std::string> emulator::container_sas_uris() const {
     std::lock_guard lock(impl_->mutex);

@@ -3,16 +3,22 @@
 //   - Entra ID:  POST /{tenant}/oauth2/v2.0/token (client secret, or an RS256 client assertion
 //                verified against the test certificate)
 //   - ARM / Azure ML (api-version checked, bearer token required, ARM error envelope):
-//     resource groups, workspaces, registries, model containers and versions (workspace versions
-//     synchronous; registry versions long-running via Azure-AsyncOperation), startPendingUpload,
-//     workspace datastores (each workspace gets an identity-based `workspaceblobstore` whose
-//     container is in the in-memory blob store and takes storage-scoped bearer tokens only)
+//     resource groups, workspaces, registries, model containers (read-only latestVersion /
+//     nextVersion) and versions (lists honour listViewType, default ActiveOnly; workspace
+//     versions synchronous; registry versions long-running via Azure-AsyncOperation, registry
+//     version DELETE 202 + Location; read-only fields in PUT bodies refused),
+//     startPendingUpload, registry data references (read SAS), workspace datastores (each
+//     workspace gets a key-based `workspaceblobstore` whose container in the in-memory blob
+//     store takes only SAS signed with the key listSecrets answers; identity-based datastores
+//     take storage-scoped bearer tokens only). Registry storage takes only the SAS it issued.
+//   Sources of each behaviour are in comments next to the code; undocumented ones are listed
+//   in docs/AZURE-ASSUMPTIONS.md.
 //   - Blob storage for the SAS it hands out: either Azurite (options::storage.endpoint set: a
 //     container per pending upload, created with Shared Key auth, and a real service SAS), or,
 //     for unit tests without Azurite, an in-memory store of its own (Put Blob, Put Block, Put
 //     Block List, Get Blob, with Content-MD5 checks)
-//   - managed identity token endpoints, online endpoints/deployments and the MLflow tracking
-//     API (emulator_extra.hpp)
+//   - managed identity token endpoints (Azure ML compute / App Service / IMDS), online
+//     endpoints/deployments and the MLflow tracking API, v1.0 and v2.0 (emulator_extra.hpp)
 //   - fault injection: every Nth request answers a status (429 with Retry-After, 503, ...), drops
 //     the connection, or is delayed; POST /_emulator/faults changes it at run time.
 // Everything lives in memory; one instance per test.
@@ -82,6 +88,21 @@ struct options {
     /// Base URL of a local `aml-predict serve` that online deployments run on (emulator_online.hpp);
     /// empty: deployments are state only and scoring answers 502.
     std::string scoring_server;
+    /// GET /msi/token (api-version 2017-09-01) answers `expires_on` as App Service's legacy API
+    /// does, a date string "MM/DD/YYYY hh:mm:ss AM|PM +00:00", instead of epoch seconds.
+    bool msi_expires_on_date = false;
+    /// IMDS (GET /metadata/identity/oauth2/token): whether a managed identity is assigned (no:
+    /// 400 "Identity not found"), and statuses answered in turn before the first success
+    /// (404 / 410 / 429 / 5xx: IMDS updating or throttling).
+    bool imds_identity = true;
+    std::vector<int> imds_statuses;
+    /// Registry model version PUTs answer 201 with provisioningState "Creating" and no polling
+    /// header (ARM RPC allows it: the resource's own state is then polled); `lro_polls` GETs of
+    /// the version later it is "Succeeded". Default: Azure-AsyncOperation, as mfe.json declares.
+    bool version_put_without_polling_header = false;
+    /// MLflow at the root (a plain `mlflow server`): required credentials, empty = anonymous.
+    std::string mlflow_basic_user, mlflow_basic_password;  ///< HTTP Basic (mlflow server --app-name basic-auth)
+    std::string mlflow_bearer_token;                       ///< Authorization: Bearer (a proxy in front of MLflow)
 };
 
 /// Counters and the request log (method + path, no query) for assertions.
@@ -112,6 +133,9 @@ public:
     /// workspace target needs): "<base_url>/blob/emustorage". Its blobs are named
     /// "emustorage/<container>/<path>" in blob() / blob_names().
     std::string workspace_blob_endpoint() const;
+    /// The account key of that store (random per emulator): what Datastores_ListSecrets answers
+    /// for key-based datastores.
+    std::string workspace_account_key() const;
     /// With external storage: the container SAS URI (direct to the storage endpoint, never via
     /// the emulator) of every pending upload handed out, for reading back what was uploaded.
     std::vector<std::string> container_sas_uris() const;

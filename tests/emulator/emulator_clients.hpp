@@ -9,6 +9,7 @@
 #include "amlops/http/pipeline.hpp"
 #include "amlops/http/transport.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,22 @@ inline std::shared_ptr<http::token_credential> emulator_credential(const emulato
     co.cloud_from_env = false;
     co.imds_endpoint = std::nullopt;
     return std::make_shared<auth::client_secret_credential>("emulator-tenant", "emulator-client", secret, co);
+}
+
+/// Credential options seeing only `vars` (plus the emulator as authority and ARM), with IMDS
+/// disabled and no `az` on the PATH, against the emulator.
+inline auth::credential_options isolated(const emulator::emulator& emu, std::map<std::string, std::string> vars) {
+    auth::credential_options co;
+    vars["AZURE_AUTHORITY_HOST"] = emu.base_url() + "/";
+    vars["AZURE_RESOURCE_MANAGER_ENDPOINT"] = emu.base_url() + "/";
+    co.env = [vars](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+    co.imds_endpoint = std::nullopt;
+    co.run = [](const std::vector<std::string>&) { return auth::process_output{127, "", "az: not found"}; };
+    return co;
 }
 
 /// The standard request pipeline with `credential` for the emulator's scope, retry waits instant.

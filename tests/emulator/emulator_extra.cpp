@@ -1,10 +1,14 @@
 #include "emulator_extra.hpp"
 #include "emulator_util.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <regex>
+#include <set>
 
 namespace amlops::emulator::detail {
 namespace {
@@ -35,14 +39,32 @@ std::optional<http::response> extra_routes::route(const http::request& req, cons
                                                   std::map<std::string, std::string>& query) {
     if (path == "/msi/token") return managed_identity(req, query, false);
     if (path == "/identity/token") return managed_identity(req, query, true);
+    if (path == "/metadata/identity/oauth2/token") return imds(req, query);
     const std::string marker = "/api/2.0/mlflow/";
     const auto at = path.find(marker);
     if (at == std::string::npos) return std::nullopt;
     const std::string prefix = path.substr(0, at);
-    if (!prefix.empty()) {
-        // Azure ML form: /mlflow/v1.0/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}
-        const std::string head = "/mlflow/v1.0";
-        if (prefix.rfind(head, 0) != 0) return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "no MLflow route under " + prefix);
+    if (prefix.empty()) {
+        // A plain `mlflow server`: anonymous by default; behind basic auth (mlflow server
+        // --app-name basic-auth) or a token-checking proxy when the options say so. MLflow's
+        // clients send MLFLOW_TRACKING_USERNAME/PASSWORD as HTTP Basic and MLFLOW_TRACKING_TOKEN
+        // as a bearer token (MLflow docs, tracking server authentication environment variables).
+        const auto h = req.headers.get("Authorization").value_or("");
+        if (!ctx_.opt.mlflow_basic_user.empty()) {
+            const std::string pair = ctx_.opt.mlflow_basic_user + ":" + ctx_.opt.mlflow_basic_password;
+            std::string encoded(4 * ((pair.size() + 2) / 3) + 1, '\0');
+            encoded.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                                                    reinterpret_cast<const unsigned char*>(pair.data()),
+                                                                    static_cast<int>(pair.size()))));
+            if (h != "Basic " + encoded) return mlflow_fail(401, "UNAUTHENTICATED", "You are not authenticated. Please provide valid basic auth credentials.");
+        }
+        if (!ctx_.opt.mlflow_bearer_token.empty() && h != "Bearer " + ctx_.opt.mlflow_bearer_token)
+            return mlflow_fail(401, "UNAUTHENTICATED", "a valid bearer token is required");
+    } else {
+        // Azure ML form: /mlflow/v1.0 or /mlflow/v2.0 (the azureml-mlflow plugin's base) +
+        // /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}
+        const std::string head = prefix.substr(0, 12);
+        if (head != "/mlflow/v1.0" && head != "/mlflow/v2.0") return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "no MLflow route under " + prefix);
         const std::string workspace = lower(prefix.substr(head.size()));
         static const std::regex ws_re("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/workspaces/[^/]+$");
         if (!std::regex_match(workspace, ws_re)) return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "not a workspace tracking URI: " + prefix);
@@ -76,11 +98,48 @@ http::response extra_routes::managed_identity(const http::request& req, std::map
         return fail(400, "invalid_request", "Identity not found: " + client_param + " '" + it->second + "' is not assigned to this compute");
     const std::string tok = "emu-mi-token-" + ctx_.next_id();
     ctx_.tokens.insert(tok);
-    // Both api-versions answer expires_on as a string of epoch seconds.
-    object out{{"access_token", tok}, {"expires_on", std::to_string(epoch_seconds() + 3600)},
-               {"resource", query["resource"]}, {"token_type", "Bearer"}};
+    // 2019-08-01 answers expires_on as a string of epoch seconds; the legacy 2017-09-01 API of
+    // App Service answers a date string, "MM/DD/YYYY hh:mm:ss AM|PM +00:00" (Azure App Service
+    // docs, managed identity REST protocol, 2017-09-01 response; azure-identity parses it).
+    std::string expires_on = std::to_string(epoch_seconds() + 3600);
+    if (!app_service && ctx_.opt.msi_expires_on_date) {
+        const std::time_t t = static_cast<std::time_t>(epoch_seconds() + 3600);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char buf[64];
+        expires_on.assign(buf, std::strftime(buf, sizeof buf, "%m/%d/%Y %I:%M:%S %p +00:00", &tm));
+    }
+    object out{{"access_token", tok}, {"expires_on", expires_on}, {"resource", query["resource"]}, {"token_type", "Bearer"}};
     if (app_service) out["client_id"] = ctx_.opt.managed_identity_client_id;
     return reply(200, out);
+}
+
+// ------------------------------------------------------------------------------ IMDS
+// Azure VM managed identity (Azure docs, "How to use managed identities for Azure resources on
+// an Azure VM to acquire an access token": GET /metadata/identity/oauth2/token, api-version
+// 2018-02-01, header Metadata: true; errors: 400 "Identity not found" when no identity is
+// assigned or the requested one is not, 404 while IMDS updates, 429 throttling, 5xx transient).
+// The answer carries expires_in and expires_on as strings of seconds.
+http::response extra_routes::imds(const http::request& req, std::map<std::string, std::string>& query) {
+    auto fail = [](int status, const std::string& code, const std::string& desc) {
+        return reply(status, object{{"error", code}, {"error_description", desc}});
+    };
+    if (req.method != "GET") return fail(405, "invalid_request", "IMDS tokens are requested with GET");
+    if (req.headers.get("Metadata") != std::optional<std::string>("true"))
+        return fail(400, "invalid_request", "Required metadata header not specified");
+    if (query["api-version"] != "2018-02-01") return fail(400, "invalid_request", "api-version must be 2018-02-01 here");
+    if (imds_calls_ < ctx_.opt.imds_statuses.size()) {
+        const int status = ctx_.opt.imds_statuses[imds_calls_++];
+        return fail(status, status == 429 ? "too_many_requests" : "temporarily_unavailable", "injected IMDS status");
+    }
+    if (!ctx_.opt.imds_identity) return fail(400, "invalid_request", "Identity not found");
+    if (query["resource"].empty()) return fail(400, "invalid_request", "resource is required");
+    if (auto it = query.find("client_id"); it != query.end() && it->second != ctx_.opt.managed_identity_client_id)
+        return fail(400, "invalid_request", "Identity not found");
+    const std::string tok = "emu-imds-token-" + ctx_.next_id();
+    ctx_.tokens.insert(tok);
+    return reply(200, object{{"access_token", tok}, {"expires_in", "3599"}, {"expires_on", std::to_string(epoch_seconds() + 3599)},
+                             {"resource", query["resource"]}, {"token_type", "Bearer"}});
 }
 
 // ------------------------------------------------------------------------------ online endpoints
@@ -251,6 +310,17 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
         return reply(200, object{{"run_info", it->second.info}});
     }
     if (api == "runs/log-batch") return log_batch(*body);
+    if (api == "runs/search") {
+        // MLflow REST: runs/search {experiment_ids} -> {runs}; filters and paging are not emulated.
+        std::set<std::string> wanted;
+        if (const auto* ids = body->if_contains("experiment_ids"); ids && ids->is_array())
+            for (const auto& id : ids->as_array())
+                if (id.is_string()) wanted.insert(std::string(id.as_string()));
+        json::array found;
+        for (const auto& [id, r] : runs_)
+            if (wanted.count(std::string(r.info.at("experiment_id").as_string()))) found.push_back(run_json(r));
+        return reply(200, object{{"runs", found}});
+    }
     return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "POST " + api);
 }
 

@@ -2,13 +2,16 @@
 // Emulator routes beyond ARM models and blobs (internal to the emulator, tests only):
 //   - managed identity token endpoints: Azure ML compute (GET /msi/token, api-version 2017-09-01,
 //     header `secret`, `clientid`) and App Service style (GET /identity/token, 2019-08-01, header
-//     X-IDENTITY-HEADER, `client_id`); tokens they mint are valid bearer tokens for ARM.
+//     X-IDENTITY-HEADER, `client_id`) and IMDS (GET /metadata/identity/oauth2/token, 2018-02-01,
+//     header Metadata: true; 400 without an identity, injectable transient statuses); tokens
+//     they mint are valid bearer tokens for ARM.
 //   - online endpoints and deployments of a workspace (state only; PUT long-running like
 //     registry versions, required properties / enums / name patterns of mfe.json 2025-09-01).
 //   - the MLflow tracking REST API (api/2.0/mlflow: experiments get-by-name/create/get, runs
-//     create/get/update/log-batch with MLflow's request limits), at the root and under the Azure
-//     ML form /mlflow/v1.0/subscriptions/.../workspaces/{ws} (the workspace must exist, a valid
-//     bearer token is required; the root form is anonymous like a plain `mlflow server`).
+//     create/get/update/log-batch/search with MLflow's request limits), at the root and under the
+//     Azure ML forms /mlflow/v1.0 and /mlflow/v2.0 + /subscriptions/.../workspaces/{ws} (the
+//     workspace must exist, a valid bearer token is required; the root form is anonymous like a
+//     plain `mlflow server` unless options ask for basic auth or a bearer token).
 // The owning emulator calls these with its mutex held.
 
 #include "emulator.hpp"
@@ -53,6 +56,7 @@ public:
 
 private:
     http::response managed_identity(const http::request& req, std::map<std::string, std::string>& query, bool app_service);
+    http::response imds(const http::request& req, std::map<std::string, std::string>& query);
     http::response mlflow(const http::request& req, const std::string& api, std::map<std::string, std::string>& query);
     http::response log_batch(const json::object& body);
 
@@ -64,6 +68,7 @@ private:
     };
     std::map<std::string, run> runs_;
     std::map<std::string, std::string> experiments_{{"0", "Default"}};  // id -> name
+    std::size_t imds_calls_ = 0;  // how many of options.imds_statuses were answered
 };
 
 }  // namespace amlops::emulator::detail

@@ -20,20 +20,7 @@ namespace {
 
 const std::string secret = "extra-Secret-Value-456";
 
-/// Credential options seeing only `vars` (no IMDS, no `az`), against the emulator.
-auth::credential_options isolated(const emulator::emulator& emu, std::map<std::string, std::string> vars) {
-    auth::credential_options co;
-    vars["AZURE_AUTHORITY_HOST"] = emu.base_url() + "/";
-    vars["AZURE_RESOURCE_MANAGER_ENDPOINT"] = emu.base_url() + "/";
-    co.env = [vars](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-    };
-    co.imds_endpoint = std::nullopt;
-    co.run = [](const std::vector<std::string>&) { return auth::process_output{127, "", "az: not found"}; };
-    return co;
-}
+using test::isolated;
 
 arm::client arm_client(const emulator::emulator& emu, std::shared_ptr<http::token_credential> cred) {
     return test::emulator_arm_client(emu, std::move(cred));

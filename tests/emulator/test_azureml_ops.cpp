@@ -14,15 +14,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-registry::new_version version_in(const fs::path& dir, const std::string& content) {
-    test::write_text(dir / "MLmodel", "artifact_path: model\n");
-    test::write_text(dir / "model.json", content);
-    registry::new_version v;
-    v.name = "taxi-fare";
-    v.artifacts_dir = dir;
-    v.created_by = "test";
-    return v;
-}
+registry::new_version version_in(const fs::path& dir, const std::string& content) { return test::taxi_fare_version(dir, content); }
 
 json::object result_of(const test::run_result& r) {
     INFO(r.out << r.err);

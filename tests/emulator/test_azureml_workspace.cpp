@@ -1,8 +1,9 @@
 // Registering into an Azure ML *workspace* (config.yaml `workspace: <ws>`) against the emulator:
-// artifacts go to `amlops/<model>/<version>/` of the workspace's identity-based
-// `workspaceblobstore` (storage-scoped Entra token, no SAS), the version's modelUri is the
+// artifacts go to `amlops/<model>/<version>/` of the workspace datastore — the key-based
+// `workspaceblobstore` through a SAS signed with the key listSecrets hands out, an
+// identity-based datastore with a storage-scoped Entra token — the version's modelUri is the
 // azureml:// datastore URI, and show / download / promote read it back.
-#include "backend_fixture.hpp"
+#include "workspace_fixture.hpp"
 #include "test_support.hpp"
 
 #include "amlops/azureml/blob.hpp"
@@ -19,34 +20,6 @@ namespace {
 const std::string ws_container = "emustorage/azureml-blobstore-ws-ml/";
 const std::string datastore_uri = "azureml://subscriptions/sub-1/resourcegroups/rg-ml/workspaces/ws-ml/datastores/workspaceblobstore/paths/";
 
-/// The backend fixture plus workspace `ws-ml` (which brings its default datastore).
-struct workspace_fixture : test::backend_fixture {
-    workspace_fixture() : backend_fixture({}) { arm().put(arm::workspace_id("sub-1", "rg-ml", "ws-ml"), json::object{{"location", "westeurope"}}); }
-
-    arm::client arm() { return test::emulator_arm_client(emu, credential); }
-
-    std::unique_ptr<registry::registry> open_workspace(std::size_t block_size = 0) {
-        azureml::target t;
-        t.subscription = "sub-1";
-        t.resource_group = "rg-ml";
-        t.workspace = "ws-ml";
-        t.arm_endpoint = emu.base_url();
-        t.authority_host = emu.base_url();
-        t.blob_endpoint = emu.workspace_blob_endpoint();
-        azureml::backend_options o;
-        o.credential = credential;
-        o.retry.sleep = [](std::chrono::milliseconds) {};
-        o.poll_sleep = [](std::chrono::milliseconds) {};
-        o.block_size = block_size;
-        return azureml::open_azureml_registry("ws", t, o);
-    }
-
-    std::string model_uri(const std::string& model, int version) {
-        const auto doc = arm().get(arm::model_version_id(arm::workspace_id("sub-1", "rg-ml", "ws-ml"), model, std::to_string(version)));
-        return std::string(doc.at("properties").at("modelUri").as_string());
-    }
-};
-
 std::string patterned(std::size_t size) {
     std::string s(size, '\0');
     for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 7919 + 13) % 251);
@@ -60,8 +33,8 @@ json::object result_of(const test::run_result& r) {
 
 }  // namespace
 
-TEST_CASE("azureml backend: a workspace version is uploaded to the workspace datastore with a storage token") {
-    workspace_fixture f;
+TEST_CASE("azureml backend: a workspace version is uploaded to the key-based workspaceblobstore with an account-key SAS") {
+    test::workspace_fixture f;
     test::scratch_dir dir("azureml-ws");
     const std::string big = patterned(5000);  // above the 1 KiB block size below: Put Block + Put Block List
     test::write_text(dir / "m1" / "MLmodel", "artifact_path: model\n");
@@ -135,15 +108,16 @@ TEST_CASE("azureml target: datastore settings of a workspace, refused for a regi
     CHECK_THAT(std::string(e.what()), Contains("workspaces only"));
 }
 
-TEST_CASE("workspace datastore: blob requests without a storage-scoped token are refused with a clear error") {
-    workspace_fixture f;
-    const std::string url = f.emu.workspace_blob_endpoint() + "/azureml-blobstore-ws-ml/amlops/x/1/MLmodel";
+TEST_CASE("identity-based datastore: blob requests without a storage-scoped token are refused with a clear error") {
+    test::workspace_fixture f;
+    f.add_identity_datastore("idstore", "identity-container");
+    const std::string url = f.emu.workspace_blob_endpoint() + "/identity-container/amlops/x/1/MLmodel";
     // No token at all.
     auto plain = http::make_transport();
     const auto missing = test::error_of([&] { azureml::upload_blob(*plain, url, "bytes"); });
     CHECK(missing.kind() == error_kind::auth);
     CHECK_THAT(std::string(missing.what()), Contains("Put Blob") && Contains("HTTP 403") && Contains("AuthenticationFailed") &&
-                                                Contains("azureml-blobstore-ws-ml/amlops/x/1/MLmodel"));
+                                                Contains("identity-container/amlops/x/1/MLmodel"));
     // A token for ARM is not one for storage.
     auto arm_scoped = test::emulator_pipeline(f.emu, f.credential);
     CHECK(test::error_of([&] { azureml::upload_blob(*arm_scoped, url, "bytes"); }).kind() == error_kind::auth);
@@ -160,7 +134,7 @@ TEST_CASE("workspace datastore: blob requests without a storage-scoped token are
 }
 
 TEST_CASE("emulator: a workspace version's datastore modelUri must name this workspace's datastore and uploaded blobs") {
-    workspace_fixture f;
+    test::workspace_fixture f;
     auto c = f.arm();
     const auto ws = arm::workspace_id("sub-1", "rg-ml", "ws-ml");
     const auto ds = c.get(ws.child("datastores", "workspaceblobstore")).at("properties").as_object();
@@ -177,12 +151,13 @@ TEST_CASE("emulator: a workspace version's datastore modelUri must name this wor
                       Contains("another workspace"));
     // A datastore of one's own (PUT) is usable by name.
     c.put(ws.child("datastores", "models"), json::object{{"properties", json::object{{"datastoreType", "AzureBlob"}, {"accountName", "emustorage"},
-                                                                                      {"containerName", "models"}}}});
+                                                                                      {"containerName", "models"},
+                                                                                      {"credentials", json::object{{"credentialsType", "None"}}}}}});
     CHECK(c.get(ws.child("datastores", "models")).at("properties").at("containerName").as_string() == "models");
 }
 
 TEST_CASE("aml-register registers into an Azure ML workspace configured in config.yaml, and aml-promote reads it") {
-    workspace_fixture f;
+    test::workspace_fixture f;
     test::scratch_dir dir("azureml-ws-tool");
     const fs::path home = dir / "home";
     test::write_text(home / "config.yaml", f.config_yaml() + "  ws: {backend: azureml, workspace: ws-ml, subscription: sub-1, resource_group: rg-ml, arm_endpoint: '" +

@@ -1,6 +1,8 @@
 // amlops-prism-requests: the requests amlops really sends to ARM / Azure ML, checked against the
 // published REST specs with a Prism mock (driven by prism.sh).
-//   record OUT.jsonl   runs aml-register and aml-promote (Azure ML registries) against the
+//   record OUT.jsonl   runs aml-register and aml-promote (Azure ML registries, whose reads go
+//                      through registry data references, and a workspace, whose key-based
+//                      workspaceblobstore is reached through datastore listSecrets) against the
 //                      emulator through a recording loopback proxy, plus the control-plane PUTs
 //                      the tests use (resource group, registries, workspace, online endpoint and
 //                      deployment), and writes every ARM request as one JSON line
@@ -19,6 +21,7 @@
 #include "loopback_server.hpp"
 #include "test_support.hpp"
 
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -38,7 +41,7 @@ std::string spec_of(std::string path) {
     static const std::regex rg("^/subscriptions/[^/]+/resourcegroups/[^/]+$");
     static const std::regex top("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/(registries|workspaces)/[^/]+$");
     static const std::regex child("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/"
-                                  "(registries|workspaces)/[^/]+/(models|onlineendpoints|codes|components|environments|data|datastores|jobs)(/.*)?$");
+                                  "(registries|workspaces)/[^/]+/(models|onlineendpoints|datareferences|codes|components|environments|data|datastores|jobs)(/.*)?$");
     static const std::regex computes("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/"
                                      "workspaces/[^/]+/computes(/.*)?$");
     std::smatch m;
@@ -86,7 +89,9 @@ int record(const fs::path& out_file) {
     const std::string common = "subscription: sub-1, resource_group: rg-ml, arm_endpoint: '" + proxy.base_url() +
                                "', authority_host: '" + emu.base_url() + "'";
     test::write_text(home / "config.yaml", "registries:\n  dev: {backend: azureml, registry: dev-reg, " + common +
-                                               "}\n  prod: {backend: azureml, registry: prod-reg, " + common + "}\n");
+                                               "}\n  prod: {backend: azureml, registry: prod-reg, " + common +
+                                               "}\n  ws: {backend: azureml, workspace: ws-ml, blob_endpoint: '" + emu.workspace_blob_endpoint() +
+                                               "', " + common + "}\n");
     const std::vector<std::string> env{"AMLOPS_HOME=" + home.string(), "AZURE_TENANT_ID=emulator-tenant",
                                        "AZURE_CLIENT_ID=emulator-client", "AZURE_CLIENT_SECRET=" + secret};
     test::write_text(dir / "model" / "MLmodel", "artifact_path: model\n");
@@ -99,6 +104,9 @@ int record(const fs::path& out_file) {
     const std::string model = (dir / "model").string(), gate = (dir / "gate").string();
     run("aml-register", {"--model", model, "--decision", gate, "--registry", "dev", "--name", "taxi-fare", "--set-alias", "champion"});
     run("aml-promote", {"--from", "dev", "--to", "prod", "--model", "taxi-fare", "--alias", "champion", "--set-alias", "champion"});
+    // A workspace registration (datastore GET + listSecrets), and its promotion to a registry.
+    run("aml-register", {"--model", model, "--decision", gate, "--registry", "ws", "--name", "taxi-fare-ws"});
+    run("aml-promote", {"--from", "ws", "--to", "prod", "--model", "taxi-fare-ws", "--version", "1"});
 
     // Online endpoint + deployment, with the properties the spec requires.
     const auto ep = ws.child("onlineEndpoints", "taxi-fare");
@@ -193,19 +201,29 @@ int replay(const fs::path& file, const std::string& spec, const std::string& bas
         if (!ok) std::cout << "  request: " << req.body << "\n  prism:   " << res.body << "\n";
     }
     if (spec == "mfe") {
-        // Control: a request the spec forbids (authMode missing) must be refused, or Prism is
-        // not validating and every "ok" above would mean nothing.
-        http::request bad;
-        bad.method = "PUT";
-        bad.url = base + "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/"
-                         "onlineEndpoints/control?api-version=2025-09-01";
-        bad.headers.set("Authorization", "Bearer prism-check");
-        bad.headers.set("Content-Type", "application/json");
-        bad.body = R"({"location":"westeurope","properties":{"description":"no authMode"}})";
-        const auto res = transport->send(bad);
-        std::cout << (res.status == 422 ? "ok      control request refused with 422\n" : "FAILED  control request was not refused: ")
-                  << (res.status == 422 ? "" : std::to_string(res.status) + " " + res.body + "\n");
-        if (res.status != 422) ++refused;
+        // Controls: requests the spec forbids must be refused, or Prism is not validating and
+        // every "ok" above would mean nothing — one per kind of check the new operations rely
+        // on (required property, additionalProperties: false of the data-reference body, the
+        // listViewType enum).
+        const std::string registry = "/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/registries/dev-reg";
+        const std::vector<std::array<std::string, 3>> controls{
+            {"PUT", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-ml/onlineEndpoints/control",
+             R"({"location":"westeurope","properties":{"description":"no authMode"}})"},
+            {"POST", registry + "/datareferences/taxi-fare/versions/1", R"({"assetId":"a","blobUri":"https://x.example/c","extra":1})"},
+            {"GET", registry + "/models/taxi-fare/versions", ""}};
+        for (const auto& [method, path, body] : controls) {
+            http::request bad;
+            bad.method = method;
+            bad.url = base + path + "?api-version=2025-09-01" + (method == "GET" ? "&listViewType=Everything" : "");
+            bad.headers.set("Authorization", "Bearer prism-check");
+            if (!body.empty()) bad.headers.set("Content-Type", "application/json");
+            bad.body = body;
+            const auto res = transport->send(bad);
+            const bool ok = res.status == 422;
+            std::cout << (ok ? "ok      control " : "FAILED  control ") << method << " " << path << (ok ? " refused with 422\n" : " was not refused: ")
+                      << (ok ? "" : std::to_string(res.status) + " " + res.body + "\n");
+            if (!ok) ++refused;
+        }
     }
     std::cout << spec << ": " << sent << " requests, " << refused << " refused\n";
     if (sent == 0) {

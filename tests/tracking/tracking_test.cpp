@@ -65,10 +65,13 @@ TEST_CASE("split_batches respects every MLflow limit and keeps order") {
     CHECK(tracking::split_batches({}).empty());
 }
 
-TEST_CASE("tracking URIs: azureml:// becomes https, http(s) stays, local stores are refused") {
+TEST_CASE("tracking URIs: azureml:// becomes the https v2.0 base, http(s) stays, local stores are refused") {
     CHECK(tracking::rest_base_url("azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/rg/providers/"
                                   "Microsoft.MachineLearningServices/workspaces/ws") ==
-          "https://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws");
+          "https://westeurope.api.azureml.ms/mlflow/v2.0/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws");
+    CHECK(tracking::is_azureml_workspace_url("https://pe.example/mlflow/v2.0/subscriptions/s/resourceGroups/rg/providers/"
+                                             "Microsoft.MachineLearningServices/workspaces/ws"));
+    CHECK_FALSE(tracking::is_azureml_workspace_url("https://mlflow.example.com"));
     CHECK(tracking::rest_base_url("https://mlflow.example.com/") == "https://mlflow.example.com");
     CHECK(tracking::rest_base_url("http://127.0.0.1:5000/x?a=b") == "http://127.0.0.1:5000/x");
     CHECK_THROWS_WITH(tracking::rest_base_url("file:///tmp/mlruns"), Contains("file:///tmp/mlruns"));

@@ -125,8 +125,10 @@ json::value client::put(const resource_id& id, const json::value& body) {
 }
 
 json::value client::post(const resource_id& id, const std::string& action, const json::value& body) {
-    const auto path = id.str() + "/" + action;
-    auto res = send("POST", url_for(path, id.api_version()), &body);
+    // An empty action posts to the id itself (RegistryDataReferences_GetBlobReferenceSAS); a
+    // null body sends none (Datastores_ListSecrets has no body parameter).
+    const auto path = action.empty() ? id.str() : id.str() + "/" + action;
+    auto res = send("POST", url_for(path, id.api_version()), body.is_null() ? nullptr : &body);
     if (!res.ok()) throw make_arm_error(res, "POST", path);
     return wait_for(res, "POST", id, path);
 }
@@ -144,8 +146,12 @@ json::value client::wait_for(const http::response& first, const std::string& met
                              const std::string& what) {
     const auto async_op = first.headers.get("Azure-AsyncOperation");
     const auto location = first.headers.get("Location");
-    const bool lro = (first.status == 201 || first.status == 202) && (async_op || location);
-    if (!lro) return parse_body(first, method + " " + what);
+    // Azure-AsyncOperation makes any 200/201/202 long-running (ARM RPC: an update may answer
+    // 200 with it, as online endpoint PUTs do; azure-core's ARM poller honours it whatever the
+    // status); Location only with 201/202.
+    const bool lro = (async_op && (first.status == 200 || first.status == 201 || first.status == 202)) ||
+                     ((first.status == 201 || first.status == 202) && location);
+    if (!lro) return poll_provisioning_state(parse_body(first, method + " " + what), method, id, what);
 
     http::response last = first;
     json::value result = nullptr;
@@ -197,10 +203,49 @@ json::value client::wait_for(const http::response& first, const std::string& met
     return result;
 }
 
+/// ARM RPC (async operations): a PUT answered 200/201 without Azure-AsyncOperation/Location but
+/// with a non-terminal `properties.provisioningState` is still running; the client polls the
+/// resource (GET of the PUT URL) until the state is terminal.
+json::value client::poll_provisioning_state(json::value body, const std::string& method, const resource_id& id,
+                                            const std::string& what) {
+    auto state_of = [](const json::value& doc) -> std::optional<std::string> {
+        const auto* o = doc.if_object();
+        const auto* p = o ? o->if_contains("properties") : nullptr;
+        const auto* s = p && p->is_object() ? p->as_object().if_contains("provisioningState") : nullptr;
+        if (!s || !s->is_string()) return std::nullopt;
+        return std::string(s->as_string());
+    };
+    if (method != "PUT") return body;
+    auto state = state_of(body);
+    http::response last;
+    for (int poll = 0; state && !is_terminal(*state); ++poll) {
+        if (poll >= options_.max_polls)
+            throw error(error_kind::service, method + " " + what + ": provisioningState still '" + *state + "' after " +
+                                                 std::to_string(options_.max_polls) + " polls");
+        pause(last);
+        last = send("GET", url_for(id.str(), id.api_version()));
+        if (!last.ok()) throw make_arm_error(last, "GET", "provisioning state of " + what);
+        body = parse_body(last, "GET " + what);
+        state = state_of(body);
+    }
+    if (state && *state != "Succeeded") {
+        arm_error err(error_kind::service, method + " " + what + ": provisioningState " + *state, "Provisioning" + *state, "", {});
+        err.with_service_code("Provisioning" + *state);
+        throw err;
+    }
+    return body;
+}
+
 std::vector<json::value> client::list(const resource_id& parent, const std::string& collection) {
+    return list(parent, collection, {});
+}
+
+std::vector<json::value> client::list(const resource_id& parent, const std::string& collection,
+                                      const std::vector<std::pair<std::string, std::string>>& query) {
     const auto path = parent.str() + "/" + collection;
     std::vector<json::value> items;
     std::string url = url_for(path, parent.api_version());
+    if (!query.empty()) url.append("&").append(http::form_encode(query));  // append(): GCC 12 -Wrestrict false positive on operator+
     for (int page = 0; page < options_.max_pages; ++page) {
         auto res = send("GET", url);
         if (!res.ok()) throw make_arm_error(res, "GET", path_only(url));

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 
 namespace amlops::auth {
 
@@ -81,6 +83,42 @@ std::optional<std::int64_t> as_seconds(const json::value* v) {
     }
     return std::nullopt;
 }
+
+/// `expires_on` of the 2017-09-01 managed identity API (App Service's legacy MSI_ENDPOINT): a
+/// date string, "MM/DD/YYYY hh:mm:ss [AM|PM] +hh:mm" (azure-identity parses both the 12- and
+/// the 24-hour form: python azure.identity._credentials.app_service, expires_on handling).
+/// Seconds since the epoch, or nullopt when `v` is not such a string.
+std::optional<std::int64_t> as_date_seconds(const json::value* v) {
+    if (!v || !v->is_string()) return std::nullopt;
+    const std::string s(v->as_string());
+    int month = 0, day = 0, year = 0, hour = 0, minute = 0, second = 0, consumed = 0;
+    if (std::sscanf(s.c_str(), "%d/%d/%d %d:%d:%d%n", &month, &day, &year, &hour, &minute, &second, &consumed) != 6)
+        return std::nullopt;
+    std::string rest = s.substr(static_cast<std::size_t>(consumed));
+    auto skip_space = [&] { while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1); };
+    skip_space();
+    if (rest.rfind("AM", 0) == 0 || rest.rfind("PM", 0) == 0) {
+        if (hour < 1 || hour > 12) return std::nullopt;
+        hour = (hour % 12) + (rest[0] == 'P' ? 12 : 0);
+        rest.erase(0, 2);
+        skip_space();
+    }
+    int offset_minutes = 0;
+    if (!rest.empty()) {
+        int oh = 0, om = 0;
+        if ((rest[0] != '+' && rest[0] != '-') || std::sscanf(rest.c_str() + 1, "%d:%d", &oh, &om) != 2) return std::nullopt;
+        offset_minutes = (rest[0] == '-' ? -1 : 1) * (oh * 60 + om);
+    }
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return static_cast<std::int64_t>(timegm(&tm)) - offset_minutes * 60;
+}
 }  // namespace
 
 access_token parse_token_response(const http::response& res, const std::string& source,
@@ -117,6 +155,8 @@ access_token parse_token_response(const http::response& res, const std::string& 
     if (auto in = as_seconds(obj->if_contains("expires_in"))) out.expires_on = now + std::chrono::seconds(*in);
     else if (auto on = as_seconds(obj->if_contains("expires_on")))
         out.expires_on = std::chrono::system_clock::time_point(std::chrono::seconds(*on));
+    else if (auto date = as_date_seconds(obj->if_contains("expires_on")))
+        out.expires_on = std::chrono::system_clock::time_point(std::chrono::seconds(*date));
     else throw error(error_kind::auth, source + ": token response has no expires_in/expires_on");
     return out;
 }

@@ -38,6 +38,17 @@ bool is_number(const std::string& s) {
     return !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// A blob folder or container URL (SAS query kept, if any) and the transport that authorizes
+/// requests to it: the SAS transport (no bearer token) or the storage-token reader.
+struct blob_folder {
+    std::string url;
+    http::transport* transport = nullptr;
+};
+struct datastore_info {
+    std::string container;  ///< container URL, with "?<SAS>" for key- or SAS-based datastores
+    http::transport* transport = nullptr;
+};
+
 class azureml_registry final : public reg::registry {
 public:
     azureml_registry(std::string name, target where, backend_options o)
@@ -100,8 +111,11 @@ public:
                 if (existing.manifest_sha256 == manifest_sha) return {std::move(existing), false};
         }
         const std::string created_at = utc_now_iso8601();
+        std::int64_t tried = 0;
         for (int attempt = 0; attempt < 5; ++attempt) {
-            const std::int64_t number = next_version(v.name);
+            // Never the same number twice: a stale nextVersion must not exhaust the attempts.
+            const std::int64_t number = std::max(next_version(v.name), tried + 1);
+            tried = number;
             const auto id = arm::model_version_id(parent_, v.name, std::to_string(number));
             std::string model_uri;
             if (where_.registry.empty()) {
@@ -170,7 +184,9 @@ public:
         if (f.name) {
             names.push_back(*f.name);
         } else {
-            for (const auto& c : arm_->list(parent_, "models")) names.push_back(str(c.as_object(), "name"));
+            // ModelContainers_List also defaults to ActiveOnly: an archived container's versions
+            // still count (promotion lineage, include-archived lists).
+            for (const auto& c : arm_->list(parent_, "models", {{"listViewType", "All"}})) names.push_back(str(c.as_object(), "name"));
         }
         std::vector<model_version> out;
         for (const auto& n : names) {
@@ -196,9 +212,10 @@ public:
         return out;
     }
 
-    reg::manifest read_manifest(const model_version& v) override {
-        const auto uri = model_uri_of(v);
-        const auto text = download_blob(*blob_reader_, blob_url(uri, std::string(manifest_blob)));
+    reg::manifest read_manifest(const model_version& v) override { return read_manifest(v, artifacts_of(v)); }
+
+    reg::manifest read_manifest(const model_version& v, const blob_folder& folder) {
+        const auto text = download_blob(*folder.transport, blob_url(folder.url, std::string(manifest_blob)));
         auto m = reg::manifest::parse(text, v.uri().to_string() + " manifest");
         if (m.sha256() != v.manifest_sha256)
             throw error(error_kind::io, "manifest of " + v.uri().to_string() + " does not match its hash (expected " +
@@ -207,11 +224,11 @@ public:
     }
 
     reg::manifest download(const model_version& v, const fs::path& dest) override {
-        const auto m = read_manifest(v);
-        const auto uri = model_uri_of(v);
+        const auto folder = artifacts_of(v);
+        const auto m = read_manifest(v, folder);
         fs::create_directories(dest);
         for (const auto& f : m.files) {
-            const auto bytes = download_blob(*blob_reader_, blob_url(uri, f.path));
+            const auto bytes = download_blob(*folder.transport, blob_url(folder.url, f.path));
             if (bytes.size() != f.size || sha256_hex(bytes) != f.sha256)
                 throw error(error_kind::io, "artifact '" + f.path + "' of " + v.uri().to_string() +
                                                 " does not match the manifest (expected sha256 " + f.sha256 + ")");
@@ -224,15 +241,16 @@ public:
     std::vector<reg::integrity_problem> verify(const model_version& v) override {
         std::vector<reg::integrity_problem> problems;
         reg::manifest m;
+        blob_folder folder;
         try {
-            m = read_manifest(v);
+            folder = artifacts_of(v);
+            m = read_manifest(v, folder);
         } catch (const error& e) {
             return {{"manifest", e.what()}};
         }
-        const auto uri = model_uri_of(v);
         for (const auto& f : m.files) {
             try {
-                const auto bytes = download_blob(*blob_reader_, blob_url(uri, f.path));
+                const auto bytes = download_blob(*folder.transport, blob_url(folder.url, f.path));
                 const auto got = sha256_hex(bytes);
                 if (bytes.size() != f.size || got != f.sha256)
                     problems.push_back({f.path, "expected sha256 " + f.sha256 + ", got " + got});
@@ -254,7 +272,7 @@ public:
         if (const auto* old = tags.if_contains(key); old && old->is_string() && is_number(std::string(old->as_string())))
             previous = std::stoll(std::string(old->as_string()));
         tags[key] = std::to_string(version);
-        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        put_container(model, container);
         return previous;
     }
     std::int64_t unset_alias(const std::string& model, const std::string& alias, const std::string&) override {
@@ -266,7 +284,7 @@ public:
             throw error(error_kind::not_found, "alias '" + alias + "' of model '" + model + "' does not exist in " + name_);
         const auto previous = std::stoll(std::string(old->as_string()));
         tags.erase(key);
-        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        put_container(model, container);
         return previous;
     }
     // Archiving is Azure ML's own flag (`isArchived`, what `az ml model archive` sets): archived
@@ -380,7 +398,7 @@ public:
         if (!container.contains("properties") || !container["properties"].is_object()) container["properties"] = json::object{};
         container_tags(container)[std::string(tag_prefix) + "event." + action] =
             boost::json::serialize(json::object{{"at", e.at}, {"actor", actor}, {"details", details}});
-        arm_->put(parent_.child("models", model), json::object{{"properties", container.at("properties")}});
+        put_container(model, container);
         return e;
     }
     std::vector<reg::audit_entry> audit(const reg::audit_filter&) override {
@@ -419,8 +437,23 @@ private:
         return json::object{{"endpoint", d.endpoint}, {"deployment", d.deployment}, {"recorded_at", d.recorded_at},
                             {"recorded_by", d.recorded_by}, {"active", d.active}, {"details", d.details}};
     }
+    /// The read-only properties of model containers and versions (mfe.json 2025-09-01:
+    /// AssetContainer.latestVersion / nextVersion, ModelContainer / ModelVersion
+    /// provisioningState, all `readOnly: true`): what a GET answers, never what a PUT may send.
+    static void strip_read_only(json::object& props) {
+        for (const char* k : {"provisioningState", "latestVersion", "nextVersion"}) props.erase(k);
+    }
+    /// PUT of a model container from a document GET answered (ModelContainers_CreateOrUpdate):
+    /// only `properties`, without its read-only members (systemData and id/name/type are
+    /// top-level and are not sent at all).
+    void put_container(const std::string& model, const json::object& container) {
+        json::object props = container.at("properties").as_object();
+        strip_read_only(props);
+        arm_->put(parent_.child("models", model), json::object{{"properties", props}});
+    }
+
     /// GETs a version, lets `change` edit its properties and PUTs it back, answering the stored
-    /// version. Read-only provisioningState is not sent back. Throws error(not_found).
+    /// version. Read-only properties are not sent back. Throws error(not_found).
     json::value update_version(const std::string& model, std::int64_t version, const std::function<void(json::object&)>& change) {
         const auto id = arm::model_version_id(parent_, model, std::to_string(version));
         auto doc = arm_->find(id);
@@ -429,7 +462,7 @@ private:
                                                    parent_.str());
         const auto* p = doc->as_object().if_contains("properties");
         json::object props = p && p->is_object() ? p->as_object() : json::object{};
-        props.erase("provisioningState");
+        strip_read_only(props);
         change(props);
         return arm_->put(id, json::object{{"properties", props}});
     }
@@ -458,17 +491,28 @@ private:
         std::sort(v.aliases.begin(), v.aliases.end());
     }
 
-    /// Every version document of `model` (all pages); none when the model does not exist yet.
+    /// Every version document of `model` (all pages, archived ones included); none when the
+    /// model does not exist yet. ModelVersions_List defaults to listViewType=ActiveOnly (mfe.json
+    /// 2025-09-01), which hides archived versions from numbering, prune, `list
+    /// --include-archived`, promotion lineage and deployment records: All is asked for.
     std::vector<json::value> version_docs(const std::string& model) {
         try {
-            return arm_->list(parent_.child("models", model), "versions");
+            return arm_->list(parent_.child("models", model), "versions", {{"listViewType", "All"}});
         } catch (const error& e) {
             if (e.kind() != error_kind::not_found) throw;
             return {};
         }
     }
 
+    /// The number the next version takes: the container's read-only `nextVersion` (the service's
+    /// own counter, AssetContainer.nextVersion in mfe.json; azure-ai-ml's model operations take
+    /// it too when a version is created without a number), else one above every listed version.
     std::int64_t next_version(const std::string& model) {
+        if (auto c = arm_->find(parent_.child("models", model)); c && c->is_object()) {
+            const auto* p = c->as_object().if_contains("properties");
+            const auto next = p && p->is_object() ? str(p->as_object(), "nextVersion") : std::string{};
+            if (is_number(next)) return std::max<std::int64_t>(1, std::stoll(next));
+        }
         std::int64_t max = 0;
         for (const auto& d : version_docs(model)) {
             const auto n = str(d.as_object(), "name");
@@ -477,14 +521,31 @@ private:
         return max + 1;
     }
 
-    /// The blob folder URL (https://account/container/path, SAS query kept) of a version's
-    /// artifacts: a registry's modelUri is one already; a workspace's azureml:// datastore URI
-    /// is resolved through the datastore.
-    std::string model_uri_of(const model_version& v) {
+    /// The blob folder of a version's artifacts with its read authorization.
+    ///  - Registry: modelUri is a blob folder in the registry's own storage, which lives in a
+    ///    managed resource group where callers normally hold no data role: a read SAS comes from
+    ///    RegistryDataReferences_GetBlobReferenceSAS (POST .../registries/{r}/datareferences/
+    ///    {name}/versions/{v} with {assetId, blobUri} -> blobReferenceForConsumption.credential
+    ///    .sasUri), what azure-ai-ml does for registry assets (_registry_utils,
+    ///    get_sas_uri_for_registry_asset, used by its artifact download).
+    ///  - Workspace: the azureml:// datastore URI resolved through the datastore (datastore_access).
+    blob_folder artifacts_of(const model_version& v) {
         const auto doc = arm_->get(arm::model_version_id(parent_, v.name, std::to_string(v.version)));
         const auto uri = str(doc.at("properties").as_object(), "modelUri");
         if (uri.empty()) throw error(error_kind::service, v.uri().to_string() + " has no modelUri");
-        if (uri.rfind("azureml://", 0) != 0) return uri;
+        if (uri.rfind("azureml://", 0) != 0) {
+            if (where_.registry.empty()) return {uri, blob_reader_.get()};  // a plain URL in a workspace: caller's token
+            const auto ref = arm_->post(parent_.child("datareferences", v.name).child("versions", std::to_string(v.version)), "",
+                                        json::object{{"assetId", "azureml://registries/" + where_.registry + "/models/" + v.name +
+                                                                     "/versions/" + std::to_string(v.version)},
+                                                     {"blobUri", uri}});
+            const auto* r = ref.is_object() ? ref.as_object().if_contains("blobReferenceForConsumption") : nullptr;
+            const auto* c = r && r->is_object() ? r->as_object().if_contains("credential") : nullptr;
+            const auto sas = c && c->is_object() ? str(c->as_object(), "sasUri") : std::string{};
+            if (sas.empty())
+                throw error(error_kind::service, "the registry data reference of " + v.uri().to_string() + " returned no SAS URI");
+            return {sas, sas_.get()};
+        }
         static const std::string ds = "/datastores/", paths = "/paths/";
         const auto d = uri.find(ds);
         const auto p = d == std::string::npos ? d : uri.find(paths, d + ds.size());
@@ -492,7 +553,8 @@ private:
             throw error(error_kind::service, v.uri().to_string() + " has modelUri '" + uri + "', which is not a datastore path");
         std::string folder = uri.substr(p + paths.size());
         while (!folder.empty() && folder.back() == '/') folder.pop_back();
-        return blob_url(datastore_container(uri.substr(d + ds.size(), p - d - ds.size())), folder);
+        const auto& access = datastore_access(uri.substr(d + ds.size(), p - d - ds.size()));
+        return {blob_url(access.container, folder), access.transport};
     }
 
     /// Registry: startPendingUpload, then the files to the SAS it hands out. Answers the blobUri
@@ -509,12 +571,12 @@ private:
     }
 
     /// Workspace: what `az ml model create --path` does — the files to `amlops/<model>/<version>/`
-    /// of the workspace datastore, with an Entra token for storage (identity-based datastores
-    /// of locked-down workspaces have no key or SAS to hand out). Answers the azureml://
-    /// datastore URI (the version's modelUri).
+    /// of the workspace datastore, authorized as the datastore says (datastore_access). Answers
+    /// the azureml:// datastore URI (the version's modelUri).
     std::string upload_to_datastore(const reg::new_version& v, const reg::manifest& m, std::int64_t number) {
         const std::string path = "amlops/" + v.name + "/" + std::to_string(number);
-        upload_files(*blob_reader_, blob_url(datastore_container(where_.datastore), path), v, m);
+        const auto& access = datastore_access(where_.datastore);
+        upload_files(*access.transport, blob_url(access.container, path), v, m);
         return "azureml://subscriptions/" + where_.subscription + "/resourcegroups/" + where_.resource_group + "/workspaces/" +
                where_.workspace + "/datastores/" + where_.datastore + "/paths/" + path + "/";
     }
@@ -528,11 +590,18 @@ private:
 
     /// Container URL of workspace datastore `name` (GET .../datastores/{name}, cached):
     /// `{protocol}://{accountName}.blob.{endpoint}/{containerName}`, or `blob_endpoint/{containerName}`
-    /// when config.yaml overrides the account URL. Throws error(config) for a datastore that is
+    /// when config.yaml overrides the account URL, with the authorization the datastore calls
+    /// for, as azure-ai-ml's artifact upload/download does (_artifact_utilities,
+    /// get_datastore_info): credentialsType AccountKey or Sas -> Datastores_ListSecrets (POST
+    /// .../datastores/{name}/listSecrets): an account key signs a container SAS here
+    /// (sign_container_sas), a SAS token is used as it is; None (identity-based datastores of
+    /// locked-down workspaces) and other types -> the caller's Entra token for storage. The
+    /// default `workspaceblobstore` is key-based. Throws error(config) for a datastore that is
     /// not Azure Blob storage.
-    std::string datastore_container(const std::string& name) {
+    const datastore_info& datastore_access(const std::string& name) {
         if (auto it = datastores_.find(name); it != datastores_.end()) return it->second;
-        const auto doc = arm_->get(parent_.child("datastores", name));
+        const auto id = parent_.child("datastores", name);
+        const auto doc = arm_->get(id);
         const auto* p = doc.as_object().if_contains("properties");
         const json::object empty;
         const auto& props = p && p->is_object() ? p->as_object() : empty;
@@ -548,7 +617,24 @@ private:
             base = protocol + "://" + account + ".blob." + endpoint;
         }
         while (!base.empty() && base.back() == '/') base.pop_back();
-        return datastores_[name] = base + "/" + container;
+        datastore_info info{base + "/" + container, blob_reader_.get()};
+        const auto* creds = props.if_contains("credentials");
+        const auto type = creds && creds->is_object() ? str(creds->as_object(), "credentialsType") : std::string{};
+        if (type == "AccountKey" || type == "Sas") {
+            const auto secrets = arm_->post(id, "listSecrets", nullptr);
+            const json::object& so = secrets.is_object() ? secrets.as_object() : empty;
+            std::string sas;
+            if (const auto key = str(so, "key"); str(so, "secretsType") == "AccountKey" && !key.empty())
+                sas = sign_container_sas(account, container, key, "racwl", std::chrono::system_clock::now() + std::chrono::hours(2));
+            else if (str(so, "secretsType") == "Sas")
+                sas = str(so, "sasToken");
+            if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);
+            if (sas.empty())
+                throw error(error_kind::service, "datastore '" + name + "' of " + parent_.str() + " is " + type +
+                                                     "-based but listSecrets returned no usable secret");
+            info = {info.container + "?" + sas, sas_.get()};
+        }
+        return datastores_[name] = info;
     }
 
     model_version to_version(const std::string& model, const json::value& doc) const {
@@ -601,7 +687,7 @@ private:
     std::unique_ptr<arm::client> arm_;
     std::shared_ptr<http::transport> sas_;
     std::shared_ptr<http::transport> blob_reader_;  // bearer token for storage: reads, datastore uploads
-    std::map<std::string, std::string> datastores_;  // datastore name -> container URL
+    std::map<std::string, datastore_info> datastores_;  // datastore name -> container URL + authorization
     arm::resource_id parent_;
 };
 

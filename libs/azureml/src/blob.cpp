@@ -3,10 +3,12 @@
 #include "amlops/core/error.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -124,6 +126,36 @@ void upload_blob(http::transport& t, const std::string& url, std::string_view by
     list_url.append(1, sep).append("comp=blocklist");
     check(put(t, list_url, list, {{"x-ms-blob-content-md5", content_md5(bytes)}, {"Content-Type", "application/xml"}}),
           "Put Block List", url);
+}
+
+std::string sign_container_sas(const std::string& account, const std::string& container, const std::string& account_key,
+                               std::string_view permissions, std::chrono::system_clock::time_point expiry) {
+    std::string key(3 * (account_key.size() / 4) + 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()), reinterpret_cast<const unsigned char*>(account_key.data()),
+                                  static_cast<int>(account_key.size()));
+    if (n < 0 || account_key.empty() || account_key.size() % 4 != 0)
+        throw error(error_kind::config, "the storage account key of '" + account + "' is not base64");
+    key.resize(static_cast<std::size_t>(n));
+    for (std::size_t i = account_key.size(); i > 0 && account_key[i - 1] == '='; --i) key.pop_back();  // padding bytes
+    const std::time_t tt = std::chrono::system_clock::to_time_t(expiry);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char se[32];
+    se[std::strftime(se, sizeof se, "%Y-%m-%dT%H:%M:%SZ", &tm)] = '\0';
+    const std::string version = "2023-11-03";
+    // permissions, start, expiry, canonicalized resource, identifier, IP, protocol, version,
+    // resource, snapshot time, encryption scope, then the five response-header overrides.
+    std::string to_sign;
+    to_sign.append(permissions).append("\n\n").append(se).append("\n/blob/").append(account).append("/").append(container);
+    to_sign.append("\n\n\n\n").append(version).append("\nc\n\n\n\n\n\n\n");
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(to_sign.data()),
+              to_sign.size(), mac, &len))
+        throw error(error_kind::internal, "OpenSSL HMAC-SHA256 failed");
+    std::string query = "sv=" + version + "&sr=c&sp=";
+    query.append(permissions).append("&se=").append(http::percent_encode(se)).append("&sig=").append(http::percent_encode(base64(mac, len)));
+    return query;
 }
 
 std::string download_blob(http::transport& t, const std::string& url) {

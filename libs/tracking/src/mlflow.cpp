@@ -7,8 +7,11 @@
 #include "amlops/core/error.hpp"
 #include "amlops/http/pipeline.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <chrono>
+#include <regex>
 
 namespace amlops::tracking {
 
@@ -37,11 +40,28 @@ std::vector<run_data> split_batches(const run_data& data, const batch_limits& li
     return out;
 }
 
+// azureml://<host>/mlflow/v1.0/subscriptions/{s}/resourceGroups/{rg}/providers/
+// Microsoft.MachineLearningServices/workspaces/{w} is what a workspace reports as its
+// mlflowTrackingUri; the azureml-mlflow plugin (azureml.mlflow, its tracking-URI to service-URL
+// mapping) sends its REST calls to https://<host>/mlflow/v2.0/<the same workspace path>. An
+// http(s):// URI is used as given, so an explicit .../mlflow/v1.0/... base is how v1.0 is asked for.
 std::string rest_base_url(const std::string& tracking_uri) {
     std::string base;
     const std::string azureml = "azureml://";
-    if (tracking_uri.rfind(azureml, 0) == 0) base = "https://" + tracking_uri.substr(azureml.size());
-    else if (tracking_uri.rfind("https://", 0) == 0 || tracking_uri.rfind("http://", 0) == 0) base = tracking_uri;
+    if (tracking_uri.rfind(azureml, 0) == 0) {
+        std::string rest = tracking_uri.substr(azureml.size());
+        if (auto q = rest.find('?'); q != std::string::npos) rest.resize(q);
+        const auto slash = rest.find('/');
+        const std::string host = rest.substr(0, slash);
+        const std::string path = slash == std::string::npos ? std::string{} : rest.substr(slash);
+        std::string lowered = path;
+        std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto subs = lowered.find("/subscriptions/");
+        if (host.empty() || subs == std::string::npos)
+            throw error(error_kind::config, "MLFLOW_TRACKING_URI '" + tracking_uri +
+                                                "' is not an Azure ML workspace tracking URI (azureml://<host>/mlflow/v1.0/subscriptions/.../workspaces/<w>)");
+        base = "https://" + host + "/mlflow/v2.0" + path.substr(subs);
+    } else if (tracking_uri.rfind("https://", 0) == 0 || tracking_uri.rfind("http://", 0) == 0) base = tracking_uri;
     else
         throw error(error_kind::config, "MLFLOW_TRACKING_URI '" + tracking_uri +
                                             "' is not an azureml:// or http(s):// tracking server (local file stores are not supported)");
@@ -144,14 +164,23 @@ std::size_t client::log_batch(const std::string& run_id, const run_data& data, c
     return batches.size();
 }
 
-void client::finish_run(const std::string& run_id, std::int64_t end_time_ms) {
-    const json::value body = json::object{{"run_id", run_id}, {"status", "FINISHED"}, {"end_time", end_time_ms}};
+void client::finish_run(const std::string& run_id, std::int64_t end_time_ms, const std::string& status) {
+    const json::value body = json::object{{"run_id", run_id}, {"status", status}, {"end_time", end_time_ms}};
     call("POST", "runs/update", "", &body);
 }
 
 json::object client::get_run(const std::string& run_id) {
     auto doc = call("GET", "runs/get", http::form_encode({{"run_id", run_id}}), nullptr);
     return json::require(doc, "run", "MLflow runs/get").as_object();
+}
+
+bool is_azureml_workspace_url(const std::string& base_url) {
+    // By path, whatever the host (regional api.azureml.ms, a private endpoint) and version.
+    static const std::regex workspace_path(
+        "^https?://[^/]+/mlflow/v[0-9.]+/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
+        "microsoft\\.machinelearningservices/workspaces/[^/?]+/?$",
+        std::regex::icase);
+    return std::regex_match(base_url, workspace_path);
 }
 
 std::optional<settings> settings::from_env(const env_lookup& env) {
@@ -169,6 +198,8 @@ std::optional<settings> settings::from_env(const env_lookup& env) {
     s.experiment_id = value("MLFLOW_EXPERIMENT_ID");
     s.experiment_name = value("MLFLOW_EXPERIMENT_NAME");
     s.token = value("MLFLOW_TRACKING_TOKEN");
+    s.username = value("MLFLOW_TRACKING_USERNAME");
+    s.password = value("MLFLOW_TRACKING_PASSWORD");
     return s;
 }
 
@@ -187,6 +218,32 @@ private:
     std::string token_;
 };
 
+/// HTTP Basic authorization on every request: MLflow's MLFLOW_TRACKING_USERNAME /
+/// MLFLOW_TRACKING_PASSWORD contract for tracking servers behind basic auth (MLflow
+/// documentation, "Logging to a Tracking Server" environment variables; mlflow server
+/// --app-name basic-auth).
+class basic_auth_transport : public http::transport {
+public:
+    basic_auth_transport(std::shared_ptr<http::transport> inner, const std::string& user, const std::string& password)
+        : inner_(std::move(inner)) {
+        const std::string pair = user + ":" + password;
+        std::string out(4 * ((pair.size() + 2) / 3) + 1, '\0');
+        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(pair.data()),
+                                      static_cast<int>(pair.size()));
+        out.resize(static_cast<std::size_t>(n));
+        header_ = "Basic " + out;
+    }
+    http::response send(const http::request& req) override {
+        http::request authorized = req;
+        authorized.headers.set("Authorization", header_);
+        return inner_->send(authorized);
+    }
+
+private:
+    std::shared_ptr<http::transport> inner_;
+    std::string header_;
+};
+
 std::shared_ptr<http::transport> default_transport(const settings& s, const env_lookup& env, amlops::logger* log) {
     http::pipeline_options p;
     p.user_agent = "amlops";
@@ -196,14 +253,17 @@ std::shared_ptr<http::transport> default_transport(const settings& s, const env_
     co.log = log;
     // Azure ML tracking servers need an Entra ID token; a plain MLflow server (a local
     // `mlflow server`) usually needs none, and asking the Azure chain there would only fail.
-    const bool azure_ml = s.tracking_uri.rfind("azureml://", 0) == 0 ||
-                          s.tracking_uri.find("/mlflow/v1.0/subscriptions/") != std::string::npos;
+    const bool azure_ml = is_azureml_workspace_url(rest_base_url(s.tracking_uri));
+    const bool basic = s.username && s.password && !s.token;
     if (s.token) p.credential = std::make_shared<static_token>(*s.token);
-    else if (azure_ml) p.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
+    else if (azure_ml && !basic) p.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
     p.scope = auth::cloud_endpoints::from_env(env).arm_scope();
     http::transport_options t;
     t.env = env;
-    return http::make_pipeline(p, http::make_transport(t));
+    std::shared_ptr<http::transport> inner = http::make_transport(t);
+    // Under the pipeline: the basic header goes out on every attempt, retries included.
+    if (basic) inner = std::make_shared<basic_auth_transport>(std::move(inner), *s.username, *s.password);
+    return http::make_pipeline(p, std::move(inner));
 }
 
 }  // namespace
@@ -222,7 +282,21 @@ std::string log_run(const settings& s, const run_data& data, const std::string& 
     }
     const std::string experiment = s.experiment_id ? *s.experiment_id : s.experiment_name ? c.experiment_id(*s.experiment_name) : "0";
     const std::string run_id = c.create_run(experiment, now_ms(), run_name, {});
-    c.log_batch(run_id, data);
+    try {
+        c.log_batch(run_id, data);
+    } catch (const error& e) {
+        // The run is ours: leave it FAILED, not RUNNING forever (MLflow's RunStatus; what
+        // `mlflow.end_run(status="FAILED")` sends when a tracked block raises).
+        try {
+            c.finish_run(run_id, now_ms(), "FAILED");
+        } catch (const error&) {
+            // The original failure is the one to report.
+        }
+        error out(e.kind(), "MLflow run " + run_id + " ended FAILED: " + e.what());
+        if (e.context().http_status) out.with_http_status(*e.context().http_status);
+        if (e.context().service_code) out.with_service_code(*e.context().service_code);
+        throw out;
+    }
     c.finish_run(run_id, now_ms());
     return run_id;
 }

@@ -64,12 +64,16 @@ public:
     json::value get(const resource_id& id);
     /// GET, nullopt for 404.
     std::optional<json::value> find(const resource_id& id);
-    /// PUT a resource and wait for it: 200/201 without polling headers return the body; 201/202
+    /// PUT a resource and wait for it: 200/201 without polling headers return the body, unless
+    /// its `properties.provisioningState` is not terminal (Succeeded/Failed/Canceled): then the
+    /// resource is polled by GET of `id` until it is (ARM RPC, "Creating or updating resources
+    /// asynchronously": the resource itself carries the state when no header is sent); 201/202
     /// with `Azure-AsyncOperation` (preferred) or `Location` are polled to a terminal state, then
-    /// the resource is read with a final GET of `id`. Throws arm_error for an error response or a
+    /// the resource is read with a final GET of `id` (Azure-AsyncOperation on a 200 too). Throws arm_error for an error response or a
     /// Failed/Canceled operation (with the operation's error code and message).
     json::value put(const resource_id& id, const json::value& body);
-    /// POST an action (`id`/`action`, e.g. "startPendingUpload"); LROs are polled and the result
+    /// POST an action (`id`/`action`, e.g. "startPendingUpload"; an empty action posts to `id`
+    /// itself; a null `body` sends no body); LROs are polled and the result
     /// is the final Location response body (or the 200 body). Returns null for an empty body.
     json::value post(const resource_id& id, const std::string& action, const json::value& body);
     /// DELETE a resource, waiting for an LRO. 404 counts as already deleted (returns false).
@@ -77,6 +81,10 @@ public:
     /// Every item of a collection below `parent` (e.g. parent = a registry id, collection =
     /// "models"), following `nextLink` verbatim until it is absent.
     std::vector<json::value> list(const resource_id& parent, const std::string& collection);
+    /// The same with extra query parameters on the first page (e.g. {"listViewType", "All"});
+    /// later pages follow nextLink verbatim.
+    std::vector<json::value> list(const resource_id& parent, const std::string& collection,
+                                  const std::vector<std::pair<std::string, std::string>>& query);
 
     /// Absolute URL of `path` with `?api-version=`.
     std::string url_for(const std::string& path, const std::string& api_version) const;
@@ -87,6 +95,8 @@ private:
     json::value wait_for(const http::response& first, const std::string& method, const resource_id& id,
                          const std::string& what);
     void pause(const http::response& res);
+    json::value poll_provisioning_state(json::value body, const std::string& method, const resource_id& id,
+                                        const std::string& what);
 
     std::shared_ptr<http::transport> transport_;
     client_options options_;

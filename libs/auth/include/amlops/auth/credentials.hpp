@@ -86,10 +86,12 @@ private:
     credential_options options_;
 };
 
-/// Managed identity: Azure ML compute (MSI_ENDPOINT + MSI_SECRET, api-version 2017-09-01, header
-/// `secret`, `clientid` from DEFAULT_IDENTITY_CLIENT_ID), App Service style (IDENTITY_ENDPOINT +
-/// IDENTITY_HEADER, api-version 2019-08-01, header X-IDENTITY-HEADER), else IMDS
-/// (options.imds_endpoint, header Metadata: true).
+/// Managed identity, first configured of: App Service style (IDENTITY_ENDPOINT +
+/// IDENTITY_HEADER, api-version 2019-08-01, header X-IDENTITY-HEADER), the legacy pair of Azure ML
+/// compute and older App Service (MSI_ENDPOINT + MSI_SECRET, api-version 2017-09-01, header
+/// `secret`, `clientid` from DEFAULT_IDENTITY_CLIENT_ID; `expires_on` may be a date string
+/// there), else IMDS (options.imds_endpoint, header Metadata: true): unreachable or 400 (no
+/// identity assigned) = credential_unavailable, 404/410/429/5xx retried with backoff.
 class managed_identity_credential : public token_credential {
 public:
     explicit managed_identity_credential(credential_options options = {});
@@ -97,6 +99,7 @@ public:
     std::string name() const override { return "managed identity"; }
 
 private:
+    access_token from_imds(const std::string& resource) const;
     credential_options options_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "amlops/http/transport.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -34,6 +35,15 @@ inline constexpr unsigned default_upload_parallelism = 2;
 /// (never the SAS) on a non-2xx answer.
 void upload_blob(http::transport& t, const std::string& url, std::string_view bytes,
                  std::size_t block_size = default_block_size, unsigned parallel = default_upload_parallelism);
+
+/// A service SAS query string (no leading '?') for container `container` of storage account
+/// `account`, signed with the base64 account key `account_key` (what Datastores_ListSecrets
+/// answers for a key-based datastore): signed version 2023-11-03 (the 16-field string-to-sign
+/// of versions 2020-12-06 and later, Azure Storage "Create a service SAS"), resource `c`,
+/// `permissions` (e.g. "racwl"), expiry `expiry`, https and http both allowed. Throws
+/// error(config) when the key is not base64.
+std::string sign_container_sas(const std::string& account, const std::string& container, const std::string& account_key,
+                               std::string_view permissions, std::chrono::system_clock::time_point expiry);
 
 /// Reads a blob. Throws error(not_found) for 404, error(service) otherwise.
 std::string download_blob(http::transport& t, const std::string& url);

@@ -54,10 +54,17 @@ struct batch_limits {
 /// kind). An empty `data` gives no batch. Throws error(internal) when a limit is 0.
 std::vector<run_data> split_batches(const run_data& data, const batch_limits& limits = {});
 
-/// The REST base URL of a tracking URI: `azureml://host/path` → `https://host/path`;
-/// `http(s)://...` unchanged; a trailing '/' removed. Throws error(config) for anything else
-/// (a local `file:` store, `databricks`, a bare path), naming the URI.
+/// The REST base URL of a tracking URI: `azureml://host/mlflow/v1.0/subscriptions/...` →
+/// `https://host/mlflow/v2.0/subscriptions/...` (as the azureml-mlflow plugin does);
+/// `http(s)://...` unchanged (so v1.0 only when given explicitly); query and trailing '/'
+/// removed. Throws error(config) for anything else (a local `file:` store, `databricks`, a bare
+/// path, an azureml:// URI without a workspace path), naming the URI.
 std::string rest_base_url(const std::string& tracking_uri);
+
+/// True when `base_url` (rest_base_url's answer) is an Azure ML workspace's tracking service:
+/// path /mlflow/v<N>/subscriptions/{s}/resourceGroups/{rg}/providers/
+/// Microsoft.MachineLearningServices/workspaces/{w}, any host (case-insensitive).
+bool is_azureml_workspace_url(const std::string& base_url);
 
 /// A client of one tracking server. Every call throws error(service) carrying MLflow's
 /// `error_code` and message (plus the HTTP status) when the server refuses, error(network) when
@@ -75,8 +82,8 @@ public:
                            const std::vector<key_value>& tags);
     /// runs/log-batch, split by split_batches(limits); returns the number of requests sent.
     std::size_t log_batch(const std::string& run_id, const run_data& data, const batch_limits& limits = {});
-    /// runs/update with status FINISHED and `end_time`.
-    void finish_run(const std::string& run_id, std::int64_t end_time_ms);
+    /// runs/update with `status` (FINISHED, FAILED, KILLED) and `end_time`.
+    void finish_run(const std::string& run_id, std::int64_t end_time_ms, const std::string& status = "FINISHED");
     /// runs/get: the `run` object ({info, data{metrics, params, tags}}).
     json::object get_run(const std::string& run_id);
 
@@ -92,7 +99,9 @@ struct settings {
     std::optional<std::string> run_id;            ///< MLFLOW_RUN_ID, else AZUREML_RUN_ID
     std::optional<std::string> experiment_id;     ///< MLFLOW_EXPERIMENT_ID
     std::optional<std::string> experiment_name;   ///< MLFLOW_EXPERIMENT_NAME
-    std::optional<std::string> token;             ///< MLFLOW_TRACKING_TOKEN (never logged)
+    std::optional<std::string> token;             ///< MLFLOW_TRACKING_TOKEN (never logged): bearer
+    std::optional<std::string> username;          ///< MLFLOW_TRACKING_USERNAME: HTTP Basic with password
+    std::optional<std::string> password;          ///< MLFLOW_TRACKING_PASSWORD (never logged)
     /// nullopt when MLFLOW_TRACKING_URI is unset or empty: tracking is off.
     static std::optional<settings> from_env(const env_lookup& env);
 };
@@ -101,8 +110,9 @@ struct settings {
 struct log_options {
     env_lookup env;                                   ///< default system_env()
     /// The HTTP pipeline to the tracking server; default: a retrying pipeline with a bearer
-    /// token from MLFLOW_TRACKING_TOKEN, else (Azure ML tracking URIs only: azureml://, or a
-    /// path with /mlflow/v1.0/subscriptions/) from the libs/auth default credential chain for
+    /// token from MLFLOW_TRACKING_TOKEN, else HTTP Basic from MLFLOW_TRACKING_USERNAME /
+    /// MLFLOW_TRACKING_PASSWORD, else (Azure ML workspace tracking URIs only, by path: see
+    /// is_azureml_workspace_url) from the libs/auth default credential chain for
     /// the Azure Resource Manager scope ($AZURE_RESOURCE_MANAGER_ENDPOINT/.default), which the
     /// Azure ML tracking service accepts; other servers get no Authorization header.
     std::shared_ptr<http::transport> transport;
@@ -112,7 +122,8 @@ struct log_options {
 
 /// Logs `data` for `run_name` as configured by `s`: into s.run_id when set; otherwise into a new
 /// run (experiment s.experiment_id, else s.experiment_name, else MLflow's default "0") that is
-/// marked FINISHED afterwards. Returns the run id. Throws like client.
+/// marked FINISHED afterwards, or FAILED when logging into it fails (the error then names the
+/// run). Returns the run id. Throws like client.
 std::string log_run(const settings& s, const run_data& data, const std::string& run_name, const log_options& options = {});
 
 }  // namespace amlops::tracking
