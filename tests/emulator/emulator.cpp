@@ -5,6 +5,7 @@
 #include "amlops/http/message.hpp"
 #include "amlops/http/transport.hpp"
 #include "emulator_extra.hpp"
+#include "emulator_provision.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
@@ -131,6 +132,7 @@ struct emulator::impl {
     std::uint64_t counter = 0;
     // Declared before `server`: destroyed after the server threads that call it have stopped.
     std::unique_ptr<detail::extra_routes> extra;  // managed identity, online endpoints, MLflow
+    std::unique_ptr<detail::provision_routes> provision;  // the platform's generic ARM store
     std::unique_ptr<test::loopback_server> server;
 
     std::string base() const { return server->base_url(); }
@@ -180,6 +182,7 @@ struct emulator::impl {
         if (path.rfind("/storage/", 0) == 0 && external_storage()) return forward_to_storage(req);
         std::lock_guard lock(mutex);
         try {
+            if (auto r = provision->route(req, path, query)) return std::move(*r);
             if (auto r = extra->route(req, path, query)) return std::move(*r);
             if (path.rfind("/blob/", 0) == 0) return blob(req, path, query);
             const auto parts = split(path);
@@ -691,7 +694,7 @@ struct emulator::impl {
 emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
     impl_->opt = std::move(o);
     auto* d = impl_.get();
-    impl_->extra = std::make_unique<detail::extra_routes>(detail::extra_context{
+    const detail::extra_context ctx{
         [d] { return d->base(); }, d->tokens, d->resources,
         [d](const std::string& key, json::object value) { d->store(key, std::move(value)); },
         [d](const std::string& key) {
@@ -700,7 +703,9 @@ emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
         },
         [d](const std::string& sub, const std::string& key) { return d->start_lro(sub, key); },
         [d](const std::string& prefix, std::map<std::string, std::string>& q, const std::string& path) { return d->list(prefix, q, path); },
-        [d] { return std::to_string(++d->counter); }, d->opt});
+        [d] { return std::to_string(++d->counter); }, d->opt};
+    impl_->extra = std::make_unique<detail::extra_routes>(ctx);
+    impl_->provision = std::make_unique<detail::provision_routes>(ctx);
     if (impl_->external_storage()) impl_->storage_http = http::make_transport();
     impl_->server = std::make_unique<test::loopback_server>([this](const http::request& req) {
         try {

@@ -55,6 +55,14 @@ struct storage_options {
     bool through_emulator = false;
 };
 
+/// The generic ARM store of the platform aml-provision manages (emulator_provision.hpp).
+struct provision_options {
+    bool enabled = false;
+    std::chrono::milliseconds lro_latency{0};        ///< how long each long-running write takes
+    std::chrono::milliseconds rbac_propagation{0};   ///< a new role assignment takes effect after this
+    std::chrono::milliseconds recreate_cooldown{0};  ///< re-creating a deleted workspace fails (409) within this
+};
+
 struct options {
     std::string tenant = "emulator-tenant";
     std::string client_id = "emulator-client";
@@ -67,6 +75,7 @@ struct options {
     std::string msi_secret = "emulator-msi-secret";            ///< `secret` header of GET /msi/token (Azure ML compute)
     std::string identity_header = "emulator-identity-header";  ///< X-IDENTITY-HEADER of GET /identity/token
     std::string managed_identity_client_id = "emulator-mi-client";  ///< the one user-assigned identity attached
+    provision_options provision;
 };
 
 /// Counters and the request log (method + path, no query) for assertions.

@@ -17,7 +17,7 @@ namespace {
 struct options {
     std::string platform = "infra/platform.yaml";
     std::string ca_file, output, graph, plan_file, format = "json";
-    int threads = 16;
+    int threads = 32;
     int retry_budget_seconds = 300;
     int retry_base_ms = 2000;
     bool detailed_exit_code = false, yes = false, include_shared = false;
@@ -28,8 +28,8 @@ void common_flags(cli::option_spec& spec, options& o) {
         ("platform", po::value(&o.platform)->value_name("FILE"), "platform file (default infra/platform.yaml)")
         ("ca-file", po::value(&o.ca_file)->value_name("FILE"), "PEM CA bundle trusted for ARM instead of the system store")
         ("threads", po::value(&o.threads)->value_name("N")->notifier([](int n) {
-             if (n < 0 || n > 256) throw error(error_kind::usage, "--threads must be 0..256 (0 = 16 concurrent requests)").on_field("--threads");
-         }), "concurrent ARM requests (default 16; 0 = default)");
+             if (n < 0 || n > 256) throw error(error_kind::usage, "--threads must be 0..256 (0 = 32 concurrent requests)").on_field("--threads");
+         }), "concurrent ARM requests (default 32; 0 = default)");
 }
 
 void write_flags(cli::option_spec& spec, options& o) {
@@ -73,7 +73,7 @@ session open(const options& o, cli::context& ctx) {
     ao.poll_interval = std::chrono::milliseconds(1000);
     s.client = std::make_shared<arm::client>(http::make_pipeline(po, transport), ao);
     provision::engine_options eo;
-    eo.threads = o.threads == 0 ? 16 : o.threads;
+    eo.threads = o.threads == 0 ? 32 : o.threads;
     eo.retry_budget = std::chrono::seconds(o.retry_budget_seconds);
     eo.retry_base = std::chrono::milliseconds(o.retry_base_ms);
     eo.log = &ctx.log();

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
+#include <queue>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -187,12 +187,18 @@ apply_result engine::apply(const plan_result& plan) {
     std::vector<double> duration(n, 0.0);
     std::mutex mutex;
     std::condition_variable cv;
-    std::deque<std::size_t> ready;
+    // Longest chain of dependents below each resource: the ready resource that heads the longest
+    // remaining chain starts first (critical-path list scheduling).
+    std::vector<std::size_t> height(n, 1);
+    for (std::size_t i = n; i-- > 0;)
+        for (auto d : dependents[i]) height[i] = std::max(height[i], height[d] + 1);
+    auto by_height = [&](std::size_t a, std::size_t b) { return height[a] < height[b]; };
+    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(by_height)> ready(by_height);
     std::size_t finished = 0, running = 0;
     std::exception_ptr failure;
     std::vector<std::string> failures;
     for (std::size_t i = 0; i < n; ++i)
-        if (waiting[i] == 0) ready.push_back(i);
+        if (waiting[i] == 0) ready.push(i);
 
     auto worker = [&] {
         std::unique_lock lock(mutex);
@@ -200,8 +206,8 @@ apply_result engine::apply(const plan_result& plan) {
             cv.wait(lock, [&] { return !ready.empty() || finished == n || (failure && running == 0); });
             if (finished == n || (failure && ready.empty())) return;
             if (ready.empty()) continue;
-            const std::size_t i = ready.front();
-            ready.pop_front();
+            const std::size_t i = ready.top();
+            ready.pop();
             const auto& r = desired_[i];
             const auto act = actions.count(r.key) ? actions[r.key] : action::create;
             bool ok = true;
@@ -238,7 +244,7 @@ apply_result engine::apply(const plan_result& plan) {
             ++finished;
             if (ok)
                 for (auto d : dependents[i])
-                    if (--waiting[d] == 0) ready.push_back(d);
+                    if (--waiting[d] == 0) ready.push(d);
             cv.notify_all();
         }
     };

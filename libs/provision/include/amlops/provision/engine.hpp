@@ -79,7 +79,7 @@ struct destroy_result {
 };
 
 struct engine_options {
-    int threads = 16;  ///< concurrent requests
+    int threads = 32;  ///< concurrent requests
     /// Budget for retrying a write that failed because a role assignment has not propagated
     /// (403 AuthorizationFailed) or an identity is still being cleaned up (409 FailedIdentityOperation).
     std::chrono::milliseconds retry_budget{300'000};
