@@ -342,6 +342,16 @@ destroy_result engine::destroy(bool include_shared) {
         else if (!owned(*r, *l)) out.not_owned.push_back(r->key);
         else to_delete.insert(r->key);
     }
+    // A resource group still holding a resource that is not the platform's stays (deleting the
+    // group would delete that resource with it).
+    const auto foreign_keys = out.not_owned;
+    for (const auto& foreign : foreign_keys) {
+        const auto* f = std::find_if(targets.begin(), targets.end(), [&](const auto* r) { return r->key == foreign; })[0];
+        for (const auto* r : targets)
+            if (r->kind == "Microsoft.Resources/resourceGroups" && http::iequals(f->id.substr(0, r->id.size() + 1), r->id + "/") &&
+                to_delete.erase(r->key))
+                out.not_owned.push_back(r->key + " (holds " + foreign + ")");
+    }
     // Reverse dependency order: a resource goes once nothing that depends on it remains.
     std::map<std::string, std::set<std::string>> blockers;  // key -> dependents still to delete
     std::map<std::string, const desired_resource*> by_key;
@@ -357,7 +367,8 @@ destroy_result engine::destroy(bool include_shared) {
     };
     for (const auto& [k, r] : by_key) {
         const auto self = deletable(k);
-        if (self.empty()) continue;
+        // A peering ties the two VNets both ways; deleting either VNet removes it, so it orders nothing.
+        if (self.empty() || r->kind == "Microsoft.Network/virtualNetworks/virtualNetworkPeerings") continue;
         for (const auto& d : r->depends_on) {
             const auto target = deletable(d);
             if (!target.empty() && target != self) blockers[target].insert(self);
