@@ -282,7 +282,7 @@ private:
         const std::string ws = workspace_id(e);
         object ws_props{{"friendlyName", e.workspace}, {"keyVault", kv}, {"storageAccount", st}, {"containerRegistry", acr},
                         {"applicationInsights", appi}, {"primaryUserAssignedIdentity", mi_ws}, {"publicNetworkAccess", "Disabled"},
-                        {"systemDatastoresAuthMode", "identity"},
+                        {"systemDatastoresAuthMode", "Identity"},
                         {"managedNetwork", object{{"isolationMode", "AllowOnlyApprovedOutbound"}}}};
         add({env + "/workspace", "Microsoft.MachineLearningServices/workspaces", ws, "",
              object{{"location", loc}, {"kind", "Default"},
