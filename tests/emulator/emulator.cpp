@@ -6,6 +6,7 @@
 #include "amlops/http/transport.hpp"
 #include "emulator_extra.hpp"
 #include "emulator_provision.hpp"
+#include "emulator_util.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
@@ -24,34 +25,10 @@ namespace {
 
 using json::object;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::vector<std::string> split(const std::string& path) {
-    std::vector<std::string> parts;
-    std::size_t pos = 1;
-    while (pos <= path.size()) {
-        auto slash = path.find('/', pos);
-        if (slash == std::string::npos) slash = path.size();
-        parts.push_back(path.substr(pos, slash - pos));
-        pos = slash + 1;
-    }
-    return parts;
-}
-
-http::response json_reply(int status, const json::value& body, http::fields headers = {}) {
-    headers.set("Content-Type", "application/json");
-    return {status, "", std::move(headers), boost::json::serialize(body)};
-}
-
-http::response arm_error(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    object err{{"code", code}, {"message", message}};
-    if (!target.empty()) err["target"] = target;
-    err["details"] = json::array{};
-    return json_reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
-}
+using detail::arm_error;
+using detail::json_reply;
+using detail::lower;
+using detail::split;
 
 std::string base64(const unsigned char* data, std::size_t size) {
     std::string out(4 * ((size + 2) / 3) + 1, '\0');

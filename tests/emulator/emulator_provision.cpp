@@ -1,4 +1,5 @@
 #include "emulator_provision.hpp"
+#include "emulator_util.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,35 +12,6 @@ namespace {
 
 using json::array;
 using json::object;
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::vector<std::string> split(const std::string& path) {
-    std::vector<std::string> parts;
-    std::size_t pos = 1;
-    while (pos <= path.size()) {
-        auto slash = path.find('/', pos);
-        if (slash == std::string::npos) slash = path.size();
-        parts.push_back(path.substr(pos, slash - pos));
-        pos = slash + 1;
-    }
-    return parts;
-}
-
-http::response reply(int status, const json::value& body, http::fields headers = {}) {
-    headers.set("Content-Type", "application/json");
-    return {status, "", std::move(headers), boost::json::serialize(body)};
-}
-
-/// The ARM error envelope (ARM RPC: `{"error": {code, message, target, details}}`).
-http::response fail(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    object err{{"code", code}, {"message", message}, {"details", array{}}};
-    if (!target.empty()) err["target"] = target;
-    return reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
-}
 
 /// A GUID derived from `text` (identities get stable principal/client ids, so tests can predict them).
 std::string guid_of(const std::string& text) {
@@ -138,15 +110,7 @@ void collect_refs(const json::value& v, const std::string& path, std::vector<std
     }
 }
 
-std::string str_at(const json::value& v, std::initializer_list<const char*> path) {
-    const json::value* cur = &v;
-    for (const char* k : path) {
-        const auto* o = cur->if_object();
-        cur = o ? o->if_contains(k) : nullptr;
-        if (!cur) return {};
-    }
-    return cur->is_string() ? std::string(cur->as_string()) : std::string{};
-}
+std::string str_at(const json::value& v, std::initializer_list<std::string_view> path) { return json::string_at(v, path); }
 
 // Built-in role ids the failure modes look for (Azure built-in roles documentation).
 constexpr const char* key_vault_reader = "21090545-7ca7-4776-b22c-e363652d74d2";
@@ -208,35 +172,35 @@ std::optional<http::response> provision_routes::route(const http::request& req, 
 
     const auto auth = req.headers.get("Authorization");
     if (!auth || auth->rfind("Bearer ", 0) != 0 || !ctx_.tokens.count(auth->substr(7)))
-        return fail(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid.");
+        return arm_error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid.");
     // ARM requires api-version on every request and rejects versions the type does not have.
     const auto av = query.find("api-version");
     if (av == query.end() || av->second.empty())
-        return fail(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        return arm_error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
     if (operation) {
         // Azure-AsyncOperation status (ARM RPC async operations: {status: InProgress|Succeeded}).
         auto it = operations_.find(parts[5]);
-        if (it == operations_.end()) return fail(404, "NotFound", "operation " + parts[5]);
+        if (it == operations_.end()) return arm_error(404, "NotFound", "operation " + parts[5]);
         const auto now = clock::now();
         if (now < it->second.ready_at) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.ready_at - now).count();
-            return reply(200, object{{"name", parts[5]}, {"status", "InProgress"}}, {{"retry-after-ms", std::to_string(left)}});
+            return json_reply(200, object{{"name", parts[5]}, {"status", "InProgress"}}, {{"retry-after-ms", std::to_string(left)}});
         }
         settle(it->second.key);
-        return reply(200, object{{"name", parts[5]}, {"status", "Succeeded"}});
+        return json_reply(200, object{{"name", parts[5]}, {"status", "Succeeded"}});
     }
     const auto expected = api_version_of(type);
-    if (expected.empty()) return fail(400, "NoRegisteredProviderFound", "No registered resource provider found for type '" + type + "'.");
+    if (expected.empty()) return arm_error(400, "NoRegisteredProviderFound", "No registered resource provider found for type '" + type + "'.");
     if (av->second != expected)
-        return fail(400, "InvalidApiVersionParameter",
+        return arm_error(400, "InvalidApiVersionParameter",
                     "The api-version '" + av->second + "' is invalid for '" + type + "'. The supported versions are '" + expected + "'.");
 
     const std::string key = lower(path);
     if (req.method == "GET") return get(path, key, collection, type);
-    if (collection) return fail(405, "MethodNotAllowed", req.method + " is not supported on a collection");
+    if (collection) return arm_error(405, "MethodNotAllowed", req.method + " is not supported on a collection");
     if (req.method == "PUT") return put(req, path, key, type, sub, av->second);
     if (req.method == "DELETE") return remove(key);
-    return fail(405, "MethodNotAllowed", req.method + " is not supported on " + path);
+    return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
 }
 
 void provision_routes::settle(const std::string& key) {
@@ -254,9 +218,9 @@ http::response provision_routes::get(const std::string& path, const std::string&
         settle(key);
         auto it = ctx_.resources.find(key);
         if (it == ctx_.resources.end())
-            return fail(404, lower(type) == "microsoft.resources/resourcegroups" ? "ResourceGroupNotFound" : "ResourceNotFound",
+            return arm_error(404, lower(type) == "microsoft.resources/resourcegroups" ? "ResourceGroupNotFound" : "ResourceNotFound",
                         "The Resource '" + type + "/" + path.substr(path.rfind('/') + 1) + "' was not found.");
-        return reply(200, it->second);
+        return json_reply(200, it->second);
     }
     // A list: the direct children under this collection path ({"value": [...]}, one page).
     array items;
@@ -267,7 +231,7 @@ http::response provision_routes::get(const std::string& path, const std::string&
         settle(k);
         items.push_back(ctx_.resources.at(k));
     }
-    return reply(200, object{{"value", items}});
+    return json_reply(200, object{{"value", items}});
 }
 
 bool provision_routes::has_role(const std::string& principal, const std::string& scope_key, const std::string& role_guid) const {
@@ -297,7 +261,7 @@ std::optional<http::response> provision_routes::check_failure_modes(const std::s
         // (soft delete / identity ops) to fully clear": MLOPs-AzureML
         // infra/modules/aml-managed-umi/main.tf, time_sleep.wait_workspace_slot).
         if (auto d = deleted_at_.find(key); d != deleted_at_.end() && clock::now() - d->second < ctx_.opt.provision.recreate_cooldown)
-            return fail(409, "FailedIdentityOperation",
+            return arm_error(409, "FailedIdentityOperation",
                         "Identity operation for resource '" + key + "' failed: the previous workspace's identity is still being removed.");
         // Creating a workspace whose user-assigned identity cannot read the Key Vault fails with
         // 403 on Microsoft.KeyVault/vaults/read (same file: Key Vault Reader is granted to the
@@ -308,7 +272,7 @@ std::optional<http::response> provision_routes::check_failure_modes(const std::s
             const auto mi = ctx_.resources.find(primary);
             const std::string principal = mi == ctx_.resources.end() ? "" : str_at(json::value(mi->second), {"properties", "principalId"});
             if (!has_role(principal, kv, key_vault_reader) && !has_role(principal, kv, reader))
-                return fail(403, "AuthorizationFailed",
+                return arm_error(403, "AuthorizationFailed",
                             "The client '" + principal + "' with object id '" + principal +
                                 "' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read' over scope '" +
                                 str_at(doc, {"properties", "keyVault"}) + "' or the scope is invalid. If access was recently granted, please refresh your credentials.");
@@ -320,7 +284,7 @@ std::optional<http::response> provision_routes::check_failure_modes(const std::s
         // service rejects the rule without it (Azure ML managed network docs:
         // learn.microsoft.com/azure/machine-learning/how-to-managed-network, private endpoint rules).
         if (rule_type == "PrivateEndpoint" && str_at(doc, {"properties", "destination", "subresourceTarget"}).empty())
-            return fail(400, "ValidationError", "Outbound rule of type PrivateEndpoint requires destination.subresourceTarget.",
+            return arm_error(400, "ValidationError", "Outbound rule of type PrivateEndpoint requires destination.subresourceTarget.",
                         "properties.destination.subresourceTarget");
         // Approving the managed private endpoint needs the workspace identity to hold Azure AI
         // Enterprise Network Connection Approver on the target (same documentation page), and a
@@ -335,7 +299,7 @@ std::optional<http::response> provision_routes::check_failure_modes(const std::s
                     principal = str_at(json::value(mi->second), {"properties", "principalId"});
             }
             if (!has_role(principal, target, network_connection_approver))
-                return fail(403, "AuthorizationFailed",
+                return arm_error(403, "AuthorizationFailed",
                             "The client '" + principal + "' does not have authorization to perform action "
                             "'Microsoft.MachineLearningServices/registries/privateEndpointConnectionsApproval/action' over scope '" +
                                 str_at(doc, {"properties", "destination", "serviceResourceId"}) + "'.");
@@ -353,26 +317,26 @@ http::response provision_routes::put(const http::request& req, const std::string
     try {
         parsed = json::parse(req.body, "request body");
     } catch (const std::exception& e) {
-        return fail(400, "InvalidRequestContent", std::string("The request content was invalid: ") + e.what());
+        return arm_error(400, "InvalidRequestContent", std::string("The request content was invalid: ") + e.what());
     }
-    if (!parsed.is_object()) return fail(400, "InvalidRequestContent", "The request content must be a JSON object.");
+    if (!parsed.is_object()) return arm_error(400, "InvalidRequestContent", "The request content must be a JSON object.");
     object body = parsed.as_object();
 
     // The parent must exist: the resource group for top-level resources (ResourceGroupNotFound),
     // the parent resource / the scope for children and extension resources (ParentResourceNotFound).
     if (t != "microsoft.resources/resourcegroups") {
         const std::string rg_key = lower("/" + parts[0] + "/" + parts[1] + "/" + parts[2] + "/" + parts[3]);
-        if (!ctx_.resources.count(rg_key)) return fail(404, "ResourceGroupNotFound", "Resource group '" + parts[3] + "' could not be found.");
+        if (!ctx_.resources.count(rg_key)) return arm_error(404, "ResourceGroupNotFound", "Resource group '" + parts[3] + "' could not be found.");
         std::string parent = key.substr(0, key.rfind('/'));
         parent = parent.substr(0, parent.rfind('/'));
         if (const auto ext = parent.rfind("/providers/microsoft.authorization"); ext != std::string::npos) parent = parent.substr(0, ext);
         const bool top_level = std::count(key.begin() + static_cast<long>(rg_key.size()), key.end(), '/') == 4;
         if (!top_level && parent != rg_key && !ctx_.resources.count(parent))
-            return fail(404, "ParentResourceNotFound", "Can not perform requested operation on nested resource. Parent resource '" + parent + "' not found.");
+            return arm_error(404, "ParentResourceNotFound", "Can not perform requested operation on nested resource. Parent resource '" + parent + "' not found.");
     }
-    if (auto bad = name_problem(type, name)) return fail(400, "InvalidResourceName", "The resource name '" + name + "' is invalid: " + *bad, "name");
+    if (auto bad = name_problem(type, name)) return arm_error(400, "InvalidResourceName", "The resource name '" + name + "' is invalid: " + *bad, "name");
     if (!is_child(type) && !body.contains("location"))
-        return fail(400, "LocationRequired", "The location property is required for this definition.", "location");
+        return arm_error(400, "LocationRequired", "The location property is required for this definition.", "location");
     // Required properties of the specs (StorageAccountCreateParameters: kind, sku; VaultProperties:
     // tenantId, sku; Registry: sku; RoleAssignmentProperties: roleDefinitionId, principalId).
     const json::value doc(body);
@@ -381,7 +345,7 @@ http::response provision_routes::put(const http::request& req, const std::string
         for (const char* k : p) {
             const auto* o = cur->if_object();
             cur = o ? o->if_contains(k) : nullptr;
-            if (!cur) return fail(400, "InvalidRequestContent", std::string("Required property '") + text + "' is missing.", text);
+            if (!cur) return arm_error(400, "InvalidRequestContent", std::string("Required property '") + text + "' is missing.", text);
         }
         return std::nullopt;
     };
@@ -406,7 +370,7 @@ http::response provision_routes::put(const http::request& req, const std::string
         if (ref_key == key || ctx_.resources.count(ref_key)) continue;
         // Subnets declared inline in this same VNet body.
         if (t == "microsoft.network/virtualnetworks" && ref_key.rfind(key + "/subnets/", 0) == 0) continue;
-        return fail(400, "InvalidResourceReference", "Resource " + id + " referenced by " + where + " was not found.", where);
+        return arm_error(400, "InvalidResourceReference", "Resource " + id + " referenced by " + where + " was not found.", where);
     }
 
     if (t == "microsoft.authorization/roleassignments") {
@@ -419,12 +383,12 @@ http::response provision_routes::put(const http::request& req, const std::string
             if (k == key || k.rfind(scope + "/providers/microsoft.authorization/roleassignments/", 0) != 0) continue;
             const json::value other(v);
             if (lower(str_at(other, {"properties", "roleDefinitionId"})) == role && str_at(other, {"properties", "principalId"}) == principal)
-                return fail(409, "RoleAssignmentExists", "The role assignment already exists.");
+                return arm_error(409, "RoleAssignmentExists", "The role assignment already exists.");
         }
         if (auto it = ctx_.resources.find(key); it != ctx_.resources.end()) {
             const json::value old(it->second);
             if (lower(str_at(old, {"properties", "roleDefinitionId"})) != role || str_at(old, {"properties", "principalId"}) != principal)
-                return fail(409, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.");
+                return arm_error(409, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.");
         }
     }
     if (auto failure = check_failure_modes(key, type, body)) return std::move(*failure);
@@ -512,13 +476,13 @@ http::response provision_routes::put(const http::request& req, const std::string
         if (!existed) created_at_[key] = clock::now();
     }
     ctx_.store(key, res);
-    if (!lro) return reply(existed ? 200 : 201, res);
+    if (!lro) return json_reply(existed ? 200 : 201, res);
     const auto op = "op" + ctx_.next_id();
     const auto ready = clock::now() + ctx_.opt.provision.lro_latency;
     operations_[op] = {ready, key};
     ready_at_[key] = ready;
     const std::string status_url = ctx_.base() + "/subscriptions/" + subscription + "/providers/amlops.emulator/operations/" + op + "?api-version=" + api_version;
-    return reply(201, res, {{"Azure-AsyncOperation", status_url},
+    return json_reply(201, res, {{"Azure-AsyncOperation", status_url},
                             {"retry-after-ms", std::to_string(ctx_.opt.provision.lro_latency.count())}});
 }
 
@@ -577,7 +541,7 @@ http::response provision_routes::remove(const std::string& key) {
         ready_at_.erase(k);
         record_owner_.erase(k);
     }
-    return reply(200, object{});
+    return json_reply(200, object{});
 }
 
 }  // namespace amlops::emulator::detail

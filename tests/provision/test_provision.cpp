@@ -81,6 +81,12 @@ const desired_resource& find(const engine& e, const std::string& key) {
     throw std::logic_error("unreachable");
 }
 
+/// Applies the platform and returns the live JSON of resource `key`.
+json::value apply_and_get(fixture& f, engine& e, const std::string& key) {
+    e.apply(e.plan());
+    return f.client.get(arm::parse_resource_id(find(e, key).id));
+}
+
 std::size_t count_role_assignments(fixture& f, const engine& e) {
     // List the assignments at every scope the platform uses and count the distinct ones.
     std::set<std::string> scopes, ids;
@@ -290,9 +296,8 @@ TEST_CASE("apply from empty, then a second apply sends zero writes; verify passe
 TEST_CASE("drift: storage public access re-enabled by hand shows in plan and fails verify, naming resource and property") {
     fixture f;
     auto e = f.make_engine();
-    e.apply(e.plan());
+    auto live = apply_and_get(f, e, "dev/storage");
     const auto& st = find(e, "dev/storage");
-    auto live = f.client.get(arm::parse_resource_id(st.id));
     live.as_object()["properties"].as_object()["publicNetworkAccess"] = "Enabled";
     f.client.put(arm::parse_resource_id(st.id), live);
     const auto plan = e.plan();
@@ -412,10 +417,9 @@ TEST_CASE("failure modes of the original platform are reproduced by the emulator
 TEST_CASE("destroy: reverse order, only owned resources, shared DNS zones kept unless asked") {
     fixture f;
     auto e = f.make_engine();
-    e.apply(e.plan());
     // A storage account someone else created under the platform's name is not the platform's.
+    auto foreign = apply_and_get(f, e, "prod/storage");
     const auto& st = find(e, "prod/storage");
-    auto foreign = f.client.get(arm::parse_resource_id(st.id));
     foreign.as_object()["tags"] = json::object{{"owner", "someone-else"}};
     f.client.put(arm::parse_resource_id(st.id), foreign);
     const auto d = e.destroy(false);

@@ -22,15 +22,7 @@ double ms_since(clock_type::time_point start) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-std::string str_at(const json::value& v, std::initializer_list<const char*> path) {
-    const json::value* cur = &v;
-    for (const char* k : path) {
-        const auto* o = cur->if_object();
-        cur = o ? o->if_contains(k) : nullptr;
-        if (!cur) return {};
-    }
-    return cur->is_string() ? std::string(cur->as_string()) : std::string{};
-}
+std::string str_at(const json::value& v, std::initializer_list<std::string_view> path) { return json::string_at(v, path); }
 
 /// The failures a later identical write fixes by itself: a role assignment that ARM has not
 /// propagated yet (403 AuthorizationFailed / LinkedAuthorizationFailed) and an identity still
@@ -278,7 +270,7 @@ verify_result engine::verify() {
         const bool ok = http::iequals(expected, actual);
         out.checks.push_back({std::move(check), r.id, std::move(property), std::move(expected), std::move(actual), ok});
     };
-    auto prop = [&](const desired_resource& r, std::initializer_list<const char*> path) {
+    auto prop = [&](const desired_resource& r, std::initializer_list<std::string_view> path) {
         const auto& l = live[r.key];
         return l ? str_at(*l, path) : std::string("(resource missing)");
     };
