@@ -262,7 +262,7 @@ TEST_CASE("plan diff per resource type: only owned properties count, one changed
     CHECK(diff_owned(json::object{{"a", "${k#p}"}}, std::make_unique<json::value>(json::object{}).get()).empty());
 }
 
-TEST_CASE("apply from empty, then a second apply sends zero writes; verify passes; outputs") {
+TEST_CASE("apply from empty, then a second apply sends zero writes, verify passes, endpoints and records are discoverable") {
     fixture f;
     auto e = f.make_engine();
     const auto plan = e.plan();
@@ -291,6 +291,30 @@ TEST_CASE("apply from empty, then a second apply sends zero writes; verify passe
     CHECK(rec.status == 200);
     const auto list = f.client.send("GET", f.client.url_for(zone + "/A", "2024-06-01"));
     CHECK(json::parse(list.body, "records").at("value").as_array().size() == 2);  // dev and prod accounts
+}
+
+TEST_CASE("outputs: the names the workflows need, as JSON or KEY=VALUE lines for GITHUB_ENV") {
+    const auto dir = fs::path(std::getenv("AMLOPS_TEST_TMP")) / "provision-outputs";
+    test::write_text(dir / "platform.yaml", platform_text());
+    const auto env = test::run_tool("aml-provision", {"outputs", "--platform", (dir / "platform.yaml").string(), "--format", "env"});
+    CHECK(env.exit_code == 0);
+    for (const char* line : {"AML_DEV_RESOURCE_GROUP=rg-aml-ws-dev-cc-01\n", "AML_DEV_WORKSPACE=mlwdevcc01\n", "AML_DEV_REGISTRY=mlrdevcc01\n",
+                             "AML_DEV_COMPUTE=aml-cluster-dev-cc01\n", "AML_PROD_RESOURCE_GROUP=rg-aml-ws-prod-cc-01\n",
+                             "AML_PROD_WORKSPACE=mlwprodcc01\n", "AML_PROD_REGISTRY=mlrprodcc01\n", "AML_PROD_COMPUTE=aml-cluster-prod-cc01\n"})
+        CHECK(env.out.find(line) != std::string::npos);
+    const auto js = test::run_tool("aml-provision", {"outputs", "--platform", (dir / "platform.yaml").string()});
+    CHECK(js.exit_code == 0);
+    CHECK(json::parse(js.out, "outputs").at("result").at("AML_PROD_REGISTRY") == "mlrprodcc01");
+    // One shared registry: prod's workflows use dev's.
+    test::write_text(dir / "shared.yaml", platform_text("01", "options:\n  registries: shared\n"));
+    const auto shared = test::run_tool("aml-provision", {"outputs", "--platform", (dir / "shared.yaml").string(), "--format", "env"});
+    CHECK(shared.out.find("AML_PROD_REGISTRY=mlrdevcc01\n") != std::string::npos);
+    // A broken name is refused before anything else (exit 2 naming the rule).
+    test::write_text(dir / "long.yaml", platform_text("0123456789abcdefgh"));
+    const auto bad = test::run_tool("aml-provision", {"outputs", "--platform", (dir / "long.yaml").string()});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.out.find("3-24 lower-case letters and digits") != std::string::npos);
+    CHECK(test::run_tool("aml-provision", {"outputs", "--format", "yaml"}).exit_code == 2);
 }
 
 TEST_CASE("drift: storage public access re-enabled by hand shows in plan and fails verify, naming resource and property") {
