@@ -8,6 +8,8 @@
 #include "emulator_federated.hpp"
 #include "emulator_jobs.hpp"
 #include "emulator_online.hpp"
+#include "emulator_provision.hpp"
+#include "emulator_util.hpp"
 #include "loopback_server.hpp"
 
 #include <openssl/evp.h>
@@ -26,34 +28,10 @@ namespace {
 
 using json::object;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::vector<std::string> split(const std::string& path) {
-    std::vector<std::string> parts;
-    std::size_t pos = 1;
-    while (pos <= path.size()) {
-        auto slash = path.find('/', pos);
-        if (slash == std::string::npos) slash = path.size();
-        parts.push_back(path.substr(pos, slash - pos));
-        pos = slash + 1;
-    }
-    return parts;
-}
-
-http::response json_reply(int status, const json::value& body, http::fields headers = {}) {
-    headers.set("Content-Type", "application/json");
-    return {status, "", std::move(headers), boost::json::serialize(body)};
-}
-
-http::response arm_error(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    object err{{"code", code}, {"message", message}};
-    if (!target.empty()) err["target"] = target;
-    err["details"] = json::array{};
-    return json_reply(status, object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
-}
+using detail::arm_error;
+using detail::json_reply;
+using detail::lower;
+using detail::split;
 
 std::string base64(const unsigned char* data, std::size_t size) {
     std::string out(4 * ((size + 2) / 3) + 1, '\0');
@@ -145,6 +123,7 @@ struct emulator::impl {
     std::unique_ptr<detail::extra_routes> extra;  // managed identity, online endpoints, MLflow
     std::unique_ptr<detail::job_routes> jobs;     // code/component/environment/data, computes, jobs, run history
     std::unique_ptr<detail::online_routes> online;  // listKeys, scoring through a real aml-predict serve
+    std::unique_ptr<detail::provision_routes> provision;  // the platform's generic ARM store
     std::unique_ptr<test::loopback_server> server;
 
     std::string base() const { return server->base_url(); }
@@ -196,6 +175,7 @@ struct emulator::impl {
         try {
             if (auto r = jobs->route(req, path, query)) return std::move(*r);
             if (auto r = online->score(req, path)) return std::move(*r);
+            if (auto r = provision->route(req, path, query)) return std::move(*r);
             if (auto r = extra->route(req, path, query)) return std::move(*r);
             if (path.rfind("/blob/", 0) == 0) return blob(req, path, query);
             const auto parts = split(path);
@@ -943,7 +923,7 @@ emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
         const std::string raw = random_uuid() + random_uuid();  // 72 bytes of key material per emulator
         impl_->datastore_key = base64(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
     }
-    impl_->extra = std::make_unique<detail::extra_routes>(detail::extra_context{
+    const detail::extra_context ctx{
         [d] { return d->base(); }, d->tokens, d->resources,
         [d](const std::string& key, json::object value) { d->store(key, std::move(value)); },
         [d](const std::string& key) {
@@ -952,7 +932,9 @@ emulator::emulator(options o) : impl_(std::make_unique<impl>()) {
         },
         [d](const std::string& sub, const std::string& key) { return d->start_lro(sub, key); },
         [d](const std::string& prefix, std::map<std::string, std::string>& q, const std::string& path) { return d->list(prefix, q, path); },
-        [d] { return std::to_string(++d->counter); }, d->opt});
+        [d] { return std::to_string(++d->counter); }, d->opt};
+    impl_->extra = std::make_unique<detail::extra_routes>(ctx);
+    impl_->provision = std::make_unique<detail::provision_routes>(ctx);
     impl_->online = std::make_unique<detail::online_routes>(detail::online_context{d->tokens, d->resources, d->opt});
     impl_->jobs = std::make_unique<detail::job_routes>(detail::jobs_context{
         [d] { return d->base(); }, d->mutex, d->tokens, d->resources, d->blobs,

@@ -68,6 +68,12 @@ struct federated_credential {
     std::string issuer = "https://token.actions.githubusercontent.com";
     std::string subject;  ///< e.g. repo:org/repo:environment:production
     std::string audience = "api://AzureADTokenExchange";
+/// The generic ARM store of the platform aml-provision manages (emulator_provision.hpp).
+struct provision_options {
+    bool enabled = false;
+    std::chrono::milliseconds lro_latency{0};        ///< how long each long-running write takes
+    std::chrono::milliseconds rbac_propagation{0};   ///< a new role assignment takes effect after this
+    std::chrono::milliseconds recreate_cooldown{0};  ///< re-creating a deleted workspace fails (409) within this
 };
 
 struct options {
@@ -103,6 +109,7 @@ struct options {
     /// MLflow at the root (a plain `mlflow server`): required credentials, empty = anonymous.
     std::string mlflow_basic_user, mlflow_basic_password;  ///< HTTP Basic (mlflow server --app-name basic-auth)
     std::string mlflow_bearer_token;                       ///< Authorization: Bearer (a proxy in front of MLflow)
+    provision_options provision;
 };
 
 /// Counters and the request log (method + path, no query) for assertions.

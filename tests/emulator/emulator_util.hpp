@@ -1,6 +1,6 @@
 #pragma once
-// Small helpers shared by the emulator's route files (tests only): ARM JSON replies and the ARM
-// error envelope {"error": {code, message, target, details}}, case folding, path joining.
+// Small helpers the emulator's route sets share: path splitting, case folding, JSON answers and
+// the ARM error envelope.
 
 #include "amlops/core/json.hpp"
 #include "amlops/http/message.hpp"
@@ -11,27 +11,43 @@
 
 namespace amlops::emulator::detail {
 
-inline http::response reply(int status, const json::value& body, http::fields headers = {}) {
-    headers.set("Content-Type", "application/json");
-    return {status, "", std::move(headers), boost::json::serialize(body)};
-}
-
-inline http::response arm_fail(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    json::object err{{"code", code}, {"message", message}, {"details", json::array{}}};
-    if (!target.empty()) err["target"] = target;
-    return reply(status, json::object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
-}
-
 inline std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
-/// "/" + the first `n` parts joined by "/".
-inline std::string join(const std::vector<std::string>& parts, std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n && i < parts.size(); ++i) out += "/" + parts[i];
-    return out;
+/// "/a/b/c" -> {"a", "b", "c"}.
+inline std::vector<std::string> split(const std::string& path) {
+    std::vector<std::string> parts;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        auto slash = path.find('/', pos);
+        if (slash == std::string::npos) slash = path.size();
+        parts.push_back(path.substr(pos, slash - pos));
+        pos = slash + 1;
+    }
+    return parts;
+}
+
+inline http::response json_reply(int status, const json::value& body, http::fields headers = {}) {
+    headers.set("Content-Type", "application/json");
+    return {status, "", std::move(headers), boost::json::serialize(body)};
+}
+
+/// The ARM error envelope `{"error": {code, message, target, details}}` with a request id.
+inline http::response arm_error(int status, const std::string& code, const std::string& message, const std::string& target = "") {
+    json::object err{{"code", code}, {"message", message}};
+    if (!target.empty()) err["target"] = target;
+    err["details"] = json::array{};
+    return json_reply(status, json::object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
+}
+
+/// Shorter spellings the job and online route files use.
+inline http::response reply(int status, const json::value& body, http::fields headers = {}) {
+    return json_reply(status, body, std::move(headers));
+}
+inline http::response arm_fail(int status, const std::string& code, const std::string& message, const std::string& target = "") {
+    return arm_error(status, code, message, target);
 }
 
 }  // namespace amlops::emulator::detail

@@ -28,10 +28,15 @@ int main(int argc, char** argv) {
         else if (key == "--retry-after") o.faults.retry_after_seconds = std::stoi(value);
         else if (key == "--storage-endpoint") o.storage.endpoint = value;  // e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1
         else if (key == "--storage-via-emulator") o.storage.through_emulator = value == "1" || value == "true";
+        else if (key == "--provision") o.provision.enabled = value == "1" || value == "true";  // the platform's ARM store
+        else if (key == "--lro-ms") o.provision.lro_latency = std::chrono::milliseconds(std::stol(value));
+        else if (key == "--rbac-propagation-ms") o.provision.rbac_propagation = std::chrono::milliseconds(std::stol(value));
+        else if (key == "--recreate-cooldown-ms") o.provision.recreate_cooldown = std::chrono::milliseconds(std::stol(value));
         else {
             std::cerr << "usage: amlops-arm-emulator [--port-file F] [--tenant T] [--client-id ID] [--client-secret S]"
                          " [--certificate PEM] [--fault-every N] [--fault-status S] [--retry-after SECONDS]"
-                         " [--storage-endpoint URL] [--storage-via-emulator 0|1]\n";
+                         " [--storage-endpoint URL] [--storage-via-emulator 0|1] [--provision 0|1] [--lro-ms N]"
+                         " [--rbac-propagation-ms N] [--recreate-cooldown-ms N]\n";
             return 2;
         }
     }

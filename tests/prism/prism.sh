@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Usage: prism.sh RECORDER PRISM SPECS_DIR WORK_DIR
+# Usage: prism.sh RECORDER PRISM SPECS_DIR WORK_DIR [PLATFORM.yaml]
+# With PLATFORM.yaml the requests recorded are those of aml-provision (plan, apply, verify,
+# destroy of that platform), replayed against the spec of each resource type.
 # Records the ARM requests amlops sends (RECORDER record), then starts one Prism mock per spec on
 # loopback and replays that spec's requests against it (RECORDER replay). Exit 0 when Prism
 # accepted every request, 1 when it refused one, 77 (skip) when the specs or Prism are absent.
 set -euo pipefail
-recorder="$1" prism="$2" specs="$3" work="$4"
+recorder="$1" prism="$2" specs="$3" work="$4" platform="${5:-}"
 
 if [[ ! -d "$specs/specification" ]]; then
   echo "SKIP: $specs is absent (the published Azure REST specs live in ../shared)"; exit 77
@@ -21,7 +23,27 @@ bash "$specs/strip-examples.sh" "$work/specs" >/dev/null
 ml="$work/specs/specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-09-01"
 rg="$work/specs/specification/resources/resource-manager/Microsoft.Resources/resources/stable/2025-04-01"
 
-"$recorder" record "$work/requests.jsonl"
+spec_root="$work/specs/specification"
+net="$spec_root/network/resource-manager/Microsoft.Network/stable/2024-03-01"
+if [[ -n "$platform" ]]; then
+  "$recorder" record-provision "$work/requests.jsonl" "$platform"
+  pairs=("resources:$rg/resources.json" "workspaceRP:$ml/workspaceRP.json" "registries:$ml/registries.json"
+    "computes:$ml/machineLearningServices.json"
+    "authorization:$spec_root/authorization/resource-manager/Microsoft.Authorization/Authorization/stable/2026-08-01/authorization-RoleAssignmentsCalls.json"
+    "privatedns:$spec_root/privatedns/resource-manager/Microsoft.Network/PrivateDns/stable/2024-06-01/privatedns.json"
+    "virtualNetwork:$net/virtualNetwork.json" "networkSecurityGroup:$net/networkSecurityGroup.json"
+    "privateEndpoint:$net/privateEndpoint.json" "publicIpAddress:$net/publicIpAddress.json" "bastionHost:$net/bastionHost.json"
+    "storage:$spec_root/storage/resource-manager/Microsoft.Storage/stable/2023-05-01/storage.json"
+    "keyvault:$spec_root/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json"
+    "containerregistry:$spec_root/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2023-07-01/containerregistry.json"
+    "operationalinsights:$spec_root/operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2022-10-01/Workspaces.json"
+    "appinsights:$spec_root/applicationinsights/resource-manager/Microsoft.Insights/ApplicationInsights/stable/2020-02-02/components_API.json"
+    "msi:$spec_root/msi/resource-manager/Microsoft.ManagedIdentity/ManagedIdentity/stable/2026-05-31/ManagedIdentity.json")
+else
+  "$recorder" record "$work/requests.jsonl"
+  pairs=("registries:$ml/registries.json" "mfe:$ml/mfe.json" "workspaceRP:$ml/workspaceRP.json"
+    "computes:$ml/machineLearningServices.json" "resources:$rg/resources.json")
+fi
 
 pid=
 stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi; }
@@ -36,7 +58,7 @@ free_port() {  # a random high port nobody listens on yet
 }
 
 status=0
-for pair in "registries:$ml/registries.json" "mfe:$ml/mfe.json" "workspaceRP:$ml/workspaceRP.json" "computes:$ml/machineLearningServices.json" "resources:$rg/resources.json"; do
+for pair in "${pairs[@]}"; do
   spec="${pair%%:*}" file="${pair#*:}"
   port=$(free_port)
   "$prism" mock -h 127.0.0.1 -p "$port" "$file" >"$work/prism-$spec.log" 2>&1 &

@@ -66,7 +66,30 @@ const std::string& resource_id::name() const {
 
 std::string resource_id::api_version() const {
     if (provider.empty()) return std::string(resource_group_api_version);
-    if (http::iequals(provider, ml_namespace)) return std::string(ml_api_version);
+    // An extension resource (.../{resource}/providers/{namespace}/{type}/{name}, e.g. a role
+    // assignment at a registry) is called with its own namespace's api-version.
+    std::string ns = provider, first_type = segments.empty() ? std::string{} : segments.front().first;
+    for (std::size_t i = 0; i + 1 < segments.size(); ++i)
+        if (http::iequals(segments[i].first, "providers")) {
+            ns = segments[i].second;
+            first_type = segments[i + 1].first;
+        }
+    if (http::iequals(ns, ml_namespace)) return std::string(ml_api_version);
+    // The api-versions whose published specs the platform tooling is validated against.
+    static const struct { const char* ns; const char* type; const char* version; } table[] = {
+        {"Microsoft.Network", "privateDnsZones", "2024-06-01"},
+        {"Microsoft.Network", "", "2024-03-01"},
+        {"Microsoft.Authorization", "roleDefinitions", "2022-04-01"},
+        {"Microsoft.Authorization", "", "2026-08-01"},
+        {"Microsoft.KeyVault", "", "2026-02-01"},
+        {"Microsoft.Storage", "", "2023-05-01"},
+        {"Microsoft.ContainerRegistry", "", "2023-07-01"},
+        {"Microsoft.OperationalInsights", "", "2022-10-01"},
+        {"Microsoft.Insights", "", "2020-02-02"},
+        {"Microsoft.ManagedIdentity", "", "2026-05-31"},
+    };
+    for (const auto& row : table)
+        if (http::iequals(ns, row.ns) && (!*row.type || http::iequals(first_type, row.type))) return row.version;
     throw error(error_kind::config, "no api-version is known for resource type '" + type() + "'");
 }
 

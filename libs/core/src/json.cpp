@@ -104,6 +104,16 @@ value read_file(const std::filesystem::path& path) {
     return parse(amlops::read_file(path), path.string());
 }
 
+std::string string_at(const value& v, std::initializer_list<std::string_view> path) {
+    const value* cur = &v;
+    for (const auto key : path) {
+        const auto* o = cur->if_object();
+        cur = o ? o->if_contains(key) : nullptr;
+        if (!cur) return {};
+    }
+    return cur->is_string() ? std::string(cur->as_string()) : std::string{};
+}
+
 const value& require(const object& o, std::string_view key, std::string_view origin) {
     auto it = o.find(boost::json::string_view(key.data(), key.size()));
     if (it == o.end())

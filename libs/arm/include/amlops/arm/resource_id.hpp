@@ -39,8 +39,11 @@ struct resource_id {
     std::string type() const;
     /// The name of the resource (last segment, resource group or subscription).
     const std::string& name() const;
-    /// The api-version for this resource's type (ml_api_version, resource_group_api_version).
-    /// Throws error(config) for a provider this client has no api-version for.
+    /// The api-version for this resource's type (ml_api_version, resource_group_api_version, and
+    /// the Network, private DNS, Authorization, Key Vault, Storage, Container Registry, Log
+    /// Analytics, Application Insights and Managed Identity versions the platform uses; an
+    /// extension resource such as .../providers/Microsoft.Authorization/roleAssignments/{n} below
+    /// another resource uses its own namespace's). Throws error(config) for an unknown provider.
     std::string api_version() const;
 
     friend bool operator==(const resource_id&, const resource_id&) = default;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,9 @@ value read_file(const std::filesystem::path& path);
 value parse(std::string_view text, std::string_view origin);
 
 /// Required / optional typed accessors; throw error(bad_input) naming `origin` and `key`.
+/// The string at a path of object keys (e.g. {"properties", "principalId"}); empty when a key is
+/// missing or the value is not a string.
+std::string string_at(const value& v, std::initializer_list<std::string_view> path);
 const value& require(const object& o, std::string_view key, std::string_view origin);
 double require_number(const object& o, std::string_view key, std::string_view origin);
 std::string require_string(const object& o, std::string_view key, std::string_view origin);
