@@ -197,10 +197,11 @@ json::value client::wait_for(const http::response& first, const std::string& met
     return result;
 }
 
-std::vector<json::value> client::list(const resource_id& parent, const std::string& collection) {
+std::vector<json::value> client::list(const resource_id& parent, const std::string& collection,
+                                      const std::string& api_version) {
     const auto path = parent.str() + "/" + collection;
     std::vector<json::value> items;
-    std::string url = url_for(path, parent.api_version());
+    std::string url = url_for(path, api_version.empty() ? parent.api_version() : api_version);
     for (int page = 0; page < options_.max_pages; ++page) {
         auto res = send("GET", url);
         if (!res.ok()) throw make_arm_error(res, "GET", path_only(url));

@@ -67,6 +67,10 @@ const std::string& resource_id::name() const {
 std::string resource_id::api_version() const {
     if (provider.empty()) return std::string(resource_group_api_version);
     if (http::iequals(provider, ml_namespace)) return std::string(ml_api_version);
+    if (http::iequals(provider, "Microsoft.Network")) {
+        const bool dns_zone = !segments.empty() && http::iequals(segments.front().first, "privateDnsZones");
+        return std::string(dns_zone ? private_dns_api_version : network_api_version);
+    }
     throw error(error_kind::config, "no api-version is known for resource type '" + type() + "'");
 }
 

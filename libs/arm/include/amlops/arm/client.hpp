@@ -75,8 +75,11 @@ public:
     /// DELETE a resource, waiting for an LRO. 404 counts as already deleted (returns false).
     bool remove(const resource_id& id);
     /// Every item of a collection below `parent` (e.g. parent = a registry id, collection =
-    /// "models"), following `nextLink` verbatim until it is absent.
-    std::vector<json::value> list(const resource_id& parent, const std::string& collection);
+    /// "models"), following `nextLink` verbatim until it is absent. `api_version` defaults to the
+    /// parent's; a provider collection below a resource group
+    /// ("providers/Microsoft.Network/privateEndpoints") passes the collection's own.
+    std::vector<json::value> list(const resource_id& parent, const std::string& collection,
+                                  const std::string& api_version = {});
 
     /// Absolute URL of `path` with `?api-version=`.
     std::string url_for(const std::string& path, const std::string& api_version) const;

@@ -1,0 +1,50 @@
+#pragma once
+// The test zone: the dev platform's private-link names (storage, Key Vault, container registry,
+// workspace, notebooks, compute instances) as dnsmasq options, one name per way of failing.
+//   stdevcc01.blob   CNAME privatelink → private A                 ok
+//   kvdevcc01.vault  CNAME privatelink.vaultcore → A + AAAA (ULA)  ok (AAAA)
+//   crdevcc01.azurecr.io → 60 private A records (> 512 bytes)      ok over TCP
+//   stdevcc01.file   CNAME privatelink → CNAME public → public A   public answer
+//   stdevcc01.queue  CNAME privatelink, which does not exist       NXDOMAIN
+//   stdevcc01.table  CNAME privatelink → 10.10.1.99, expected .7   wrong private address
+//   workspace        CNAME privatelink → (second dnsmasq) back     CNAME loop
+//   notebooks        CNAME privatelink → upstream says SERVFAIL    SERVFAIL
+//   instances        forwarded to a server that never answers      timeout
+
+#include <string>
+#include <vector>
+
+namespace amlops::test {
+
+struct test_zone_upstreams {
+    std::string loop_server;      ///< a dnsmasq answering the workspace privatelink name with a CNAME back
+    std::string servfail_server;  ///< answers SERVFAIL
+    std::string mute_server;      ///< never answers
+};
+
+namespace zone {
+inline const std::string blob = "stdevcc01.blob.core.windows.net";
+inline const std::string blob_pl = "stdevcc01.privatelink.blob.core.windows.net";
+inline const std::string vault = "kvdevcc01.vault.azure.net";
+inline const std::string vault_pl = "kvdevcc01.privatelink.vaultcore.azure.net";
+inline const std::string acr = "crdevcc01.azurecr.io";
+inline const std::string acr_pl = "crdevcc01.privatelink.azurecr.io";
+inline const std::string file = "stdevcc01.file.core.windows.net";
+inline const std::string file_pl = "stdevcc01.privatelink.file.core.windows.net";
+inline const std::string queue = "stdevcc01.queue.core.windows.net";
+inline const std::string queue_pl = "stdevcc01.privatelink.queue.core.windows.net";
+inline const std::string table = "stdevcc01.table.core.windows.net";
+inline const std::string table_pl = "stdevcc01.privatelink.table.core.windows.net";
+inline const std::string workspace = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.api.azureml.ms";
+inline const std::string workspace_pl = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.privatelink.api.azureml.ms";
+inline const std::string notebooks = "ml-mlwdevcc01-canadacentral-0f1e2d3c.canadacentral.notebooks.azure.net";
+inline const std::string notebooks_pl = "ml-mlwdevcc01-canadacentral-0f1e2d3c.canadacentral.privatelink.notebooks.azure.net";
+inline const std::string instance = "ci-dev-01.canadacentral.instances.azureml.ms";
+}  // namespace zone
+
+/// dnsmasq.conf lines of the main server.
+std::vector<std::string> platform_zone(const test_zone_upstreams& upstreams);
+/// dnsmasq.conf lines of the loop server.
+std::vector<std::string> loop_zone();
+
+}  // namespace amlops::test
