@@ -44,7 +44,7 @@ TEST_CASE("networks contain their addresses and nothing of the other family") {
     CHECK_FALSE(ip_network::parse("10.0.0.0/8x"));
 }
 
-TEST_CASE("--server accepts IP, IP:PORT and [IPv6]:PORT and names itself when wrong") {
+TEST_CASE("the server flag accepts IP, IP:PORT and [IPv6]:PORT and names itself when wrong") {
     CHECK(dns::parse_server("10.0.0.4").str() == "10.0.0.4:53");
     CHECK(dns::parse_server("127.0.0.1:5353").str() == "127.0.0.1:5353");
     CHECK(dns::parse_server("::1").str() == "[::1]:53");

@@ -7,6 +7,7 @@
 //   stdevcc01.file   CNAME privatelink → CNAME public → public A   public answer
 //   stdevcc01.queue  CNAME privatelink, which does not exist       NXDOMAIN
 //   stdevcc01.table  CNAME privatelink → 10.10.1.99, expected .7   wrong private address
+//   stdevcc01.dfs    CNAME privatelink → 192.168.50.4               wrong: outside the address spaces
 //   workspace        CNAME privatelink → (second dnsmasq) back     CNAME loop
 //   notebooks        CNAME privatelink → upstream says SERVFAIL    SERVFAIL
 //   instances        forwarded to a server that never answers      timeout
@@ -35,6 +36,8 @@ inline const std::string queue = "stdevcc01.queue.core.windows.net";
 inline const std::string queue_pl = "stdevcc01.privatelink.queue.core.windows.net";
 inline const std::string table = "stdevcc01.table.core.windows.net";
 inline const std::string table_pl = "stdevcc01.privatelink.table.core.windows.net";
+inline const std::string dfs = "stdevcc01.dfs.core.windows.net";
+inline const std::string dfs_pl = "stdevcc01.privatelink.dfs.core.windows.net";
 inline const std::string workspace = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.api.azureml.ms";
 inline const std::string workspace_pl = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.privatelink.api.azureml.ms";
 inline const std::string notebooks = "ml-mlwdevcc01-canadacentral-0f1e2d3c.canadacentral.notebooks.azure.net";
