@@ -16,10 +16,8 @@ using namespace amlops::test;
 namespace ap = amlops::test::azure_platform;
 
 TEST_CASE("aml-dnscheck --subscription --resource-group: hints name Azure resources by id") {
-    scratch_dir dir("dnscheck-azure");
-    fake_dns_server servfail(fake_dns_server::mode::servfail), mute(fake_dns_server::mode::mute);
-    dnsmasq_server loop(dir / "loop", loop_zone());
-    dnsmasq_server dns(dir / "main", platform_zone({loop.address(), servfail.address(), mute.address()}));
+    test_zone_servers servers("dnscheck-azure");
+    const auto& dns = servers.main;
     fake_arm fake;
     ap::populate(fake);
 

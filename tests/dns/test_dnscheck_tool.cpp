@@ -15,13 +15,6 @@ using namespace amlops::test;
 
 namespace {
 
-struct zone_servers {
-    scratch_dir dir{"dnscheck-tool"};
-    fake_dns_server servfail{fake_dns_server::mode::servfail};
-    fake_dns_server mute{fake_dns_server::mode::mute};
-    dnsmasq_server loop{dir / "loop", loop_zone()};
-    dnsmasq_server main{dir / "main", platform_zone({loop.address(), servfail.address(), mute.address()})};
-};
 
 std::string expect_file_text() {
     using namespace zone;
@@ -63,7 +56,7 @@ std::map<std::string, check_view> checks_of(const json::value& doc) {
 }  // namespace
 
 TEST_CASE("aml-dnscheck gives each name of the test zone its verdict, chain and hint") {
-    zone_servers servers;
+    test_zone_servers servers("dnscheck-tool");
     write_text(servers.dir / "expect.yaml", expect_file_text());
     const auto r = run_tool("aml-dnscheck", {"--expect", (servers.dir / "expect.yaml").string(), "--server",
                                              servers.main.address(), "--timeout", "300", "--retries", "1"});
@@ -135,7 +128,7 @@ TEST_CASE("aml-dnscheck gives each name of the test zone its verdict, chain and 
 }
 
 TEST_CASE("aml-dnscheck exits 0 when every name is private and writes JUnit for CI") {
-    zone_servers servers;
+    test_zone_servers servers("dnscheck-tool");
     using namespace zone;
     write_text(servers.dir / "ok.json", "{\"names\": {\"" + blob + "\": \"10.10.1.4\", \"" + acr + "\": []},"
                                         " \"address_spaces\": [\"10.10.0.0/16\"]}");

@@ -14,13 +14,6 @@ using namespace amlops::test;
 
 namespace {
 
-struct zone_servers {
-    scratch_dir dir{"dns-resolver"};
-    fake_dns_server servfail{fake_dns_server::mode::servfail};
-    fake_dns_server mute{fake_dns_server::mode::mute};
-    dnsmasq_server loop{dir / "loop", loop_zone()};
-    dnsmasq_server main{dir / "main", platform_zone({loop.address(), servfail.address(), mute.address()})};
-};
 
 dns::resolver_options options_for(const std::string& server) {
     dns::resolver_options o;
@@ -45,7 +38,7 @@ std::vector<std::string> texts(const std::vector<dns::ip_address>& as) {
 }  // namespace
 
 TEST_CASE("every way a private-link name resolves or fails, against dnsmasq") {
-    zone_servers servers;
+    test_zone_servers servers("dns-resolver");
     dns::resolver r(options_for(servers.main.address()));
     using namespace zone;
     const auto all = r.resolve({blob, vault, acr, file, queue, table, workspace, notebooks, instance});

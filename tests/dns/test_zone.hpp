@@ -12,6 +12,9 @@
 //   notebooks        CNAME privatelink → upstream says SERVFAIL    SERVFAIL
 //   instances        forwarded to a server that never answers      timeout
 
+#include "dns_servers.hpp"
+#include "test_support.hpp"
+
 #include <string>
 #include <vector>
 
@@ -49,5 +52,16 @@ inline const std::string instance = "ci-dev-01.canadacentral.instances.azureml.m
 std::vector<std::string> platform_zone(const test_zone_upstreams& upstreams);
 /// dnsmasq.conf lines of the loop server.
 std::vector<std::string> loop_zone();
+
+/// Everything serving the test zone: the main dnsmasq (main.address() is the --server), the loop
+/// dnsmasq, the SERVFAIL upstream and the mute upstream, in a scratch folder named `label`.
+struct test_zone_servers {
+    explicit test_zone_servers(const std::string& label) : dir(label) {}
+    scratch_dir dir;
+    fake_dns_server servfail{fake_dns_server::mode::servfail};
+    fake_dns_server mute{fake_dns_server::mode::mute};
+    dnsmasq_server loop{dir / "loop", loop_zone()};
+    dnsmasq_server main{dir / "main", platform_zone({loop.address(), servfail.address(), mute.address()})};
+};
 
 }  // namespace amlops::test
