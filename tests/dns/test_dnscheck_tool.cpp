@@ -108,8 +108,9 @@ TEST_CASE("aml-dnscheck gives each name of the test zone its verdict, chain and 
                                         ": the server or its upstream for that zone is failing (a conditional forwarder to an unreachable resolver?)");
 
     CHECK(checks[instance].verdict == "timeout");
-    CHECK(checks[instance].hint == "no answer from " + servers.main.address() + " in 2 attempt(s) of 300 ms: check the server "
-                                       "address, UDP/TCP 53 in the NSGs, and the forwarder's upstream for " + instance);
+    CHECK(checks[instance].hint == "no answer from " + servers.main.address() + " after 2 attempt(s) (the first waited 300 ms, "
+                                       "each retry twice as long): check the server address, UDP/TCP 53 in the NSGs, and the "
+                                       "forwarder's upstream for " + instance);
 
     const auto& counts = doc.at("result").at("verdicts").as_object();
     CHECK(counts.at("ok").as_int64() == 6);

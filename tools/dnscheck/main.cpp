@@ -41,7 +41,7 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("resource-group", po::value(&o.run.azure.resource_groups)->value_name("NAME"), "Azure discovery: a resource group holding private endpoints (repeatable)")
         ("address-space", po::value(&o.run.address_spaces)->value_name("CIDR"), "an address space of the platform (repeatable; added to those found)")
         ("ca-file", po::value(&o.run.ca_file)->value_name("FILE"), "PEM CA bundle trusted for Azure (private endpoints) instead of the system store")
-        ("timeout", in_range<long>(&o.timeout_ms, 1, 60'000, "--timeout")->default_value(1000)->value_name("MS"), "wait per query attempt")
+        ("timeout", in_range<long>(&o.timeout_ms, 1, 60'000, "--timeout")->default_value(1000)->value_name("MS"), "wait for the first attempt of a query (each retry waits twice as long)")
         ("retries", in_range<long>(&o.retries, 0, 10, "--retries")->default_value(1)->value_name("N"), "attempts after the first")
         ("concurrency", in_range<long>(&o.concurrency, 1, 4096, "--concurrency")->default_value(256)->value_name("N"), "queries in flight at once")
         ("max-cname-hops", in_range<long>(&o.max_hops, 1, 64, "--max-cname-hops")->default_value(16)->value_name("N"), "CNAME hops followed before giving up")

@@ -108,9 +108,10 @@ verdict judge(const expected_name& expected, const dns::lookup& l, const std::ve
                         " leads back into the chain: a forwarder or record points the private name back at the public one; fix that CNAME");
     case dns::outcome::timeout:
         return fail(verdict_kind::timeout, l.detail,
-                    "no answer from " + settings.server + " in " + attempts + " attempt(s) of " +
+                    "no answer from " + settings.server + " after " + attempts + " attempt(s) (the first waited " +
                         std::to_string(settings.timeout.count()) +
-                        " ms: check the server address, UDP/TCP 53 in the NSGs, and the forwarder's upstream for " + final_name(l));
+                        " ms, each retry twice as long): check the server address, UDP/TCP 53 in the NSGs, and the forwarder's upstream for " +
+                        final_name(l));
     case dns::outcome::servfail:
     case dns::outcome::refused:
     case dns::outcome::unreachable:

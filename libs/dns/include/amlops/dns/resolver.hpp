@@ -61,7 +61,8 @@ struct resolver_options {
     std::vector<server_address> servers;
     /// Read when `servers` is empty.
     std::filesystem::path resolv_conf = "/etc/resolv.conf";
-    /// Wait for an answer to one attempt (c-ares doubles it on each later round over the servers).
+    /// Wait for an answer to the first attempt; c-ares doubles it for each retry round (measured
+    /// with c-ares 1.18 against a mute server: 100 ms and 3 retries give up after 1.5 s).
     std::chrono::milliseconds timeout{1000};
     /// Attempts after the first (per server) before giving up.
     int retries = 1;
