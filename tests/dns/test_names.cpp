@@ -2,6 +2,7 @@
 
 #include "amlops/dnscheck/expectations.hpp"
 #include "amlops/dnscheck/names.hpp"
+#include "amlops/dnscheck/verdict.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,4 +57,37 @@ TEST_CASE("the platform file gives storage, Key Vault and registry names per env
     auto e = test::error_of([&] { load_platform_file(dir / "missing.yaml"); });
     CHECK(e.kind() == error_kind::bad_input);
     CHECK(e.context().field == "location_code");
+}
+
+TEST_CASE("judge: a name without A/AAAA records gets no_address with the zone's hint") {
+    expected_name e{"st.blob.core.windows.net", {}, "expect-file", std::nullopt};
+    dns::lookup l;
+    l.name = e.fqdn;
+    l.chain = {"st.privatelink.blob.core.windows.net"};
+    l.result = dns::outcome::no_data;
+    l.detail = "no A record for st.privatelink.blob.core.windows.net";
+    const auto v = judge(e, l, {}, {"10.0.0.4:53", std::chrono::milliseconds(1000), 1});
+    CHECK(v.kind == verdict_kind::no_address);
+    CHECK(v.hint == "zone privatelink.blob.core.windows.net has no A record for st.privatelink.blob.core.windows.net: "
+                    "the private endpoint's DNS zone group is missing or the record was deleted");
+    CHECK(chain_text(v) == "st.blob.core.windows.net → st.privatelink.blob.core.windows.net → no A/AAAA");
+}
+
+TEST_CASE("judge: ok needs every address private, inside the spaces and expected") {
+    const auto a = [](const char* t) { return *dns::ip_address::parse(t); };
+    expected_name e{"st.blob.core.windows.net", {a("10.0.0.4")}, "expect-file", std::nullopt};
+    dns::lookup l;
+    l.name = e.fqdn;
+    l.result = dns::outcome::answer;
+    l.addresses = {a("10.0.0.4")};
+    const check_settings s{"10.0.0.4:53", std::chrono::milliseconds(1000), 1};
+    const std::vector<dns::ip_network> spaces{*dns::ip_network::parse("10.0.0.0/16")};
+    CHECK(judge(e, l, spaces, s).kind == verdict_kind::ok);
+    l.addresses.push_back(a("100.64.0.9"));  // private (RFC 6598) but outside the space
+    CHECK(judge(e, l, spaces, s).kind == verdict_kind::wrong_address);
+    CHECK(judge(e, l, {}, s).kind == verdict_kind::wrong_address);  // not the endpoint's address
+    e.addresses.clear();
+    CHECK(judge(e, l, {}, s).kind == verdict_kind::ok);  // any private address will do
+    l.addresses.push_back(a("52.1.2.3"));
+    CHECK(judge(e, l, spaces, s).kind == verdict_kind::public_answer);  // public wins over the rest
 }

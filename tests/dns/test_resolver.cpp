@@ -41,7 +41,7 @@ TEST_CASE("every way a private-link name resolves or fails, against dnsmasq") {
     test_zone_servers servers("dns-resolver");
     dns::resolver r(options_for(servers.main.address()));
     using namespace zone;
-    const auto all = r.resolve({blob, vault, acr, file, queue, table, workspace, notebooks, instance});
+    const auto all = r.resolve({blob, vault, acr, file, queue, table, workspace, notebooks, instance, txt_only});
 
     const auto& ok = find(all, blob);
     CHECK(ok.result == dns::outcome::answer);
@@ -76,6 +76,8 @@ TEST_CASE("every way a private-link name resolves or fails, against dnsmasq") {
 
     INFO(find(all, notebooks).detail);
     CHECK(find(all, notebooks).result == dns::outcome::servfail);
+    CHECK(find(all, txt_only).result == dns::outcome::no_data);
+    CHECK(find(all, txt_only).detail == "no A record for " + txt_only);
     CHECK(find(all, instance).result == dns::outcome::timeout);
 }
 

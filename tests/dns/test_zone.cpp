@@ -20,6 +20,7 @@ std::vector<std::string> platform_zone(const test_zone_upstreams& up) {
         "host-record=file.bn9prdstr01a.store.core.windows.net,20.60.1.1",
         "cname=" + queue + "," + queue_pl,
         "cname=" + table + "," + table_pl, "host-record=" + table_pl + ",10.10.1.99",
+        "txt-record=" + txt_only + ",no address here",
         "cname=" + dfs + "," + dfs_pl, "host-record=" + dfs_pl + ",192.168.50.4",
         "cname=" + workspace + "," + workspace_pl,
         "server=/privatelink.api.azureml.ms/" + dnsmasq_server_form(up.loop_server),

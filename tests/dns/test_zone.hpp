@@ -41,6 +41,7 @@ inline const std::string table = "stdevcc01.table.core.windows.net";
 inline const std::string table_pl = "stdevcc01.privatelink.table.core.windows.net";
 inline const std::string dfs = "stdevcc01.dfs.core.windows.net";
 inline const std::string dfs_pl = "stdevcc01.privatelink.dfs.core.windows.net";
+inline const std::string txt_only = "stnodata.privatelink.blob.core.windows.net";  // exists, no A/AAAA
 inline const std::string workspace = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.api.azureml.ms";
 inline const std::string workspace_pl = "0f1e2d3c-0000-4000-8000-000000000001.workspace.canadacentral.privatelink.api.azureml.ms";
 inline const std::string notebooks = "ml-mlwdevcc01-canadacentral-0f1e2d3c.canadacentral.notebooks.azure.net";
