@@ -94,3 +94,11 @@ TEST_CASE("Azure discovery: ARM errors surface with their status and code") {
     CHECK(e.context().http_status == 404);
     CHECK(e.context().service_code == "ResourceNotFound");
 }
+
+TEST_CASE("Microsoft.Network resource ids carry the api-versions discovery uses") {
+    CHECK(arm::parse_resource_id(ap::endpoints + "pe-x").api_version() == "2024-03-01");
+    CHECK(arm::parse_resource_id(ap::endpoints + "pe-x/privateDnsZoneGroups/default").api_version() == "2024-03-01");
+    CHECK(arm::parse_resource_id(ap::dev_vnet).api_version() == "2024-03-01");
+    CHECK(arm::parse_resource_id(ap::zone_id("privatelink.blob.core.windows.net")).api_version() == "2024-06-01");
+    CHECK(arm::parse_resource_id(ap::zone_id("privatelink.blob.core.windows.net") + "/virtualNetworkLinks/l").api_version() == "2024-06-01");
+}
