@@ -68,6 +68,8 @@ struct federated_credential {
     std::string issuer = "https://token.actions.githubusercontent.com";
     std::string subject;  ///< e.g. repo:org/repo:environment:production
     std::string audience = "api://AzureADTokenExchange";
+};
+
 /// The generic ARM store of the platform aml-provision manages (emulator_provision.hpp).
 struct provision_options {
     bool enabled = false;

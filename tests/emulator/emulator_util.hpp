@@ -16,6 +16,13 @@ inline std::string lower(std::string s) {
     return s;
 }
 
+/// "/" + the first `n` parts joined by "/".
+inline std::string join(const std::vector<std::string>& parts, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n && i < parts.size(); ++i) out += "/" + parts[i];
+    return out;
+}
+
 /// "/a/b/c" -> {"a", "b", "c"}.
 inline std::vector<std::string> split(const std::string& path) {
     std::vector<std::string> parts;
