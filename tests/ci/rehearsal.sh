@@ -265,13 +265,18 @@ check "worse: the dev registry still has 2 versions" test "$(jq '[.result.versio
 # ------------------------------------------------------------------ 4. a broken model
 # A dev version that passed integration but is broken for serving: the good model's artifact after
 # a post-processing tool rewrote model.json (jq normalises 5.0E-1-style floats and integral
-# floats to integers, which xgboost refuses to load), registered with the integration tags the
-# way the integration flow registers - what the prod smoke test exists to catch.
+# floats to integers, which xgboost refuses to load) and re-hashed its manifest.json (so the
+# folder passes the integrity check: well-formed JSON, matching hashes), registered with the
+# integration tags the way the integration flow registers - what the prod smoke test exists to catch.
 broken_model="$T/broken/model"
 mkdir -p "$T/broken"
 cp -r "$(out "$gj" pipeline model_dir)" "$broken_model"
 jq -c . "$broken_model/model.json" > "$broken_model/model.json.tmp"
 mv "$broken_model/model.json.tmp" "$broken_model/model.json"
+broken_sha=$(sha256sum "$broken_model/model.json" | cut -d' ' -f1)
+jq --arg s "$broken_sha" '.model_sha256 = $s | if .files then .files["model.json"] = $s else . end' \
+  "$broken_model/manifest.json" > "$broken_model/manifest.json.tmp"
+mv "$broken_model/manifest.json.tmp" "$broken_model/manifest.json"
 new_job "$T/broken/register" aml-compare idt-integration-push GITHUB_EVENT_NAME=pull_request \
   GITHUB_REF_NAME=7/merge GITHUB_HEAD_REF=feature/units GITHUB_SHA=4444444444444444444444444444444444444444 GITHUB_RUN_ID=1004
 step "$T/broken/register" login azure-login.sh > /dev/null || true

@@ -153,6 +153,37 @@ TEST_CASE("submit: the training pipeline completes on the emulator with the resu
     CHECK(text(merged.at("properties").at("computeId")) == f.ws.child("computes", "cpu-cluster").str());
 }
 
+TEST_CASE("submit: the integration compare pipeline the CI workflow submits completes on the emulator as it does locally") {
+    workspace_fixture f;
+    test::scratch_dir dir("submit-integration");
+    REQUIRE(test::run_tool("aml-datagen", {"--output", (dir / "raw").string(), "--rows", "2000", "--seed", "11"}).exit_code == 0);
+    const auto yaml = (source_dir / "pipelines/integration-compare-pipeline.yaml").string();
+    const std::vector<std::string> sets{"--set", "inputs.raw_data.path=" + (dir / "raw").string(), "--set",
+                                        "jobs.train.inputs.n_estimators=20", "--set", "jobs.train.inputs.nthread=1"};
+    std::vector<std::string> local_args{"run", yaml, "--workspace", (dir / "local").string()};
+    local_args.insert(local_args.end(), sets.begin(), sets.end());
+    const auto local = test::run_tool("aml-pipeline", local_args);
+    INFO(local.err);
+    REQUIRE(local.exit_code == 0);
+    const auto local_rec = result_of(local);
+
+    std::vector<std::string> submit_args{"submit", yaml, "--wait"};
+    submit_args.insert(submit_args.end(), sets.begin(), sets.end());
+    const auto submitted = f.tool(submit_args);
+    INFO(submitted.err);
+    REQUIRE(submitted.exit_code == 0);
+    const auto r = result_of(submitted);
+    CHECK(r.at("outcome").at("status") == "Completed");
+    for (const auto& [step, s] : r.at("outcome").at("steps").as_object()) CHECK(s.at("status") == "Completed");
+    // The same gate decision as the local run of the same YAML.
+    const auto name = text(r.at("name"));
+    const auto remote_decision = f.emu.blob("emustorage/azureml-blobstore-ws-ml/azureml/" + name + "/decision/decision.json");
+    REQUIRE(remote_decision);
+    const fs::path local_decision(text(local_rec.at("jobs").at("compare").at("outputs").at("decision").at("path")));
+    CHECK(json::parse(*remote_decision, "decision").at("decision") ==
+          json::read_file(local_decision / "decision.json").at("decision"));
+}
+
 TEST_CASE("submit: code folders become code versions once, a gate step's exit 3 is exit 3, cancel stops a running job") {
     workspace_fixture f;
     test::scratch_dir dir("submit-small");

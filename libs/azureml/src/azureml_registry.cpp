@@ -4,6 +4,7 @@
 #include "amlops/auth/credential.hpp"
 #include "amlops/auth/credentials.hpp"
 #include "amlops/azureml/blob.hpp"
+#include "amlops/azureml/datastore.hpp"
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/core/sha256.hpp"
@@ -600,41 +601,8 @@ private:
     /// not Azure Blob storage.
     const datastore_info& datastore_access(const std::string& name) {
         if (auto it = datastores_.find(name); it != datastores_.end()) return it->second;
-        const auto id = parent_.child("datastores", name);
-        const auto doc = arm_->get(id);
-        const auto* p = doc.as_object().if_contains("properties");
-        const json::object empty;
-        const auto& props = p && p->is_object() ? p->as_object() : empty;
-        const auto account = str(props, "accountName"), container = str(props, "containerName");
-        if (account.empty() || container.empty())
-            throw error(error_kind::config, "datastore '" + name + "' of " + parent_.str() + " is not an Azure Blob datastore (no accountName/containerName)")
-                .on_field("registries." + name_ + ".datastore");
-        std::string base = where_.blob_endpoint;
-        if (base.empty()) {
-            std::string protocol = str(props, "protocol"), endpoint = str(props, "endpoint");
-            if (protocol.empty()) protocol = "https";
-            if (endpoint.empty()) endpoint = "core.windows.net";
-            base = protocol + "://" + account + ".blob." + endpoint;
-        }
-        while (!base.empty() && base.back() == '/') base.pop_back();
-        datastore_info info{base + "/" + container, blob_reader_.get()};
-        const auto* creds = props.if_contains("credentials");
-        const auto type = creds && creds->is_object() ? str(creds->as_object(), "credentialsType") : std::string{};
-        if (type == "AccountKey" || type == "Sas") {
-            const auto secrets = arm_->post(id, "listSecrets", nullptr);
-            const json::object& so = secrets.is_object() ? secrets.as_object() : empty;
-            std::string sas;
-            if (const auto key = str(so, "key"); str(so, "secretsType") == "AccountKey" && !key.empty())
-                sas = sign_container_sas(account, container, key, "racwl", std::chrono::system_clock::now() + std::chrono::hours(2));
-            else if (str(so, "secretsType") == "Sas")
-                sas = str(so, "sasToken");
-            if (!sas.empty() && sas.front() == '?') sas.erase(0, 1);
-            if (sas.empty())
-                throw error(error_kind::service, "datastore '" + name + "' of " + parent_.str() + " is " + type +
-                                                     "-based but listSecrets returned no usable secret");
-            info = {info.container + "?" + sas, sas_.get()};
-        }
-        return datastores_[name] = info;
+        const auto where = locate_datastore(*arm_, parent_, name, where_.blob_endpoint);
+        return datastores_[name] = datastore_info{where.container, where.sas ? sas_.get() : blob_reader_.get()};
     }
 
     model_version to_version(const std::string& model, const json::value& doc) const {

@@ -169,11 +169,15 @@ private:
         const bool folder = type != "uri_file";
         const std::string digest = pl::tree_digest(path);
         const std::string prefix = "LocalUpload/" + digest + "/";
-        const std::string container = ws_.datastore_container(opt_.datastore);
+        // Key-based datastores (the default workspaceblobstore) take the SAS the datastore's key
+        // signs; identity-based ones the caller's storage token.
+        const auto& store = ws_.datastore(opt_.datastore);
+        const std::string& container = store.container;
+        http::transport& blobs = store.sas ? ws_.sas() : ws_.storage();
         const std::string name = path.filename().string();
         bool present = true;
         try {
-            (void)get_text(ws_.storage(), azureml::blob_url(container, prefix + upload_marker), "upload marker");
+            (void)get_text(blobs, azureml::blob_url(container, prefix + upload_marker), "upload marker");
         } catch (const error& e) {
             if (e.kind() != error_kind::not_found) throw;
             present = false;
@@ -181,11 +185,11 @@ private:
         if (!present) {
             for (const auto& [rel, file] : files_of(path)) {
                 const auto bytes = amlops::read_file(file);
-                azureml::upload_blob(ws_.storage(), azureml::blob_url(container, prefix + (folder ? name + "/" + rel : name)), bytes);
+                azureml::upload_blob(blobs, azureml::blob_url(container, prefix + (folder ? name + "/" + rel : name)), bytes);
                 ++report_.files_uploaded;
                 report_.bytes_uploaded += bytes.size();
             }
-            azureml::upload_blob(ws_.storage(), azureml::blob_url(container, prefix + upload_marker), "");
+            azureml::upload_blob(blobs, azureml::blob_url(container, prefix + upload_marker), "");
             ++report_.data_inputs_uploaded;
         } else {
             ++report_.data_inputs_reused;

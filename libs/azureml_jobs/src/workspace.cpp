@@ -1,5 +1,7 @@
 #include "amlops/azureml_jobs/workspace.hpp"
 
+#include "amlops/azureml/datastore.hpp"
+
 #include "amlops/auth/credential.hpp"
 #include "amlops/auth/credentials.hpp"
 #include "amlops/core/error.hpp"
@@ -82,22 +84,9 @@ void workspace_session::sleep(std::chrono::milliseconds d) const {
     else std::this_thread::sleep_for(d);
 }
 
-std::string workspace_session::datastore_container(const std::string& name) {
-    if (auto it = containers_.find(name); it != containers_.end()) return it->second;
-    const auto doc = arm_->get(id().child("datastores", name));
-    const auto* p = doc.as_object().if_contains("properties");
-    const json::object empty;
-    const auto& props = p && p->is_object() ? p->as_object() : empty;
-    const auto account = str(props, "accountName"), container = str(props, "containerName");
-    if (account.empty() || container.empty())
-        throw error(error_kind::config, "datastore '" + name + "' of " + where_.uri() + " is not an Azure Blob datastore (no accountName/containerName)");
-    std::string base = options_.blob_endpoint;
-    if (base.empty()) {
-        std::string protocol = str(props, "protocol"), endpoint = str(props, "endpoint");
-        base = (protocol.empty() ? "https" : protocol) + "://" + account + ".blob." + (endpoint.empty() ? "core.windows.net" : endpoint);
-    }
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return containers_[name] = base + "/" + container;
+const azureml::datastore_location& workspace_session::datastore(const std::string& name) {
+    if (auto it = datastores_.find(name); it != datastores_.end()) return it->second;
+    return datastores_[name] = azureml::locate_datastore(*arm_, id(), name, options_.blob_endpoint);
 }
 
 std::string workspace_session::run_history_base() {

@@ -2,12 +2,13 @@
 // One Azure ML workspace as the submitter and the online-endpoint backend see it: where it is
 // (an azureml://subscriptions/{s}/resourceGroups/{rg}/workspaces/{w} URI, the form Azure ML uses in
 // datastore URIs), and the signed-in clients to reach it — ARM through the standard pipeline with
-// the default credential chain, the workspace's blob datastore with a storage-scoped Entra token
-// (identity-based datastores have no key to hand out), plain SAS uploads, and the run-history data
+// the default credential chain, the workspace's blob datastores (a SAS signed with the key that
+// listSecrets hands out for key-based ones, a storage-scoped Entra token for identity-based ones), plain SAS uploads, and the run-history data
 // plane found through the workspace's discoveryUrl.
 
 #include "amlops/arm/client.hpp"
 #include "amlops/arm/resource_id.hpp"
+#include "amlops/azureml/datastore.hpp"
 #include "amlops/core/environment.hpp"
 #include "amlops/core/log.hpp"
 #include "amlops/http/pipeline.hpp"
@@ -59,9 +60,9 @@ public:
     http::transport& data_plane() noexcept { return *data_plane_; }
     /// An Entra token for Azure ML (https://ml.azure.com), the `x-azureml-token` of pipeline PUTs.
     std::string ml_token();
-    /// Container URL of datastore `name` (cached): blob_endpoint override, else
-    /// {protocol}://{account}.blob.{endpoint}. Throws error(config) for a non-blob datastore.
-    std::string datastore_container(const std::string& name);
+    /// Datastore `name`'s container and how to authorize it (azureml::locate_datastore, cached):
+    /// key-based datastores carry a SAS (use sas()), identity-based ones need storage().
+    const azureml::datastore_location& datastore(const std::string& name);
     /// The run-history base URL (`api` of the workspace's discovery document), cached.
     std::string run_history_base();
     void sleep(std::chrono::milliseconds d) const;
@@ -72,7 +73,7 @@ private:
     std::shared_ptr<http::token_credential> credential_;
     std::unique_ptr<arm::client> arm_;
     std::shared_ptr<http::transport> storage_, sas_, data_plane_;
-    std::map<std::string, std::string> containers_;
+    std::map<std::string, azureml::datastore_location> datastores_;
     std::string history_base_;
 };
 
