@@ -10,7 +10,9 @@ if [ ! -x "$cxx" ]; then
   echo "clang++ not found at $cxx: skipping the fuzz run"
   exit 77
 fi
-core="$src/libs/core/src/atomic_file.cpp $src/libs/core/src/json.cpp $src/libs/core/src/sha256.cpp $src/tests/fuzz/boost_json_src.cpp"
+core="$src/libs/core/src/atomic_file.cpp $src/libs/core/src/json.cpp $src/libs/core/src/sha256.cpp $src/libs/core/src/key_value.cpp $src/tests/fuzz/boost_json_src.cpp"
+# The one YAML error mapping both YAML readers use.
+yaml="$src/libs/yaml/src/load.cpp"
 includes="-I$src/libs/core/include"
 libs=""
 case "$target" in
@@ -21,13 +23,13 @@ case "$target" in
     sources="$src/libs/data/src/csv.cpp $src/libs/data/src/numbers.cpp $src/libs/data/src/file_reader.cpp"
     includes="$includes -I$src/libs/data/include" corpus="$src/tests/fuzz/corpus-csv" max_len=4096 ;;
   model_files)
-    sources="$src/libs/model/src/model_integrity.cpp $core"
-    includes="$includes -I$src/libs/model/include -I$src/libs/data/include" libs="-lyaml-cpp -lcrypto"
+    sources="$src/libs/model/src/model_integrity.cpp $yaml $core"
+    includes="$includes -I$src/libs/model/include -I$src/libs/data/include -I$src/libs/yaml/include" libs="-lyaml-cpp -lcrypto"
     corpus="$src/tests/fuzz/corpus-model" max_len=4096 ;;
   pipeline)
     p="$src/libs/pipeline/src"
-    sources="$p/loader.cpp $p/spec.cpp $p/expression.cpp $core"
-    includes="$includes -I$src/libs/pipeline/include" libs="-lyaml-cpp -lcrypto -lpthread"
+    sources="$p/loader.cpp $p/spec.cpp $p/expression.cpp $yaml $core"
+    includes="$includes -I$src/libs/pipeline/include -I$src/libs/yaml/include" libs="-lyaml-cpp -lcrypto -lpthread"
     corpus="$src/tests/fuzz/corpus-pipeline" max_len=8192 ;;
   *) echo "unknown fuzz target '$target'" >&2; exit 2 ;;
 esac

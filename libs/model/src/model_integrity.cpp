@@ -1,10 +1,10 @@
 #include "amlops/model/model_integrity.hpp"
-#include "amlops/yaml/load.hpp"
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/core/sha256.hpp"
 #include "amlops/model/mlflow.hpp"
+#include "amlops/yaml/load.hpp"
 
 #include <yaml-cpp/yaml.h>
 
