@@ -165,6 +165,8 @@ TEST_CASE("aml-dnscheck rejects bad input with exit 2 naming the file, line and 
     };
     CHECK(error_of_run({"--timeout", "0", "--expect", "x"}).at("field") == "--timeout");
     CHECK(error_of_run({"--concurrency", "-1", "--expect", "x"}).at("field") == "--concurrency");
+    CHECK(error_of_run({"--max-cname-hops", "65", "--expect", "x"}).at("field") == "--max-cname-hops");
+    CHECK(error_of_run({"--ca-file", (dir / "no-such-ca.pem").string(), "--expect", "x"}).at("field") == "--ca-file");
     CHECK(error_of_run({"--server", "dns.example", "--expect", "x"}).at("kind") == "not_found");  // the file is read first
     write_text(dir / "e.yaml", "a.blob.core.windows.net: 10.0.0.1\n");
     CHECK(error_of_run({"--server", "dns.example", "--expect", (dir / "e.yaml").string()}).at("field") == "--server");

@@ -317,6 +317,25 @@ TEST_CASE("outputs: the names the workflows need, as JSON or KEY=VALUE lines for
     CHECK(test::run_tool("aml-provision", {"outputs", "--format", "yaml"}).exit_code == 2);
 }
 
+TEST_CASE("flags: numbers and the CA file are checked while parsing, exit 2 naming the flag") {
+    const auto field_of = [](const std::vector<std::string>& args) {
+        const auto r = test::run_tool("aml-provision", args);
+        INFO(r.err);
+        CHECK(r.exit_code == 2);
+        return std::string(json::parse(r.out, "stdout").at("error").at("field").as_string());
+    };
+    CHECK(field_of({"plan", "--threads", "-1"}) == "--threads");
+    CHECK(field_of({"verify", "--threads", "257"}) == "--threads");
+    CHECK(field_of({"apply", "--retry-budget-seconds", "7201"}) == "--retry-budget-seconds");
+    CHECK(field_of({"apply", "--retry-base-ms", "0"}) == "--retry-base-ms");
+    CHECK(field_of({"destroy", "--yes", "--ca-file", "/nonexistent/ca.pem"}) == "--ca-file");
+    // --threads counts concurrent ARM requests here, and its help says so (0 = the default 32).
+    const auto help = test::run_tool("aml-provision", {"apply", "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains("concurrent ARM requests"));
+    CHECK_THAT(help.out, Catch::Contains("Usage: aml-provision apply [options]"));
+}
+
 TEST_CASE("drift: storage public access re-enabled by hand shows in plan and fails verify, naming resource and property") {
     fixture f;
     auto e = f.make_engine();
