@@ -45,31 +45,11 @@ else
     "computes:$ml/machineLearningServices.json" "resources:$rg/resources.json")
 fi
 
-pid=
-stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi; }
-trap stop EXIT
-
-free_port() {  # a random high port nobody listens on yet
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/prism_mock.sh"
+trap stop_mock EXIT
 
 status=0
 for pair in "${pairs[@]}"; do
-  spec="${pair%%:*}" file="${pair#*:}"
-  port=$(free_port)
-  "$prism" mock -h 127.0.0.1 -p "$port" "$file" >"$work/prism-$spec.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    if ! kill -0 "$pid" 2>/dev/null; then echo "prism failed to start for $spec:"; cat "$work/prism-$spec.log"; exit 1; fi
-    sleep 0.2
-  done
-  echo "== $spec ($(basename "$file")) on port $port"
-  "$recorder" replay "$work/requests.jsonl" "$spec" "http://127.0.0.1:$port" || status=1
-  stop
+  replay_against_mock "$prism" "$recorder" "$work/requests.jsonl" "${pair%%:*}" "${pair#*:}" "$work" || status=1
 done
 exit $status
