@@ -229,7 +229,7 @@ void check_component(const std::string& tool, const fs::path& yaml) {
 }  // namespace
 
 TEST_CASE("the train and score components bind only declared inputs to real flags") {
-    const fs::path tools = fs::path(__FILE__).parent_path() / "../../tools";
+    const fs::path tools = fs::path(AMLOPS_SOURCE_DIR) / "tools";  // not __FILE__: ccache may make it relative
     check_component("aml-train", tools / "train/component.yaml");
     check_component("aml-score", tools / "score/component.yaml");
 }
