@@ -17,7 +17,7 @@ using json::object;
 
 /// MLflow's error envelope.
 http::response mlflow_fail(int status, const std::string& code, const std::string& message) {
-    return reply(status, object{{"error_code", code}, {"message", message}});
+    return json_reply(status, object{{"error_code", code}, {"message", message}});
 }
 
 std::int64_t epoch_seconds() {
@@ -68,7 +68,7 @@ std::optional<http::response> extra_routes::route(const http::request& req, cons
         const std::string workspace = lower(prefix.substr(head.size()));
         static const std::regex ws_re("^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\\.machinelearningservices/workspaces/[^/]+$");
         if (!std::regex_match(workspace, ws_re)) return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "not a workspace tracking URI: " + prefix);
-        if (!ctx_.resources.count(workspace)) return arm_fail(404, "ResourceNotFound", "workspace " + prefix.substr(head.size()) + " not found");
+        if (!ctx_.resources.count(workspace)) return arm_error(404, "ResourceNotFound", "workspace " + prefix.substr(head.size()) + " not found");
         // Azure ML's tracking service wants an Entra ID token; the root form is a plain
         // `mlflow server`, which accepts anonymous requests by default.
         const auto h = req.headers.get("Authorization");
@@ -82,7 +82,7 @@ std::optional<http::response> extra_routes::route(const http::request& req, cons
 http::response extra_routes::managed_identity(const http::request& req, std::map<std::string, std::string>& query,
                                               bool app_service) {
     auto fail = [](int status, const std::string& code, const std::string& desc) {
-        return reply(status, object{{"error", code}, {"error_description", desc}});
+        return json_reply(status, object{{"error", code}, {"error_description", desc}});
     };
     if (req.method != "GET") return fail(405, "invalid_request", "managed identity tokens are requested with GET");
     const std::string version = app_service ? "2019-08-01" : "2017-09-01";
@@ -111,7 +111,7 @@ http::response extra_routes::managed_identity(const http::request& req, std::map
     }
     object out{{"access_token", tok}, {"expires_on", expires_on}, {"resource", query["resource"]}, {"token_type", "Bearer"}};
     if (app_service) out["client_id"] = ctx_.opt.managed_identity_client_id;
-    return reply(200, out);
+    return json_reply(200, out);
 }
 
 // ------------------------------------------------------------------------------ IMDS
@@ -122,7 +122,7 @@ http::response extra_routes::managed_identity(const http::request& req, std::map
 // The answer carries expires_in and expires_on as strings of seconds.
 http::response extra_routes::imds(const http::request& req, std::map<std::string, std::string>& query) {
     auto fail = [](int status, const std::string& code, const std::string& desc) {
-        return reply(status, object{{"error", code}, {"error_description", desc}});
+        return json_reply(status, object{{"error", code}, {"error_description", desc}});
     };
     if (req.method != "GET") return fail(405, "invalid_request", "IMDS tokens are requested with GET");
     if (req.headers.get("Metadata") != std::optional<std::string>("true"))
@@ -138,7 +138,7 @@ http::response extra_routes::imds(const http::request& req, std::map<std::string
         return fail(400, "invalid_request", "Identity not found");
     const std::string tok = "emu-imds-token-" + ctx_.next_id();
     ctx_.tokens.insert(tok);
-    return reply(200, object{{"access_token", tok}, {"expires_in", "3599"}, {"expires_on", std::to_string(epoch_seconds() + 3599)},
+    return json_reply(200, object{{"access_token", tok}, {"expires_in", "3599"}, {"expires_on", std::to_string(epoch_seconds() + 3599)},
                              {"resource", query["resource"]}, {"token_type", "Bearer"}});
 }
 
@@ -149,27 +149,27 @@ http::response extra_routes::online(const http::request& req, const std::string&
     const std::string key = lower(path);
     const bool deployment = parts.size() >= 11;
     if (parts.size() == 9 || parts.size() == 11) {
-        if (parts.size() == 11 && parts[10] != "deployments") return arm_fail(404, "NotFound", "no route for " + path);
-        if (req.method != "GET") return arm_fail(405, "MethodNotAllowed", req.method);
+        if (parts.size() == 11 && parts[10] != "deployments") return arm_error(404, "NotFound", "no route for " + path);
+        if (req.method != "GET") return arm_error(405, "MethodNotAllowed", req.method);
         if (parts.size() == 11 && !ctx_.resources.count(lower(join(parts, 10))))
-            return arm_fail(404, "ResourceNotFound", "online endpoint '" + parts[9] + "' not found");
+            return arm_error(404, "ResourceNotFound", "online endpoint '" + parts[9] + "' not found");
         return ctx_.list(key, query, path);
     }
-    if (parts.size() != 10 && parts.size() != 12) return arm_fail(404, "NotFound", "no route for " + path);
+    if (parts.size() != 10 && parts.size() != 12) return arm_error(404, "NotFound", "no route for " + path);
     const std::string& name = parts.back();
     if (!std::regex_match(name, online_name_re))
-        return arm_fail(400, "ValidationError", "name '" + name + "' must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$",
+        return arm_error(400, "ValidationError", "name '" + name + "' must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$",
                         deployment ? "deploymentName" : "endpointName");
     const std::string endpoint_key = lower(join(parts, 10));
     if (deployment && !ctx_.resources.count(endpoint_key))
-        return arm_fail(404, "ResourceNotFound", "online endpoint '" + parts[9] + "' not found");
+        return arm_error(404, "ResourceNotFound", "online endpoint '" + parts[9] + "' not found");
     if (req.method == "GET") {
         auto it = ctx_.resources.find(key);
-        if (it == ctx_.resources.end()) return arm_fail(404, "ResourceNotFound", "The Resource '" + name + "' was not found.");
-        return reply(200, it->second);
+        if (it == ctx_.resources.end()) return arm_error(404, "ResourceNotFound", "The Resource '" + name + "' was not found.");
+        return json_reply(200, it->second);
     }
     if (req.method == "DELETE") {
-        if (!ctx_.resources.count(key)) return reply(204, object{});
+        if (!ctx_.resources.count(key)) return json_reply(204, object{});
         if (!deployment) {
             std::vector<std::string> children;
             for (const auto& [k, v] : ctx_.resources)
@@ -177,42 +177,42 @@ http::response extra_routes::online(const http::request& req, const std::string&
             for (const auto& k : children) ctx_.erase(k);
         }
         ctx_.erase(key);
-        return reply(200, object{});
+        return json_reply(200, object{});
     }
-    if (req.method != "PUT") return arm_fail(405, "MethodNotAllowed", req.method);
+    if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
     const auto body = json::parse(req.body, "request body");
     const auto* o = body.if_object();
-    if (!o) return arm_fail(400, "InvalidRequestContent", "the body must be a JSON object");
+    if (!o) return arm_error(400, "InvalidRequestContent", "the body must be a JSON object");
     const auto* loc = o->if_contains("location");
     if (!loc || !loc->is_string() || loc->as_string().empty())
-        return arm_fail(400, "LocationRequired", "The location property is required for this definition.", "location");
+        return arm_error(400, "LocationRequired", "The location property is required for this definition.", "location");
     const auto* props_v = o->if_contains("properties");
-    if (!props_v || !props_v->is_object()) return arm_fail(400, "ValidationError", "The properties field is required.", "properties");
+    if (!props_v || !props_v->is_object()) return arm_error(400, "ValidationError", "The properties field is required.", "properties");
     object props = props_v->as_object();
     auto in_enum = [](const json::value* v, const std::vector<std::string>& allowed) {
         return v && v->is_string() && std::find(allowed.begin(), allowed.end(), std::string(v->as_string())) != allowed.end();
     };
     if (!deployment) {
         if (!in_enum(props.if_contains("authMode"), auth_modes))
-            return arm_fail(400, "ValidationError", "properties.authMode is required: one of AMLToken, Key, AADToken.", "properties.authMode");
+            return arm_error(400, "ValidationError", "properties.authMode is required: one of AMLToken, Key, AADToken.", "properties.authMode");
         if (const auto* traffic = props.if_contains("traffic")) {
-            if (!traffic->is_object()) return arm_fail(400, "ValidationError", "properties.traffic must be a map", "properties.traffic");
+            if (!traffic->is_object()) return arm_error(400, "ValidationError", "properties.traffic must be a map", "properties.traffic");
             std::int64_t sum = 0;
             for (const auto& [d, pct] : traffic->as_object()) {
                 if (!is_integer(pct) || pct.to_number<std::int64_t>() < 0 || pct.to_number<std::int64_t>() > 100)
-                    return arm_fail(400, "ValidationError", "traffic values are integers 0..100", "properties.traffic");
+                    return arm_error(400, "ValidationError", "traffic values are integers 0..100", "properties.traffic");
                 if (!ctx_.resources.count(key + "/deployments/" + lower(std::string(d))))
-                    return arm_fail(400, "ValidationError", "traffic refers to deployment '" + std::string(d) + "', which does not exist",
+                    return arm_error(400, "ValidationError", "traffic refers to deployment '" + std::string(d) + "', which does not exist",
                                     "properties.traffic");
                 sum += pct.to_number<std::int64_t>();
             }
             if (!traffic->as_object().empty() && sum != 100)
-                return arm_fail(400, "ValidationError", "traffic must add up to 100 (got " + std::to_string(sum) + ")", "properties.traffic");
+                return arm_error(400, "ValidationError", "traffic must add up to 100 (got " + std::to_string(sum) + ")", "properties.traffic");
         }
         props["scoringUri"] = ctx_.base() + "/score/" + name;
     } else {
         if (!in_enum(props.if_contains("endpointComputeType"), compute_types))
-            return arm_fail(400, "ValidationError", "properties.endpointComputeType is required: one of Managed, Kubernetes, AzureMLCompute.",
+            return arm_error(400, "ValidationError", "properties.endpointComputeType is required: one of Managed, Kubernetes, AzureMLCompute.",
                             "properties.endpointComputeType");
     }
     props["provisioningState"] = "Creating";
@@ -224,7 +224,7 @@ http::response extra_routes::online(const http::request& req, const std::string&
     res["properties"] = props;
     const bool existed = ctx_.resources.count(key) > 0;
     ctx_.store(key, res);
-    return reply(existed ? 200 : 201, res, ctx_.start_lro(parts[1], key));
+    return json_reply(existed ? 200 : 201, res, ctx_.start_lro(parts[1], key));
 }
 
 // ------------------------------------------------------------------------------ MLflow
@@ -256,18 +256,18 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
     if (api == "experiments/get-by-name" && req.method == "GET") {
         for (const auto& [id, name] : experiments_)
             if (name == query["experiment_name"])
-                return reply(200, object{{"experiment", object{{"experiment_id", id}, {"name", name}, {"lifecycle_stage", "active"}}}});
+                return json_reply(200, object{{"experiment", object{{"experiment_id", id}, {"name", name}, {"lifecycle_stage", "active"}}}});
         return mlflow_fail(404, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with name '" + query["experiment_name"] + "'");
     }
     if (api == "experiments/get" && req.method == "GET") {
         auto it = experiments_.find(query["experiment_id"]);
         if (it == experiments_.end()) return mlflow_fail(404, "RESOURCE_DOES_NOT_EXIST", "No experiment with id '" + query["experiment_id"] + "'");
-        return reply(200, object{{"experiment", object{{"experiment_id", it->first}, {"name", it->second}, {"lifecycle_stage", "active"}}}});
+        return json_reply(200, object{{"experiment", object{{"experiment_id", it->first}, {"name", it->second}, {"lifecycle_stage", "active"}}}});
     }
     if (api == "runs/get" && req.method == "GET") {
         auto it = runs_.find(query["run_id"]);
         if (it == runs_.end()) return mlflow_fail(404, "RESOURCE_DOES_NOT_EXIST", "Run '" + query["run_id"] + "' not found");
-        return reply(200, object{{"run", run_json(it->second)}});
+        return json_reply(200, object{{"run", run_json(it->second)}});
     }
     if (req.method != "POST") return mlflow_fail(404, "ENDPOINT_NOT_FOUND", req.method + " " + api);
     const auto body = body_of();
@@ -279,7 +279,7 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
             if (n == *name) return mlflow_fail(400, "RESOURCE_ALREADY_EXISTS", "Experiment '" + *name + "' already exists.");
         const std::string id = ctx_.next_id();
         experiments_[id] = *name;
-        return reply(200, object{{"experiment_id", id}});
+        return json_reply(200, object{{"experiment_id", id}});
     }
     if (api == "runs/create") {
         const auto exp = string_field(*body, "experiment_id");
@@ -295,7 +295,7 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
             for (const auto& t : tags->as_array())
                 if (t.is_object()) r.tags[std::string(t.at("key").as_string())] = std::string(t.at("value").as_string());
         runs_[id] = r;
-        return reply(200, object{{"run", run_json(runs_[id])}});
+        return json_reply(200, object{{"run", run_json(runs_[id])}});
     }
     if (api == "runs/update") {
         const auto id = string_field(*body, "run_id");
@@ -307,7 +307,7 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
             return mlflow_fail(400, "INVALID_PARAMETER_VALUE", "Invalid run status '" + *status + "'");
         if (status) it->second.info["status"] = *status;
         if (const auto* end = body->if_contains("end_time")) it->second.info["end_time"] = *end;
-        return reply(200, object{{"run_info", it->second.info}});
+        return json_reply(200, object{{"run_info", it->second.info}});
     }
     if (api == "runs/log-batch") return log_batch(*body);
     if (api == "runs/search") {
@@ -319,7 +319,7 @@ http::response extra_routes::mlflow(const http::request& req, const std::string&
         json::array found;
         for (const auto& [id, r] : runs_)
             if (wanted.count(std::string(r.info.at("experiment_id").as_string()))) found.push_back(run_json(r));
-        return reply(200, object{{"runs", found}});
+        return json_reply(200, object{{"runs", found}});
     }
     return mlflow_fail(404, "ENDPOINT_NOT_FOUND", "POST " + api);
 }
@@ -384,7 +384,7 @@ http::response extra_routes::log_batch(const object& body) {
     }
     for (auto& [k, v] : new_params) r.params[k] = v;
     for (const auto& t : *tags) r.tags[std::string(t.at("key").as_string())] = std::string(t.at("value").as_string());
-    return reply(200, object{});
+    return json_reply(200, object{});
 }
 
 }  // namespace amlops::emulator::detail

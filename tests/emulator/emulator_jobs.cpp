@@ -110,13 +110,13 @@ std::optional<http::response> job_routes::arm(const http::request& req, const st
     const std::string key = lower(path);
     auto get = [&]() {
         auto it = ctx_.resources.find(key);
-        if (it == ctx_.resources.end()) return arm_fail(404, "ResourceNotFound", "The Resource '" + parts.back() + "' was not found.");
-        return reply(200, it->second);
+        if (it == ctx_.resources.end()) return arm_error(404, "ResourceNotFound", "The Resource '" + parts.back() + "' was not found.");
+        return json_reply(200, it->second);
     };
     auto body_props = [&](object& props) -> std::optional<http::response> {
         const auto body = json::parse(req.body, "request body");
         const auto* p = body.is_object() ? obj(body.as_object(), "properties") : nullptr;
-        if (!p) return arm_fail(400, "UserError", "The properties field is required.", "properties");
+        if (!p) return arm_error(400, "UserError", "The properties field is required.", "properties");
         props = *p;
         return std::nullopt;
     };
@@ -124,20 +124,20 @@ std::optional<http::response> job_routes::arm(const http::request& req, const st
     if ((parts.size() == 9 || (parts.size() == 11 && parts[10] == "versions" && kind != "computes" && kind != "jobs")) && req.method == "GET")
         return ctx_.list(key, query, path);
     if (parts.size() >= 10 && !std::regex_match(parts[9], asset_name_re))
-        return arm_fail(400, "UserError", "Invalid name '" + parts[9] + "'", "name");
+        return arm_error(400, "UserError", "Invalid name '" + parts[9] + "'", "name");
 
     if (kind == "jobs") {
         if (parts.size() == 10 && req.method == "GET") {
             auto it = ctx_.resources.find(key);
-            if (it == ctx_.resources.end()) return arm_fail(404, "UserError", "Job " + parts[9] + " was not found.");
-            return reply(200, it->second);
+            if (it == ctx_.resources.end()) return arm_error(404, "UserError", "Job " + parts[9] + " was not found.");
+            return json_reply(200, it->second);
         }
         if (parts.size() == 10 && req.method == "PUT") return put_job(req, path, parts);
         // Jobs_Cancel: "200 or 202"; the job moves to CancelRequested, then Canceled when its
         // running step has stopped.
         if (parts.size() == 11 && parts[10] == "cancel" && req.method == "POST") {
             auto it = jobs_.find(lower(join(parts, 10)));
-            if (it == jobs_.end()) return arm_fail(404, "UserError", "Job " + parts[9] + " was not found.");
+            if (it == jobs_.end()) return arm_error(404, "UserError", "Job " + parts[9] + " was not found.");
             auto& j = *it->second;
             auto& status = ctx_.resources[j.key]["properties"].as_object()["status"];
             if (status != "Completed" && status != "Failed" && status != "Canceled") {
@@ -148,39 +148,39 @@ std::optional<http::response> job_routes::arm(const http::request& req, const st
             }
             return http::response{200, "", {}, ""};
         }
-        return arm_fail(405, "MethodNotAllowed", req.method + " is not supported on " + path);
+        return arm_error(405, "MethodNotAllowed", req.method + " is not supported on " + path);
     }
     if (kind == "computes") {
-        if (parts.size() != 10) return arm_fail(404, "NotFound", "no route for " + path);
+        if (parts.size() != 10) return arm_error(404, "NotFound", "no route for " + path);
         if (req.method == "GET") return get();
-        if (req.method != "PUT") return arm_fail(405, "MethodNotAllowed", req.method);
+        if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
         object props;
         if (auto bad = body_props(props)) return *bad;
         // ComputeResource: Compute is discriminated by computeType (required).
-        if (str(props, "computeType").empty()) return arm_fail(400, "UserError", "properties.computeType is required.", "properties.computeType");
+        if (str(props, "computeType").empty()) return arm_error(400, "UserError", "properties.computeType is required.", "properties.computeType");
         props["provisioningState"] = "Succeeded";
         const bool existed = ctx_.resources.count(key) > 0;
         object res{{"id", path}, {"name", parts[9]}, {"type", "Microsoft.MachineLearningServices/workspaces/computes"}, {"properties", props}};
         const auto body = json::parse(req.body, "request body").as_object();
         if (const auto* loc = body.if_contains("location")) res["location"] = *loc;
         ctx_.store(key, res);
-        return reply(existed ? 200 : 201, res);
+        return json_reply(existed ? 200 : 201, res);
     }
     // Asset containers and versions: codes, components, environments, data.
     if (parts.size() == 10) {
         if (req.method == "GET") return get();
-        if (req.method != "PUT") return arm_fail(405, "MethodNotAllowed", req.method);
+        if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
         object props;
         if (auto bad = body_props(props)) return *bad;
         object res{{"id", path}, {"name", parts[9]}, {"properties", props}};
         ctx_.store(key, res);
-        return reply(200, res);
+        return json_reply(200, res);
     }
     if (parts.size() == 13 && kind == "codes" && parts[12] == "startPendingUpload" && req.method == "POST")
         return ctx_.start_pending_upload(req, parts);  // CodeVersions_CreateOrGetStartPendingUpload
-    if (parts.size() != 12 || parts[10] != "versions") return arm_fail(404, "NotFound", "no route for " + path);
+    if (parts.size() != 12 || parts[10] != "versions") return arm_error(404, "NotFound", "no route for " + path);
     if (req.method == "GET") return get();
-    if (req.method != "PUT") return arm_fail(405, "MethodNotAllowed", req.method);
+    if (req.method != "PUT") return arm_error(405, "MethodNotAllowed", req.method);
     object props;
     if (auto bad = body_props(props)) return *bad;
     if (kind == "codes") {
@@ -192,28 +192,28 @@ std::optional<http::response> job_routes::arm(const http::request& req, const st
             const std::string prefix = uri.substr(blob_base.size()) + "/";
             for (const auto& [name, bytes] : ctx_.blobs) uploaded |= name.rfind(prefix, 0) == 0;
         }
-        if (!uploaded) return arm_fail(400, "UserError", "properties.codeUri does not point at uploaded files.", "properties.codeUri");
+        if (!uploaded) return arm_error(400, "UserError", "properties.codeUri does not point at uploaded files.", "properties.codeUri");
     } else if (kind == "components") {
         const auto* spec = obj(props, "componentSpec");
         if (!spec || str(*spec, "command").empty())
-            return arm_fail(400, "UserError", "properties.componentSpec with a command is required.", "properties.componentSpec");
+            return arm_error(400, "UserError", "properties.componentSpec with a command is required.", "properties.componentSpec");
         for (const char* ref : {"environment", "code"}) {
             const auto r = str(*spec, ref);
             if (r.rfind("azureml:/subscriptions/", 0) == 0 && !ctx_.resources.count(arm_key(r)))
-                return arm_fail(400, "UserError", std::string(ref) + " " + r + " does not exist.", std::string("properties.componentSpec.") + ref);
+                return arm_error(400, "UserError", std::string(ref) + " " + r + " does not exist.", std::string("properties.componentSpec.") + ref);
         }
         // Versions are immutable: an identical spec is an idempotent retry.
         if (auto it = ctx_.resources.find(key); it != ctx_.resources.end()) {
             if (it->second["properties"].as_object()["componentSpec"] != *spec)
-                return arm_fail(409, "Conflict", "Component version " + parts[9] + ":" + parts[11] + " already exists with a different spec.");
-            return reply(200, it->second);
+                return arm_error(409, "Conflict", "Component version " + parts[9] + ":" + parts[11] + " already exists with a different spec.");
+            return json_reply(200, it->second);
         }
     } else if (kind == "environments") {
         if (str(props, "image").empty() && !obj(props, "build"))
-            return arm_fail(400, "UserError", "An environment needs properties.image or properties.build.", "properties.image");
+            return arm_error(400, "UserError", "An environment needs properties.image or properties.build.", "properties.image");
     } else if (kind == "data") {
         if (str(props, "dataUri").empty() || str(props, "dataType").empty())
-            return arm_fail(400, "UserError", "properties.dataUri and properties.dataType are required.", "properties.dataUri");
+            return arm_error(400, "UserError", "properties.dataUri and properties.dataType are required.", "properties.dataUri");
     }
     props["provisioningState"] = "Succeeded";
     const bool existed = ctx_.resources.count(key) > 0;
@@ -222,7 +222,7 @@ std::optional<http::response> job_routes::arm(const http::request& req, const st
     if (!ctx_.resources.count(container_key))
         ctx_.store(container_key, object{{"id", join(parts, 10)}, {"name", parts[9]}, {"properties", object{}}});
     ctx_.store(key, res);
-    return reply(existed ? 200 : 201, res);
+    return json_reply(existed ? 200 : 201, res);
 }
 
 http::response job_routes::put_job(const http::request& req, const std::string& path, const std::vector<std::string>& parts) {
@@ -230,20 +230,20 @@ http::response job_routes::put_job(const http::request& req, const std::string& 
     // Pipeline jobs carry the user's Azure ML token (the SDK checks aud == https://ml.azure.com).
     const auto aml_token = req.headers.get("x-azureml-token");
     if (!aml_token || !ctx_.tokens.count(*aml_token))
-        return arm_fail(401, "UserError", "Pipeline jobs need a valid x-azureml-token header (an Entra token for https://ml.azure.com).");
-    if (ctx_.resources.count(key)) return arm_fail(400, "UserError", "Job " + parts[9] + " already exists; job names are unique.");
+        return arm_error(401, "UserError", "Pipeline jobs need a valid x-azureml-token header (an Entra token for https://ml.azure.com).");
+    if (ctx_.resources.count(key)) return arm_error(400, "UserError", "Job " + parts[9] + " already exists; job names are unique.");
     const auto body = json::parse(req.body, "request body");
     const auto* pp = body.is_object() ? obj(body.as_object(), "properties") : nullptr;
-    if (!pp) return arm_fail(400, "UserError", "The properties field is required.", "properties");
+    if (!pp) return arm_error(400, "UserError", "The properties field is required.", "properties");
     object props = *pp;
     const auto type = str(props, "jobType");
-    if (!in(job_types, type)) return arm_fail(400, "UserError", "properties.jobType must be one of AutoML, Command, Sweep, Pipeline, Spark.", "properties.jobType");
-    if (type != "Pipeline") return arm_fail(400, "UserError", "the emulator runs Pipeline jobs only", "properties.jobType");
+    if (!in(job_types, type)) return arm_error(400, "UserError", "properties.jobType must be one of AutoML, Command, Sweep, Pipeline, Spark.", "properties.jobType");
+    if (type != "Pipeline") return arm_error(400, "UserError", "the emulator runs Pipeline jobs only", "properties.jobType");
     const std::string ws_key = lower(join(parts, 8));
     auto exists = [&](const std::string& ref) { return ctx_.resources.count(arm_key(ref)) > 0; };
-    if (auto c = str(props, "computeId"); !c.empty() && !exists(c)) return arm_fail(400, "UserError", "Compute " + c + " does not exist.", "properties.computeId");
+    if (auto c = str(props, "computeId"); !c.empty() && !exists(c)) return arm_error(400, "UserError", "Compute " + c + " does not exist.", "properties.computeId");
     const auto* ds = ctx_.resources.count(ws_key + "/datastores/workspaceblobstore") ? &ctx_.resources[ws_key + "/datastores/workspaceblobstore"] : nullptr;
-    if (!ds) return arm_fail(400, "UserError", "The workspace has no default datastore.");
+    if (!ds) return arm_error(400, "UserError", "The workspace has no default datastore.");
     auto run = std::make_unique<job_run>();
     run->key = key;
     run->name = parts[9];
@@ -252,45 +252,45 @@ http::response job_routes::put_job(const http::request& req, const std::string& 
     // Data inputs: azureml://datastores/<ds>/paths/<p> must name an existing datastore and blobs.
     auto check_input = [&](const object& in, const std::string& where, bool snake) -> std::optional<http::response> {
         const auto t = str(in, snake ? "job_input_type" : "jobInputType");
-        if (!::amlops::emulator::detail::in(input_types, t)) return arm_fail(400, "UserError", where + ": unknown input type '" + t + "'", where);
+        if (!::amlops::emulator::detail::in(input_types, t)) return arm_error(400, "UserError", where + ": unknown input type '" + t + "'", where);
         if (t == "literal") {
-            if (!in.contains("value")) return arm_fail(400, "UserError", where + ": a literal input needs a value", where);
+            if (!in.contains("value")) return arm_error(400, "UserError", where + ": a literal input needs a value", where);
             return std::nullopt;
         }
         static const std::regex re("^azureml://datastores/([^/]+)/paths/(.+)$");
         std::smatch m;
         const auto uri = str(in, "uri");
-        if (!std::regex_match(uri, m, re)) return arm_fail(400, "UserError", where + ": uri must be azureml://datastores/<name>/paths/<path>", where);
-        if (!ctx_.resources.count(ws_key + "/datastores/" + lower(m[1].str()))) return arm_fail(400, "UserError", where + ": datastore " + m[1].str() + " does not exist", where);
+        if (!std::regex_match(uri, m, re)) return arm_error(400, "UserError", where + ": uri must be azureml://datastores/<name>/paths/<path>", where);
+        if (!ctx_.resources.count(ws_key + "/datastores/" + lower(m[1].str()))) return arm_error(400, "UserError", where + ": datastore " + m[1].str() + " does not exist", where);
         std::string prefix = run->container + "/" + m[2].str();
         bool found = false;
         for (const auto& [name, bytes] : ctx_.blobs) found |= name == prefix || name.rfind(prefix + (prefix.back() == '/' ? "" : "/"), 0) == 0;
-        if (!found) return arm_fail(400, "UserError", where + ": no data at " + uri, where);
+        if (!found) return arm_error(400, "UserError", where + ": no data at " + uri, where);
         return std::nullopt;
     };
     if (const auto* inputs = obj(props, "inputs"))
         for (const auto& [name, v] : *inputs) {
-            if (!v.is_object()) return arm_fail(400, "UserError", "inputs." + std::string(name) + " must be a JobInput", "properties.inputs");
+            if (!v.is_object()) return arm_error(400, "UserError", "inputs." + std::string(name) + " must be a JobInput", "properties.inputs");
             if (auto bad = check_input(v.as_object(), "properties.inputs." + std::string(name), false)) return *bad;
         }
     if (const auto* outputs = obj(props, "outputs"))
         for (const auto& [name, v] : *outputs)
             if (!v.is_object() || !in(output_types, str(v.as_object(), "jobOutputType")))
-                return arm_fail(400, "UserError", "outputs." + std::string(name) + ": unknown jobOutputType", "properties.outputs");
+                return arm_error(400, "UserError", "outputs." + std::string(name) + ": unknown jobOutputType", "properties.outputs");
     const auto* nodes = obj(props, "jobs");
-    if (!nodes || nodes->empty()) return arm_fail(400, "UserError", "A pipeline job needs properties.jobs.", "properties.jobs");
+    if (!nodes || nodes->empty()) return arm_error(400, "UserError", "A pipeline job needs properties.jobs.", "properties.jobs");
     for (const auto& [name, v] : *nodes) {
         const std::string where = "properties.jobs." + std::string(name);
-        if (!v.is_object()) return arm_fail(400, "UserError", where + " must be an object", where);
+        if (!v.is_object()) return arm_error(400, "UserError", where + " must be an object", where);
         const auto& n = v.as_object();
         const auto cid = str(n, "componentId");
         auto it = ctx_.resources.find(arm_key(cid));
-        if (cid.empty() || it == ctx_.resources.end()) return arm_fail(400, "UserError", where + ".componentId '" + cid + "' does not exist", where);
-        if (auto c = str(n, "computeId"); !c.empty() && !exists(c)) return arm_fail(400, "UserError", where + ".computeId " + c + " does not exist", where);
+        if (cid.empty() || it == ctx_.resources.end()) return arm_error(400, "UserError", where + ".componentId '" + cid + "' does not exist", where);
+        if (auto c = str(n, "computeId"); !c.empty() && !exists(c)) return arm_error(400, "UserError", where + ".computeId " + c + " does not exist", where);
         run->components[arm_key(cid)] = it->second["properties"].as_object()["componentSpec"].as_object();
         if (const auto* ins = obj(n, "inputs"))
             for (const auto& [iname, iv] : *ins) {
-                if (!iv.is_object()) return arm_fail(400, "UserError", where + ".inputs." + std::string(iname) + " must be an object", where);
+                if (!iv.is_object()) return arm_error(400, "UserError", where + ".inputs." + std::string(iname) + " must be an object", where);
                 if (auto bad = check_input(iv.as_object(), where + ".inputs." + std::string(iname), true)) return *bad;
             }
         step_run s;
@@ -304,7 +304,7 @@ http::response job_routes::put_job(const http::request& req, const std::string& 
     auto* raw = run.get();
     jobs_[key] = std::move(run);
     raw->thread = std::thread([this, raw] { execute(raw); });
-    return reply(201, res);
+    return json_reply(201, res);
 }
 
 // ------------------------------------------------------------------------------ execution
@@ -514,7 +514,7 @@ std::optional<http::response> job_routes::route(const http::request& req, const 
     if (path == "/discovery" && req.method == "GET") {
         // The workspace discovery document (its `api` entry is the run-history host).
         const auto b = ctx_.base();
-        return reply(200, object{{"api", b}, {"catalog", b}, {"experimentation", b}, {"history", b}, {"mfe", b}});
+        return json_reply(200, object{{"api", b}, {"catalog", b}, {"experimentation", b}, {"history", b}, {"mfe", b}});
     }
     if (path.rfind("/runlogs/", 0) == 0) {
         // A log file URL from runs/{id}/details: the signature stands for the SAS the service adds.
@@ -522,10 +522,10 @@ std::optional<http::response> job_routes::route(const http::request& req, const 
         for (auto& [k, j] : jobs_)
             for (auto& s : j->steps)
                 if (s.run_id == run_id) {
-                    if (query["sig"] != "emulog-" + run_id) return arm_fail(403, "AuthenticationFailed", "bad signature");
+                    if (query["sig"] != "emulog-" + run_id) return arm_error(403, "AuthenticationFailed", "bad signature");
                     return http::response{200, "", {{"Content-Type", "text/plain"}}, read_file(s.dir / "std_log.txt")};
                 }
-        return arm_fail(404, "NotFound", "no log " + run_id);
+        return arm_error(404, "NotFound", "no log " + run_id);
     }
     static const std::regex history("^/history/v1\\.0/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.MachineLearningServices/"
                                     "workspaces/([^/]+)/runs/([^/]+)/(children|details)$",
@@ -533,7 +533,7 @@ std::optional<http::response> job_routes::route(const http::request& req, const 
     std::smatch m;
     if (!std::regex_match(path, m, history)) return std::nullopt;
     const auto h = req.headers.get("Authorization");
-    if (!h || h->rfind("Bearer ", 0) != 0 || !ctx_.tokens.count(h->substr(7))) return arm_fail(401, "AuthenticationFailed", "a bearer token is required");
+    if (!h || h->rfind("Bearer ", 0) != 0 || !ctx_.tokens.count(h->substr(7))) return arm_error(401, "AuthenticationFailed", "a bearer token is required");
     const std::string ws = "/subscriptions/" + m[1].str() + "/resourcegroups/" + m[2].str() + "/providers/microsoft.machinelearningservices/workspaces/" + m[3].str();
     const std::string run_id = m[4].str();
     auto child_json = [&](const step_run& s) {
@@ -543,10 +543,10 @@ std::optional<http::response> job_routes::route(const http::request& req, const 
     };
     if (m[5] == "children") {
         auto it = jobs_.find(lower(ws) + "/jobs/" + lower(run_id));
-        if (it == jobs_.end()) return arm_fail(404, "NotFound", "run " + run_id + " not found");
+        if (it == jobs_.end()) return arm_error(404, "NotFound", "run " + run_id + " not found");
         json::array value;
         for (const auto& s : it->second->steps) value.push_back(child_json(s));
-        return reply(200, object{{"value", value}});
+        return json_reply(200, object{{"value", value}});
     }
     for (auto& [k, j] : jobs_)
         for (auto& s : j->steps)
@@ -556,9 +556,9 @@ std::optional<http::response> job_routes::route(const http::request& req, const 
                 if (fs::exists(s.dir / "std_log.txt"))
                     files["user_logs/std_log.txt"] = ctx_.base() + "/runlogs/" + s.run_id + "?sig=emulog-" + s.run_id;
                 d["logFiles"] = files;
-                return reply(200, d);
+                return json_reply(200, d);
             }
-    return arm_fail(404, "NotFound", "run " + run_id + " not found");
+    return arm_error(404, "NotFound", "run " + run_id + " not found");
 }
 
 }  // namespace amlops::emulator::detail

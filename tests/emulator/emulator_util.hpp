@@ -49,12 +49,4 @@ inline http::response arm_error(int status, const std::string& code, const std::
     return json_reply(status, json::object{{"error", err}}, {{"x-ms-request-id", "emu-" + code}});
 }
 
-/// Shorter spellings the job and online route files use.
-inline http::response reply(int status, const json::value& body, http::fields headers = {}) {
-    return json_reply(status, body, std::move(headers));
-}
-inline http::response arm_fail(int status, const std::string& code, const std::string& message, const std::string& target = "") {
-    return arm_error(status, code, message, target);
-}
-
 }  // namespace amlops::emulator::detail
