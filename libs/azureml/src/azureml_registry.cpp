@@ -1,8 +1,7 @@
 #include "amlops/azureml/azureml_registry.hpp"
 
 #include "amlops/arm/client.hpp"
-#include "amlops/auth/credential.hpp"
-#include "amlops/auth/credentials.hpp"
+#include "amlops/arm/connection.hpp"
 #include "amlops/azureml/blob.hpp"
 #include "amlops/azureml/datastore.hpp"
 #include "amlops/core/atomic_file.hpp"
@@ -54,39 +53,21 @@ class azureml_registry final : public reg::registry {
 public:
     azureml_registry(std::string name, target where, backend_options o)
         : name_(std::move(name)), where_(std::move(where)), options_(std::move(o)) {
-        if (!options_.env) options_.env = system_env();
-        if (!options_.transport) options_.transport = http::make_transport();
-        auth::cloud_endpoints cloud = auth::cloud_endpoints::from_env(options_.env);
-        if (!where_.arm_endpoint.empty()) cloud.resource_manager = with_slash(where_.arm_endpoint);
-        if (!where_.authority_host.empty()) cloud.authority_host = with_slash(where_.authority_host);
-        if (!options_.credential) {
-            auth::credential_options co;
-            co.env = options_.env;
-            co.cloud = cloud;
-            co.cloud_from_env = false;
-            co.transport = options_.transport;
-            co.retry = options_.retry;
-            co.log = options_.log;
-            co.now = options_.now;
-            options_.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
-        }
-        http::pipeline_options arm_opts;
-        arm_opts.user_agent = std::string("amlops/") + std::string(amlops::version());
-        arm_opts.retry = options_.retry;
-        arm_opts.credential = options_.credential;
-        arm_opts.scope = cloud.arm_scope();
-        arm_opts.log = options_.log;
-        arm::client_options co;
-        co.endpoint = cloud.resource_manager;
-        co.sleep = options_.poll_sleep;
-        arm_ = std::make_unique<arm::client>(http::make_pipeline(arm_opts, options_.transport), co);
+        arm::connection_options co;
+        co.env = options_.env;
+        co.transport = options_.transport;
+        co.credential = options_.credential;
+        co.arm_endpoint = where_.arm_endpoint;
+        co.authority_host = where_.authority_host;
+        co.retry = options_.retry;
+        co.log = options_.log;
+        co.now = options_.now;
+        co.arm.sleep = options_.poll_sleep;
+        arm::connection connection(co);
+        arm_ = connection.shared_arm();
         // SAS uploads carry their authorization in the URL: no bearer token on them.
-        http::pipeline_options sas_opts = arm_opts;
-        sas_opts.credential = nullptr;
-        sas_ = http::make_pipeline(sas_opts, options_.transport);
-        http::pipeline_options read_opts = arm_opts;
-        read_opts.scope = "https://storage.azure.com/.default";
-        blob_reader_ = http::make_pipeline(read_opts, options_.transport);
+        sas_ = connection.pipeline("");
+        blob_reader_ = connection.pipeline(arm::storage_scope);
         parent_ = where_.registry.empty() ? arm::workspace_id(where_.subscription, where_.resource_group, where_.workspace)
                                           : arm::registry_id(where_.subscription, where_.resource_group, where_.registry);
     }
@@ -417,11 +398,6 @@ public:
     }
 
 private:
-    static std::string with_slash(std::string s) {
-        if (s.empty() || s.back() != '/') s += '/';
-        return s;
-    }
-
     /// The model container (where aliases live as `amlops.alias.<alias>` tags).
     json::object container_doc(const std::string& model) {
         auto doc = arm_->find(parent_.child("models", model));
@@ -652,7 +628,7 @@ private:
     std::string name_;
     target where_;
     backend_options options_;
-    std::unique_ptr<arm::client> arm_;
+    std::shared_ptr<arm::client> arm_;
     std::shared_ptr<http::transport> sas_;
     std::shared_ptr<http::transport> blob_reader_;  // bearer token for storage: reads, datastore uploads
     std::map<std::string, datastore_info> datastores_;  // datastore name -> container URL + authorization

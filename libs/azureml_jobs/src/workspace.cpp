@@ -2,10 +2,8 @@
 
 #include "amlops/azureml/datastore.hpp"
 
-#include "amlops/auth/credential.hpp"
-#include "amlops/auth/credentials.hpp"
+#include "amlops/arm/connection.hpp"
 #include "amlops/core/error.hpp"
-#include "amlops/core/version.hpp"
 
 #include <regex>
 #include <thread>
@@ -28,10 +26,6 @@ std::string workspace_ref::uri() const {
 }
 
 namespace {
-std::string with_slash(std::string s) {
-    if (s.empty() || s.back() != '/') s += '/';
-    return s;
-}
 std::string str(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
     return {};
@@ -39,42 +33,20 @@ std::string str(const json::object& o, std::string_view key) {
 }  // namespace
 
 workspace_session::workspace_session(workspace_ref where, connection_options o) : where_(std::move(where)), options_(std::move(o)) {
-    if (!options_.env) options_.env = system_env();
-    if (!options_.transport) {
-        http::transport_options to;
-        to.ca_file = options_.ca_file;
-        to.env = options_.env;
-        options_.transport = http::make_transport(to);
-    }
-    const auto cloud = auth::cloud_endpoints::from_env(options_.env);
-    credential_ = options_.credential;
-    if (!credential_) {
-        auth::credential_options co;
-        co.env = options_.env;
-        co.cloud = cloud;
-        co.cloud_from_env = false;
-        co.transport = options_.transport;
-        co.retry = options_.retry;
-        co.log = options_.log;
-        credential_ = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
-    }
-    http::pipeline_options p;
-    p.user_agent = std::string("amlops/") + std::string(amlops::version());
-    p.retry = options_.retry;
-    p.credential = credential_;
-    p.scope = cloud.arm_scope();
-    p.log = options_.log;
-    arm::client_options ao;
-    ao.endpoint = with_slash(cloud.resource_manager);
-    ao.sleep = options_.sleep;
-    arm_ = std::make_unique<arm::client>(http::make_pipeline(p, options_.transport), ao);
-    data_plane_ = http::make_pipeline(p, options_.transport);
-    auto s = p;
-    s.scope = "https://storage.azure.com/.default";
-    storage_ = http::make_pipeline(s, options_.transport);
-    auto plain = p;
-    plain.credential = nullptr;
-    sas_ = http::make_pipeline(plain, options_.transport);
+    arm::connection_options co;
+    co.env = options_.env;
+    co.ca_file = options_.ca_file;
+    co.transport = options_.transport;
+    co.credential = options_.credential;
+    co.retry = options_.retry;
+    co.log = options_.log;
+    co.arm.sleep = options_.sleep;
+    arm::connection connection(co);
+    credential_ = connection.credential();
+    arm_ = connection.shared_arm();
+    data_plane_ = connection.pipeline(connection.cloud().arm_scope());
+    storage_ = connection.pipeline(arm::storage_scope);
+    sas_ = connection.pipeline("");
 }
 
 std::string workspace_session::ml_token() { return credential_->get_token("https://ml.azure.com/.default").token; }

@@ -1,8 +1,6 @@
 #include "amlops/dnscheck/run.hpp"
 
-#include "amlops/auth/credentials.hpp"
-#include "amlops/core/version.hpp"
-#include "amlops/http/pipeline.hpp"
+#include "amlops/arm/connection.hpp"
 
 namespace amlops::dnscheck {
 
@@ -10,24 +8,13 @@ namespace {
 
 // ARM through the standard pipeline and the default credential chain (environment, workload
 // identity, GitHub OIDC, managed identity, Azure CLI), endpoints from AZURE_* variables.
-arm::client make_arm_client(const run_options& o, logger& log, const env_lookup& env) {
-    http::transport_options t;
-    t.ca_file = o.ca_file;
-    t.env = env;
-    auto transport = http::make_transport(t);
-    auth::credential_options co;
+arm::connection connect_arm(const run_options& o, logger& log, const env_lookup& env) {
+    arm::connection_options co;
     co.env = env;
-    co.transport = transport;
+    co.ca_file = o.ca_file;
     co.log = &log;
-    const auto cloud = auth::cloud_endpoints::from_env(env);
-    http::pipeline_options p;
-    p.user_agent = std::string("amlops/") + std::string(version()) + " (aml-dnscheck)";
-    p.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
-    p.scope = cloud.arm_scope();
-    p.log = &log;
-    arm::client_options ao;
-    ao.endpoint = cloud.resource_manager;
-    return arm::client(http::make_pipeline(p, transport), ao);
+    co.tool = "aml-dnscheck";
+    return arm::connection(co);
 }
 
 }  // namespace
@@ -44,8 +31,8 @@ check_report run_dnscheck(const run_options& o, logger& log, const env_lookup& e
     for (const auto& f : o.expect_files) plan.merge(load_expect_file(f));
     if (!o.platform_file.empty()) plan.merge(platform_names(load_platform_file(o.platform_file)));
     if (azure) {
-        auto client = make_arm_client(o, log, env);
-        plan.merge(discover_azure(client, o.azure, &log));
+        auto connection = connect_arm(o, log, env);
+        plan.merge(discover_azure(connection.arm(), o.azure, &log));
     }
     for (const auto& text : o.address_spaces) {
         auto net = dns::ip_network::parse(text);

@@ -3,11 +3,9 @@
 // state. They live here, not in the tool's main, so the main stays options -> one call -> result.
 #include "amlops/provision/verbs.hpp"
 
-#include "amlops/auth/credentials.hpp"
+#include "amlops/arm/connection.hpp"
 #include "amlops/cli/vocabulary.hpp"
 #include "amlops/core/atomic_file.hpp"
-#include "amlops/core/version.hpp"
-#include "amlops/http/pipeline.hpp"
 #include "amlops/provision/engine.hpp"
 
 #include <algorithm>
@@ -66,26 +64,13 @@ session open(const options& o, cli::context& ctx) {
     session s;
     s.platform = load_platform(o.platform);
     const auto env = ctx.env();
-    http::transport_options to;
-    to.ca_file = cli::ca_file(o.ca_file, env);  // passed down, never through SSL_CERT_FILE
-    to.env = env;
-    auto transport = http::make_transport(to);
-    auto cloud = auth::cloud_endpoints::from_env(env);
-    auth::credential_options co;
+    arm::connection_options co;
     co.env = env;
-    co.cloud = cloud;
-    co.cloud_from_env = false;
-    co.transport = transport;
+    co.ca_file = cli::ca_file(o.ca_file, env);  // passed down, never through SSL_CERT_FILE
     co.log = &ctx.log();
-    http::pipeline_options po;
-    po.user_agent = std::string("amlops/") + std::string(version()) + " (aml-provision)";
-    po.credential = std::make_shared<auth::cached_credential>(auth::make_default_chain(co));
-    po.scope = cloud.arm_scope();
-    po.log = &ctx.log();
-    arm::client_options ao;
-    ao.endpoint = cloud.resource_manager;
-    ao.poll_interval = std::chrono::milliseconds(1000);
-    s.client = std::make_shared<arm::client>(http::make_pipeline(po, transport), ao);
+    co.tool = "aml-provision";
+    co.arm.poll_interval = std::chrono::milliseconds(1000);
+    s.client = arm::connection(co).shared_arm();
     engine_options eo;
     eo.threads = o.threads == 0 ? default_concurrent_requests : o.threads;
     eo.retry_budget = std::chrono::seconds(o.retry_budget_seconds);

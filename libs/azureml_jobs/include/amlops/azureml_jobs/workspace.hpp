@@ -71,7 +71,7 @@ private:
     workspace_ref where_;
     connection_options options_;
     std::shared_ptr<http::token_credential> credential_;
-    std::unique_ptr<arm::client> arm_;
+    std::shared_ptr<arm::client> arm_;
     std::shared_ptr<http::transport> storage_, sas_, data_plane_;
     std::map<std::string, azureml::datastore_location> datastores_;
     std::string history_base_;
