@@ -22,7 +22,7 @@ TEST_CASE("aml-dnscheck --subscription --resource-group: hints name Azure resour
     ap::populate(fake);
 
     const auto r = run_tool("aml-dnscheck", {"--subscription", ap::subscription, "--resource-group", ap::endpoint_rg_name,
-                                             "--server", dns.address(), "--timeout", "300"},
+                                             "--server", dns.address(), "--query-timeout-ms", "300"},
                             fake.tool_env());
     INFO(r.err);
     REQUIRE(r.exit_code == 3);

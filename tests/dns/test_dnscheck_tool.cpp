@@ -59,7 +59,7 @@ TEST_CASE("aml-dnscheck gives each name of the test zone its verdict, chain and 
     test_zone_servers servers("dnscheck-tool");
     write_text(servers.dir / "expect.yaml", expect_file_text());
     const auto r = run_tool("aml-dnscheck", {"--expect", (servers.dir / "expect.yaml").string(), "--server",
-                                             servers.main.address(), "--timeout", "300", "--retries", "1"});
+                                             servers.main.address(), "--query-timeout-ms", "300", "--retries", "1"});
     INFO(r.err);
     REQUIRE(r.exit_code == 3);
     const auto doc = json::parse(r.out, "stdout");
@@ -163,7 +163,7 @@ TEST_CASE("aml-dnscheck rejects bad input with exit 2 naming the file, line and 
         CHECK(r.exit_code == 2);
         return json::parse(r.out, "stdout").at("error").as_object();
     };
-    CHECK(error_of_run({"--timeout", "0", "--expect", "x"}).at("field") == "--timeout");
+    CHECK(error_of_run({"--query-timeout-ms", "0", "--expect", "x"}).at("field") == "--query-timeout-ms");
     CHECK(error_of_run({"--concurrency", "-1", "--expect", "x"}).at("field") == "--concurrency");
     CHECK(error_of_run({"--max-cname-hops", "65", "--expect", "x"}).at("field") == "--max-cname-hops");
     CHECK(error_of_run({"--ca-file", (dir / "no-such-ca.pem").string(), "--expect", "x"}).at("field") == "--ca-file");

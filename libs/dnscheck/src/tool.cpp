@@ -17,7 +17,7 @@ void describe_flags(cli::option_spec& s, tool_options& o) {
         ("resource-group", po::value(&o.run.azure.resource_groups)->value_name("NAME"), "Azure discovery: a resource group holding private endpoints (repeatable)")
         ("address-space", po::value(&o.run.address_spaces)->value_name("CIDR"), "an address space of the platform (repeatable; added to those found)");
     cli::add_ca_file(s, o.ca_file);
-    cli::add_bounded(s, "timeout", o.timeout_ms, 1, 60'000, "MS", "wait for the first attempt of a query, 1..60000 (each retry waits twice as long; default 1000)");
+    cli::add_bounded(s, "query-timeout-ms", o.timeout_ms, 1, 60'000, "MS", "wait for the first attempt of a query, 1..60000 (each retry waits twice as long; default 1000)");
     cli::add_bounded(s, "retries", o.retries, 0, 10, "N", "attempts after the first, 0..10 (default 1)");
     cli::add_bounded(s, "concurrency", o.concurrency, 1, 4096, "N", "queries in flight at once, 1..4096 (default 256)");
     cli::add_bounded(s, "max-cname-hops", o.max_hops, 1, 64, "N", "CNAME hops followed before giving up, 1..64 (default 16)");
