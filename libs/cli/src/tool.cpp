@@ -145,6 +145,11 @@ int run_tool(int argc, const char* const* argv, const tool_info& info, const des
 
         context ctx(log, std::move(env));
         json::value result = run(ctx);
+        if (const auto& text = ctx.replacement(); text && !ctx.rejected()) {
+            std::fwrite(text->data(), 1, text->size(), stdout);
+            std::fflush(stdout);
+            return 0;
+        }
         json::object doc = header(info, ctx.rejected() ? "rejected" : "ok");
         doc["outputs"] = ctx.outputs();
         doc["result"] = std::move(result);

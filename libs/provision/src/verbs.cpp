@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -148,7 +147,7 @@ json::value run_destroy(const options& o, cli::context& ctx) {
     return s.engine->destroy(o.include_shared).to_json();
 }
 
-json::value run_outputs(const options& o, cli::context&) {
+json::value run_outputs(const options& o, cli::context& ctx) {
     const auto p = load_platform(o.platform);
     const auto names = derive_names(p);
     require_valid_names(names, p);
@@ -170,9 +169,9 @@ json::value run_outputs(const options& o, cli::context&) {
     out["AML_LOCATION"] = p.location;
     if (o.format == "env") {
         // KEY=VALUE lines for $GITHUB_ENV instead of the JSON document.
-        for (const auto& [k, v] : out) std::cout << std::string(k) << "=" << std::string(v.as_string()) << "\n";
-        std::cout << std::flush;
-        std::exit(0);
+        std::string lines;
+        for (const auto& [k, v] : out) lines += std::string(k) + "=" + std::string(v.as_string()) + "\n";
+        ctx.print_instead(std::move(lines));
     }
     return out;
 }

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,11 +60,18 @@ public:
     void reject() noexcept { rejected_ = true; }
     bool rejected() const noexcept { return rejected_; }
 
+    /// Prints `text` on stdout instead of the JSON result document when run() succeeds: for an
+    /// output format the caller asked for (e.g. KEY=VALUE lines for $GITHUB_ENV). Errors still
+    /// print the JSON error document.
+    void print_instead(std::string text) { replacement_ = std::move(text); }
+    const std::optional<std::string>& replacement() const noexcept { return replacement_; }
+
 private:
     logger& log_;
     env_lookup env_;
     json::object outputs_;
     bool rejected_ = false;
+    std::optional<std::string> replacement_;
 };
 
 using describe_fn = std::function<void(option_spec&)>;
