@@ -5,17 +5,20 @@
 #   AML_PIPELINE_MODE=azureml  aml-pipeline submit --wait on the dev Azure ML workspace
 #                              (AZURE_SUBSCRIPTION_ID, AML_DEV_RESOURCE_GROUP, AML_DEV_WORKSPACE,
 #                              AML_DEV_COMPUTE); the compare step fails there on a rejection (exit 3
-#                              of --wait) and its log holds the reasons; the outputs stay in the
-#                              workspace as azureml:// URIs
+#                              of --wait) and its log holds the reasons; an approved job's outputs
+#                              are downloaded (aml-pipeline download --all) for the register step
 # A gate rejection is a result, not a failure of this step: it exits 0 with outcome=rejected and
 # the gate step fails the job with the reasons. Any other pipeline failure exits 1.
 # A run whose decision.json is missing is a failure, never an approval.
 # Inputs: AMLOPS_HOME; optional PIPELINE_FILE (pipelines/integration-compare-pipeline.yaml),
 #   DATA_PATH (raw CSV folder; empty: aml-datagen writes AML_SAMPLE_ROWS rows, default 20000,
 #   seed AML_SAMPLE_SEED, default 42), AML_MODEL_NAME (taxi-fare), AML_PIPELINE_SET (extra
-#   `--set K=V` overrides, one per line), AML_DEV_COMPUTE (azureml mode: the compute cluster).
+#   `--set K=V` overrides, one per line), AML_DEV_COMPUTE (azureml mode: the compute cluster),
+#   AML_BLOB_ENDPOINT (azureml mode: the datastore account URL when it is reached through a private
+#   endpoint name), AML_POLL_SECONDS (azureml mode: first status poll, default 2).
 # Outputs: outcome (approved|rejected), run_id, model_dir, decision_dir, test_dir (local folders;
-#   azureml mode: the job's output URIs), compare_log (azureml mode: the compare step's log).
+#   azureml mode: the downloaded outputs of an approved job), compare_log (azureml mode: the
+#   compare step's log).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ci_require AMLOPS_HOME
@@ -48,8 +51,15 @@ case "$mode" in
   azureml)
     ci_require AZURE_SUBSCRIPTION_ID AML_DEV_RESOURCE_GROUP AML_DEV_WORKSPACE AML_DEV_COMPUTE
     aml_ws="azureml://subscriptions/$AZURE_SUBSCRIPTION_ID/resourceGroups/$AML_DEV_RESOURCE_GROUP/workspaces/$AML_DEV_WORKSPACE"
-    # Remote outputs cannot be read here, so the gate speaks through the step's exit code.
-    aml-pipeline submit "$pipeline" --wait --aml-workspace "$aml_ws" --workspace "$AMLOPS_HOME" "${sets[@]}" \
+    azure=(--aml-workspace "$aml_ws" --poll-seconds "${AML_POLL_SECONDS:-2}")
+    # The repository variable of sovereign clouds (and the rehearsal's emulator), under the name
+    # the credential chain and ARM client read.
+    if [[ -n "${AZURE_ARM_ENDPOINT:-}" && -z "${AZURE_RESOURCE_MANAGER_ENDPOINT:-}" ]]; then
+      export AZURE_RESOURCE_MANAGER_ENDPOINT="$AZURE_ARM_ENDPOINT"
+    fi
+    [[ -n "${AML_BLOB_ENDPOINT:-}" ]] && azure+=(--blob-endpoint "$AML_BLOB_ENDPOINT")
+    # The gate speaks through the compare step's exit code: a rejected job publishes no decision.
+    aml-pipeline submit "$pipeline" --wait "${azure[@]}" --workspace "$AMLOPS_HOME" "${sets[@]}" \
       --set jobs.compare.inputs.no_fail=false --set "settings.default_compute=azureml:$AML_DEV_COMPUTE" > "$result"
     rc=$? ;;
   *) set -e; ci_fail 2 "AML_PIPELINE_MODE must be local or azureml, got '$mode'" ;;
@@ -58,17 +68,21 @@ set -e
 [[ -s "$result" ]] || ci_fail 1 "aml-pipeline printed no result (exit $rc)"
 run_id="$(jq -r '.result.run_id // .result.name // empty' "$result")"  # local run id | Azure ML job name
 
-# The run's outputs: local runs write folders in the workspace; an Azure ML job's are URIs.
+# The run's outputs: local runs write folders in the workspace; an approved Azure ML job's are
+# downloaded here (the register step needs the model and decision folders on this runner).
 outputs_of() {  # prints NAME<TAB>DIR for model, decision, test_data
   if [[ "$mode" == local ]]; then
     aml-pipeline show "${run_id:-latest}" --workspace "$AMLOPS_HOME" > "$ci_tmp/run.json"
     jq -r '.result.outputs | to_entries[] | "\(.key)\t\(.value)"' "$ci_tmp/run.json"
-  else
-    jq -r '.result.outcome.outputs // {} | to_entries[] | "\(.key)\t\(.value // "")"' "$result"
+  elif [[ "$rc" == 0 && -n "$run_id" ]]; then
+    aml-pipeline download "$run_id" --all --output "$ci_tmp/job-outputs" "${azure[@]}" > "$ci_tmp/download.json" \
+      2> "$ci_tmp/download.log" || { cat "$ci_tmp/download.log" >&2; ci_fail 1 "could not download the outputs of job $run_id"; }
+    jq -r '.result.outputs | to_entries[] | "\(.key)\t\(.value.path)"' "$ci_tmp/download.json"
   fi
 }
 declare -A dir=()
-while IFS=$'\t' read -r name path; do dir[$name]="$path"; done < <(outputs_of || true)
+outputs_of > "$ci_tmp/outputs.tsv" || true  # a failed local run may have no record; ci_fail still exits
+while IFS=$'\t' read -r name path; do dir[$name]="$path"; done < "$ci_tmp/outputs.tsv"
 if [[ -z "$run_id" && "$mode" == local && -s "$ci_tmp/run.json" ]]; then run_id="$(jq -r '.result.run_id // empty' "$ci_tmp/run.json")"; fi
 
 # Locally the compare step publishes decision.json whatever the verdict: the outcome is its

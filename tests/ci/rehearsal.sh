@@ -6,7 +6,7 @@
 # RUNNER_TEMP, ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, ...) and step outputs wired the way the
 # workflows' `env:` wire them. Azure is the loopback emulator (Entra ID with federated
 # credentials for GitHub's OIDC issuer, Azure ML registries dev-reg and prod-reg), GitHub's ID
-# token service a loopback fake (amlops-ci-fixture); pipelines run locally (aml-pipeline run) and
+# token service a loopback fake (amlops-ci-fixture); pipelines run locally (aml-pipeline run; the remote run submits to the emulator) and
 # the endpoints are local aml-predict servers (local://). Four runs, asserted on their job summaries:
 #   first   - the first model: integration -> dev v1 (no dev endpoint yet: dev-deploy skipped);
 #             an operator promotes it and creates both endpoints serving it at 100%
@@ -16,6 +16,8 @@
 #   broken  - a dev version whose artifact the server cannot load: the prod smoke test fails, the
 #             traffic is restored exactly (checked on the endpoint itself, not only in the summary)
 #             and the prod champion alias stays on the last good version
+#   remote  - the integration flow in AML_PIPELINE_MODE=azureml: submitted to the dev workspace,
+#             the approved job's outputs downloaded and registered
 # plus: a job whose OIDC subject is not federated is refused by Entra (AADSTS70021), and no token
 # ever appears in a log or summary. Artifacts stay in $AMLOPS_TEST_TMP/ci-rehearsal.
 set -euo pipefail
@@ -143,10 +145,10 @@ new_job() {  # new_job DIR JOB_ID REQUEST_TOKEN VAR=VALUE...: the environment of
 
 # integration-ml-ci on a push to integration: jobs aml-compare, then dev-deploy.
 # integration NAME COMMIT RUN_ID PIPELINE_SET -> 0 released to dev, 3 stopped at the gate, 1 failed
-integration() {
-  local name="$1" sha="$2" run="$3" sets="$4"
+integration() {  # ... [VAR=VALUE...]: repository variables that differ for this run
+  local name="$1" sha="$2" run="$3" sets="$4"; shift 4
   local push=(GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/integration GITHUB_REF_NAME=integration
-              GITHUB_SHA="$sha" GITHUB_RUN_ID="$run")
+              GITHUB_SHA="$sha" GITHUB_RUN_ID="$run" "$@")
   local job="$T/$name/aml-compare"
   new_job "$job" aml-compare idt-integration-push "${push[@]}"
   step "$job" login azure-login.sh || return 1
@@ -296,6 +298,22 @@ as_operator aml-register show azureml://registries/prod/models/taxi-fare@champio
 check "broken: the prod champion alias still names version 2 (not the rolled-back 3)" \
   test "$(jq -r '.result.version' "$T/broken/prod-champion.json")" = 2
 
+# ------------------------------------------------------------------ 5. on Azure ML compute
+# The good model's integration flow with AML_PIPELINE_MODE=azureml: the pipeline is submitted to
+# the dev workspace (the emulator runs its steps with the real binaries), the approved job's
+# outputs are downloaded (aml-pipeline download) and the model registered in dev, its lineage
+# naming the Azure ML job.
+rc=0; integration remote 5555555555555555555555555555555555555555 1005 "$good" AML_PIPELINE_MODE=azureml \
+  AML_BLOB_ENDPOINT="$EMULATOR_BLOB_ENDPOINT" AML_POLL_SECONDS=0.2 || rc=$?
+rj="$T/remote/aml-compare"
+check "remote: the flow on Azure ML passes the gate, registers and releases to dev (exit $rc)" test "$rc" -eq 0
+check "remote: the pipeline step submitted a job (run id $(out "$rj" pipeline run_id))" grep -q '^run_id=integration-compare-pipeline-' "$rj/pipeline.output"
+check "remote: the model folder was downloaded from the job" test -f "$(out "$rj" pipeline model_dir)/MLmodel"
+check "remote: registered as dev version 4" test "$(out "$rj" register version)" = 4
+as_operator aml-register show azureml://registries/dev/models/taxi-fare/versions/4 > "$T/remote/dev-v4.json" || true
+check "remote: the dev version's pipeline_run tag is the Azure ML job" \
+  test "$(jq -r '.result.tags.pipeline_run' "$T/remote/dev-v4.json")" = "$(out "$rj" pipeline run_id)"
+
 # ------------------------------------------------------------------ wiring and secrets
 # The rehearsal ran each job's scripts in the workflow's order.
 workflow_scripts() {  # JOB FILE: the scripts/ci steps of one job, in order
@@ -313,7 +331,7 @@ check "the good and broken prod runs' steps are the workflow's" \
 check "the broken prod run went through the same steps" \
   diff <(workflow_scripts promote-and-deploy "$wf/prod-ml-release.yml") "$T/broken/promote-and-deploy/trace"
 leaks="$(grep -rlE 'idt-(integration-push|production-env|feature-branch)|eyJ[A-Za-z0-9_-]{20,}|emu-token-|'"$endpoint_secret" \
-  "$T"/first "$T"/good "$T"/worse "$T"/broken "$T"/oidc-* --include='*.log' --include='*.md' --include='*.summary' --include='*.stdout' || true)"
+  "$T"/first "$T"/good "$T"/worse "$T"/broken "$T"/remote "$T"/oidc-* --include='*.log' --include='*.md' --include='*.summary' --include='*.stdout' || true)"
 check "no token or secret in any log or summary${leaks:+: $leaks}" test -z "$leaks"
 
 echo

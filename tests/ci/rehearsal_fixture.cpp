@@ -9,7 +9,8 @@
 //     https://token.actions.githubusercontent.com, aud = A, sub = the subject registered for that
 //     request token (as GitHub derives it from the job: environment, pull_request or ref), exp =
 //     now + 5 min (GitHub's documented OIDC token form, docs/CI.md).
-// Writes KEY=VALUE lines to --env-file: EMULATOR_URL, OIDC_REQUEST_URL.
+// Writes KEY=VALUE lines to --env-file: EMULATOR_URL, OIDC_REQUEST_URL, EMULATOR_BLOB_ENDPOINT (the dev
+// workspace's datastore account, resource group rg-ws-dev, workspace mlw-dev).
 // Usage: amlops-ci-fixture --env-file F --issuer-cert PEM --issuer-key PEM --client-secret S
 //        --job REQUEST_TOKEN=SUBJECT... [--trust SUBJECT...]
 #include "emulator.hpp"
@@ -113,13 +114,22 @@ int main(int argc, char** argv) try {
     emulator::emulator emu(o);
     auto arm = test::emulator_arm_client(emu, test::emulator_credential(emu, o.client_secret));
     test::provision_registries(arm);
+    // The dev workspace the integration workflow submits to in AML_PIPELINE_MODE=azureml: its
+    // compute cluster and the environment the components name.
+    const auto ws = arm::workspace_id("sub-1", "rg-ws-dev", "mlw-dev");
+    arm.put(arm::resource_group_id("sub-1", "rg-ws-dev"), json::object{{"location", "westeurope"}});
+    arm.put(ws, json::object{{"location", "westeurope"}});
+    arm.put(ws.child("computes", "cpu-cluster"), json::object{{"location", "westeurope"}, {"properties", json::object{{"computeType", "AmlCompute"}}}});
+    arm.put(ws.child("environments", "amlops-cpp").child("versions", "1"),
+            json::object{{"properties", json::object{{"image", "amlops.azurecr.io/amlops-cpp:1"}}}});
 
     github_oidc issuer(issuer_cert, issuer_key, jobs);
     test::loopback_server oidc([&issuer](const http::request& r) { return issuer.handle(r); });
 
     // GitHub's request URL carries its own query; clients append &audience=.
     write_file_atomic(env_file, "EMULATOR_URL=" + emu.base_url() + "\nOIDC_REQUEST_URL=" + oidc.base_url() +
-                                    "/_apis/pipelines/idtoken?api-version=2.0\n");
+                                    "/_apis/pipelines/idtoken?api-version=2.0\nEMULATOR_BLOB_ENDPOINT=" +
+                                    emu.workspace_blob_endpoint() + "\n");
     std::string line;
     while (std::getline(std::cin, line)) {}
     return 0;

@@ -511,7 +511,9 @@ struct emulator::impl {
             return arm_error(404, "ResourceNotFound", "model " + parts[9] + " version " + parts[11] + " was not found.");
         const std::string u(uri->as_string());
         for (auto& [name, c] : containers) {
-            if (c.identity || c.key_based || c.blob_uri.empty() || u.rfind(c.blob_uri, 0) != 0) continue;
+            // The container itself or a blob in it: ".../pending-11" must not claim ".../pending-110/x".
+            const bool inside = u == c.blob_uri || u.rfind(c.blob_uri + "/", 0) == 0;
+            if (c.identity || c.key_based || c.blob_uri.empty() || !inside) continue;
             std::string sas;
             if (external_storage()) {
                 sas = container_sas(name, "rl");
@@ -675,7 +677,7 @@ struct emulator::impl {
             const std::string u(uri->as_string());
             bool uploaded = false;
             for (const auto& [name, c] : containers) {
-                if (c.identity || u.rfind(c.blob_uri, 0) != 0) continue;
+                if (c.identity || (u != c.blob_uri && u.rfind(c.blob_uri + "/", 0) != 0)) continue;
                 if (external_storage()) uploaded |= container_has_blobs(name, c);
                 else
                     for (const auto& [blob_name, bytes] : blobs) uploaded |= blob_name.rfind("emuaccount/" + name + "/", 0) == 0;
@@ -819,12 +821,16 @@ struct emulator::impl {
     /// Whether `query` is a valid container SAS for `container` of the in-memory datastore
     /// account, signed with its key, unexpired, allowing `method` (GET needs r; PUT w, c or a).
     /// Only the 2020-12-06+ layout is accepted (older versions sign fewer fields).
-    bool valid_datastore_sas(std::map<std::string, std::string> query, const std::string& container, const std::string& method) const {
+    bool valid_datastore_sas(std::map<std::string, std::string> query, const std::string& container, const std::string& method,
+                             bool listing = false) const {
         if (query["sig"].empty() || query["sr"] != "c" || query["sv"] < "2020-12-06") return false;
         const std::string now = utc_format(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%SZ");
         if (query["se"].size() != now.size() || query["se"] <= now) return false;
         const std::string& sp = query["sp"];
-        const bool allowed = method == "GET" ? sp.find('r') != std::string::npos : sp.find_first_of("wca") != std::string::npos;
+        // Service SAS permissions: r reads a blob, l lists a container, w/c/a write.
+        const bool allowed = listing ? sp.find('l') != std::string::npos
+                             : method == "GET" ? sp.find('r') != std::string::npos
+                                               : sp.find_first_of("wca") != std::string::npos;
         return allowed && hmac_sha256_base64(base64_decode(datastore_key), sas_string_to_sign(query, datastore_account, container)) == query["sig"];
     }
 
@@ -862,9 +868,41 @@ struct emulator::impl {
         return {status, "", h, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>"};
     }
 
+    /// List Blobs (Blob service REST API, "List Blobs": GET {container}?restype=container&comp=list
+    /// with prefix, marker and maxresults, default and maximum 5000): an EnumerationResults
+    /// document, blobs in name order, each <Blob> with <Name> and <Properties><Content-Length>,
+    /// and <NextMarker> (empty on the last page) to continue from. Names are XML-escaped.
+    http::response list_blobs(const std::string& container_key, std::map<std::string, std::string>& query) {
+        const std::string prefix = query["prefix"];
+        long max = 5000;
+        if (!query["maxresults"].empty()) max = std::clamp(std::stol(query["maxresults"]), 1L, 5000L);
+        const auto escape = [](const std::string& t) {
+            std::string out;
+            for (char ch : t) out += ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : std::string(1, ch);
+            return out;
+        };
+        std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults><Prefix>" + escape(prefix) + "</Prefix><Blobs>";
+        std::string next;
+        long n = 0;
+        for (auto it = blobs.lower_bound(container_key + std::max(prefix, query["marker"])); it != blobs.end(); ++it) {
+            if (it->first.compare(0, container_key.size() + prefix.size(), container_key + prefix) != 0) break;
+            const std::string blob_name = it->first.substr(container_key.size());
+            if (n == max) {
+                next = blob_name;
+                break;
+            }
+            xml += "<Blob><Name>" + escape(blob_name) + "</Name><Properties><Content-Length>" + std::to_string(it->second.size()) +
+                   "</Content-Length><BlobType>BlockBlob</BlobType></Properties></Blob>";
+            ++n;
+        }
+        xml += "</Blobs><NextMarker>" + escape(next) + "</NextMarker></EnumerationResults>";
+        return {200, "", {{"Content-Type", "application/xml"}}, xml};
+    }
+
     http::response blob(const http::request& req, const std::string& path, std::map<std::string, std::string>& query) {
         const auto parts = split(path);  // blob, account, container, path...
-        if (parts.size() < 4) return blob_error(400, "InvalidUri", "expected /blob/{account}/{container}/{blob}");
+        const bool listing = parts.size() == 3 && req.method == "GET" && query["restype"] == "container" && query["comp"] == "list";
+        if (parts.size() < 4 && !listing) return blob_error(400, "InvalidUri", "expected /blob/{account}/{container}/{blob}");
         auto c = containers.find(parts[2]);
         if (c == containers.end()) return blob_error(404, "ContainerNotFound", "The specified container does not exist.");
         // Identity-based datastore containers take only storage-scoped bearer tokens; key-based
@@ -874,12 +912,13 @@ struct emulator::impl {
         const auto& info = c->second;
         bool ok = false;
         if (info.identity) ok = storage_authorized(req);
-        else if (info.key_based) ok = valid_datastore_sas(query, parts[2], req.method);
+        else if (info.key_based) ok = valid_datastore_sas(query, parts[2], req.method, listing);
         else ok = (!info.sig.empty() && query["sig"] == info.sig) || (req.method == "GET" && !info.read_sig.empty() && query["sig"] == info.read_sig);
         if (!ok && req.headers.get("Authorization"))  // a valid token, but no data role (Azure Storage error codes)
             return blob_error(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
         if (!ok) return blob_error(403, "AuthenticationFailed", "Server failed to authenticate the request.");
         const std::string name = path.substr(std::string("/blob/").size());
+        if (listing) return list_blobs(name + "/", query);
         if (req.method == "GET") {
             auto it = blobs.find(name);
             if (it == blobs.end()) return blob_error(404, "BlobNotFound", "The specified blob does not exist.");

@@ -93,6 +93,29 @@ TEST_CASE("pending uploads go to Azurite with a real SAS: Put Blob and Put Block
     const auto blobs = f.uploaded();
     require_same_files(blobs, model);
 
+    // List Blobs against real storage: every page (one blob a page, so NextMarker is followed),
+    // names with spaces, sizes, and a prefix that selects one folder.
+    {
+        const auto sas = f.emu.container_sas_uris().at(0);
+        auto t = http::make_transport();
+        const auto direct = test::read_container(*t, sas);
+        const auto listed = azureml::list_blobs(*t, sas, "", 1);
+        REQUIRE(listed.size() == direct.size());
+        for (const auto& item : listed) {
+            INFO(item.name);
+            REQUIRE(direct.count(item.name));
+            CHECK(item.size == direct.at(item.name).size());
+        }
+        std::string folder;
+        for (const auto& item : listed)
+            if (item.name.find("sub dir/") != std::string::npos) folder = item.name.substr(0, item.name.find("sub dir/") + 8);
+        REQUIRE_FALSE(folder.empty());
+        const auto sub = azureml::list_blobs(*t, sas, folder);
+        REQUIRE(sub.size() == 1);
+        CHECK(sub[0].name == folder + "notes.txt");
+        CHECK(azureml::list_blobs(*t, sas, folder + "nothing-here").empty());
+    }
+
     // The backend reads back through the registry too (download + verify).
     reg->download(created.version, dir / "dl");
     CHECK(test::read_text(dir / "dl" / "model.bin") == test::read_text(model / "model.bin"));

@@ -104,6 +104,35 @@ TEST_CASE("submit: the training pipeline completes on the emulator with the resu
     CHECK(json::parse(*remote_decision, "decision").at("decision") ==
           json::read_file(local_decision / "decision.json").at("decision"));
 
+    // `download` brings the job's model back (List Blobs + Get Blob with the datastore's SAS),
+    // the same files as the local run's model folder and each the bytes the job stored, so the
+    // CI can register it on the runner.
+    const auto model_dir = dir / "downloaded-model";
+    const auto got = f.tool({"download", name, "--output-name", "model", "--output", model_dir.string()});
+    INFO(got.err);
+    REQUIRE(got.exit_code == 0);
+    std::int64_t local_files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(local_model)) {
+        if (!e.is_regular_file()) continue;
+        ++local_files;
+        const auto rel = fs::relative(e.path(), local_model).generic_string();
+        const auto stored = f.emu.blob("emustorage/azureml-blobstore-ws-ml/azureml/" + name + "/model/" + rel);
+        REQUIRE(stored);
+        CHECK(test::read_text(model_dir / rel) == *stored);
+    }
+    CHECK(result_of(got).at("outputs").at("model").at("files").as_int64() == local_files);
+    CHECK(test::read_text(model_dir / "model.json") == test::read_text(local_model / "model.json"));
+    const auto every = f.tool({"download", name, "--all", "--output", (dir / "all").string()});
+    INFO(every.err);
+    REQUIRE(every.exit_code == 0);
+    CHECK(fs::exists(dir / "all" / "decision" / "decision.json"));
+    CHECK(fs::exists(dir / "all" / "model" / "MLmodel"));
+    const auto unknown = f.tool({"download", name, "--output-name", "nope", "--output", (dir / "nope").string()});
+    CHECK(unknown.exit_code == 2);  // not_found: a name the job does not have
+    CHECK_THAT(unknown.err, Contains("nope"));
+    CHECK_FALSE(fs::exists(dir / "nope"));
+    CHECK(f.tool({"download", name, "--output", (dir / "x").string()}).exit_code == 2);
+
     // What was PUT has the documented shapes of the free-form parts.
     const auto job = f.job(name);
     const auto& p = job.at("properties").as_object();

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -165,6 +168,71 @@ std::string download_blob(http::transport& t, const std::string& url) {
     auto res = t.send(req);
     check(res, "Get Blob", url);
     return std::move(res.body);
+}
+
+namespace {
+
+// The text of the first <tag>...</tag> in `xml` from `from`; nullopt when absent. List Blobs
+// answers are flat enough (Name, Content-Length, NextMarker never nest) that this suffices
+// without an XML library; entities are decoded by xml_text.
+std::optional<std::string> element(std::string_view xml, std::string_view tag, std::size_t from = 0, std::size_t to = std::string_view::npos) {
+    const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+    const auto b = xml.find(open, from);
+    if (b == std::string_view::npos || b >= to) return std::nullopt;
+    const auto e = xml.find(close, b + open.size());
+    if (e == std::string_view::npos || e > to) return std::nullopt;
+    return std::string(xml.substr(b + open.size(), e - b - open.size()));
+}
+
+std::string xml_text(const std::string& s) {
+    static const std::pair<std::string_view, char> entities[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        bool replaced = false;
+        if (s[i] == '&')
+            for (const auto& [entity, c] : entities)
+                if (s.compare(i, entity.size(), entity) == 0) {
+                    out += c;
+                    i += entity.size();
+                    replaced = true;
+                    break;
+                }
+        if (!replaced) out += s[i++];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<blob_item> list_blobs(http::transport& t, const std::string& container_url, const std::string& prefix, std::size_t page_size) {
+    const auto q = container_url.find('?');
+    std::string base = container_url.substr(0, q);
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string query = "restype=container&comp=list&prefix=" + http::percent_encode(prefix);
+    if (page_size) query += "&maxresults=" + std::to_string(page_size);
+    if (q != std::string::npos && q + 1 < container_url.size()) query += "&" + container_url.substr(q + 1);
+    std::vector<blob_item> out;
+    std::string marker;
+    for (int page = 0; page < 100'000; ++page) {
+        http::request req;
+        req.url = base + "?" + query + (marker.empty() ? "" : "&marker=" + http::percent_encode(marker));
+        req.headers.set("x-ms-version", "2023-11-03");
+        const auto res = t.send(req);
+        check(res, "List Blobs", req.url);
+        const std::string_view xml = res.body;
+        for (std::size_t at = xml.find("<Blob>"); at != std::string_view::npos; at = xml.find("<Blob>", at + 1)) {
+            const auto end = xml.find("</Blob>", at);
+            auto name = element(xml, "Name", at, end);
+            if (!name) throw error(error_kind::service, "List Blobs of " + base + ": a <Blob> without <Name>");
+            blob_item item{xml_text(*name), 0};
+            if (auto size = element(xml, "Content-Length", at, end)) item.size = std::strtoull(size->c_str(), nullptr, 10);
+            out.push_back(std::move(item));
+        }
+        auto next = element(xml, "NextMarker");
+        if (!next || next->empty()) return out;
+        marker = xml_text(*next);
+    }
+    throw error(error_kind::service, "List Blobs of " + base + ": too many pages");
 }
 
 }  // namespace amlops::azureml

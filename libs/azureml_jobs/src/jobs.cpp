@@ -3,6 +3,7 @@
 #include "amlops/azureml/blob.hpp"
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/core/output_set.hpp"
 #include "amlops/core/sha256.hpp"
 #include "amlops/pipeline/expression.hpp"
 #include "amlops/pipeline/loader.hpp"
@@ -514,6 +515,82 @@ json::object cancel_job(workspace_session& ws, const std::string& name) {
         if (!res.ok()) throw arm::make_arm_error(res, "GET", "cancel result of " + path);
     }
     return job_status(ws, name, false);
+}
+
+namespace {
+
+/// Where one output's files are: a datastore and a blob path (a folder prefix ending in '/', or
+/// one blob for a uri_file).
+struct output_location {
+    std::string datastore, path;
+};
+
+output_location locate_output(const std::string& job, const std::string& output, const json::object* doc, const std::string& default_datastore) {
+    const std::string uri = doc ? str(*doc, "uri") : std::string();
+    if (uri.empty()) return {default_datastore, "azureml/" + job + "/" + output + "/"};
+    static const std::regex re("^azureml://datastores/([^/]+)/paths/(.+)$", std::regex::icase);
+    std::smatch m;
+    if (!std::regex_match(uri, m, re))
+        throw error(error_kind::config, "output '" + output + "' of job '" + job + "' is at '" + uri +
+                                            "', not a datastore path (azureml://datastores/NAME/paths/PATH): download it with the tool that wrote it");
+    return {m[1].str(), m[2].str()};
+}
+
+}  // namespace
+
+json::object download_outputs(workspace_session& ws, const std::string& job_name, const std::vector<std::string>& output_names,
+                              const fs::path& dir, const std::string& default_datastore) {
+    const auto doc = ws.arm().get(ws.id().child("jobs", job_name));
+    const auto& props = doc.at("properties").as_object();
+    const std::string status = str(props, "status");
+    // JobOperations.download refuses jobs that have not reached a terminal state: their
+    // outputs may still be written.
+    if (!terminal_statuses.count(status))
+        throw error(error_kind::usage, "job '" + job_name + "' is " + status + ": outputs can be downloaded once it has finished (aml-pipeline wait)");
+    const json::object no_outputs;
+    const auto* declared = props.if_contains("outputs");
+    const json::object& outputs = declared && declared->is_object() ? declared->as_object() : no_outputs;
+    std::vector<std::string> names = output_names;
+    if (names.empty())
+        for (const auto& [name, v] : outputs) names.emplace_back(name);
+    if (names.empty()) throw error(error_kind::not_found, "job '" + job_name + "' declares no outputs");
+    const bool one = names.size() == 1 && !output_names.empty();
+
+    output_set files;
+    json::object report;
+    for (const auto& name : names) {
+        const auto* entry = outputs.if_contains(name);
+        if (!entry && !output_names.empty() && !outputs.empty())
+            throw error(error_kind::not_found, "job '" + job_name + "' has no output '" + name + "'").on_field("output-name");
+        const auto where = locate_output(job_name, name, entry && entry->is_object() ? &entry->as_object() : nullptr, default_datastore);
+        const auto& store = ws.datastore(where.datastore);
+        http::transport& blobs = store.sas ? ws.sas() : ws.storage();
+        const auto listed = azureml::list_blobs(blobs, store.container, where.path);
+        const fs::path target = one ? dir : dir / name;
+        std::uint64_t bytes = 0;
+        int count = 0;
+        for (const auto& item : listed) {
+            std::string rel;
+            if (item.name == where.path) rel = fs::path(item.name).filename().string();  // a uri_file output
+            else if (where.path.back() == '/' || item.name.compare(where.path.size(), 1, "/") == 0)
+                rel = item.name.substr(where.path.size() + (where.path.back() == '/' ? 0 : 1));
+            else continue;  // a sibling that merely shares the prefix ("model" vs "model_2/")
+            const fs::path local = (target / rel).lexically_normal();
+            if (rel.empty() || local.lexically_relative(target).string().rfind("..", 0) == 0)
+                throw error(error_kind::service, "blob '" + item.name + "' of output '" + name + "' would land outside " + target.string());
+            const std::string data = azureml::download_blob(blobs, azureml::blob_url(store.container, item.name));
+            files.stage(local, data);
+            bytes += data.size();
+            ++count;
+        }
+        if (count == 0)
+            throw error(error_kind::not_found, "output '" + name + "' of job '" + job_name + "' has no files at azureml://datastores/" +
+                                                   where.datastore + "/paths/" + where.path);
+        report[name] = json::object{{"uri", "azureml://datastores/" + where.datastore + "/paths/" + where.path},
+                                    {"files", count}, {"bytes", bytes}, {"path", target.string()}};
+    }
+    files.commit();
+    return json::object{{"job", job_name}, {"status", status}, {"outputs", report}};
 }
 
 }  // namespace amlops::azureml_jobs

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace amlops::azureml_jobs {
 namespace {
@@ -24,7 +25,9 @@ struct options {
     bool strict = false;
     pl::run_options run;  ///< the flags bind straight to it
     // submit / status / wait / logs / cancel (Azure ML)
-    std::string aml_workspace, blob_endpoint, job_name;
+    std::string aml_workspace, blob_endpoint, job_name, output_dir;
+    std::vector<std::string> output_names;
+    bool all_outputs = false;
     bool wait = false, stream = false;
     double poll_seconds = 2, timeout_seconds = 0;
 };
@@ -148,6 +151,32 @@ cli::subcommand job_verb(const shared_options& o, const std::string& verb, const
             }};
 }
 
+cli::subcommand download_verb(const shared_options& o) {
+    return {"download", "download outputs of a finished Azure ML job (az ml job download)",
+            "JOB (--output-name NAME... | --all) --output DIR --aml-workspace URI",
+            [o](cli::option_spec& s) {
+                azure_options(s, *o);
+                cli::add_ca_file(s, o->ca_file);
+                s.options.add_options()
+                    ("job", cli::po::value(&o->run_id)->required()->value_name("JOB"), "Azure ML job name")
+                    ("output-name", cli::po::value(&o->output_names)->composing()->value_name("NAME"),
+                     "a pipeline output to fetch (repeatable); one lands in DIR itself, several in DIR/NAME")
+                    ("all", cli::po::bool_switch(&o->all_outputs), "every output of the job, each in DIR/NAME")
+                    ("output", cli::po::value(&o->output_dir)->required()->value_name("DIR"), "where the files go");
+                s.positional.add("job", 1);
+            },
+            [o](cli::context& ctx) -> value {
+                if (o->output_names.empty() == !o->all_outputs)
+                    throw amlops::error(amlops::error_kind::usage, "give --output-name NAME (repeatable) or --all").on_field("output-name");
+                auto ws = session(*o, ctx);
+                auto result = download_outputs(ws, o->run_id, o->output_names, o->output_dir);
+                for (const auto& [name, out] : result.at("outputs").as_object())
+                    ctx.log().info("downloaded " + std::string(name) + ": " + std::to_string(out.at("files").as_int64()) + " files to " +
+                                   std::string(out.at("path").as_string()));
+                return result;
+            }};
+}
+
 }  // namespace
 
 std::vector<cli::subcommand> pipeline_verbs(std::atomic<bool>& cancel) {
@@ -167,6 +196,7 @@ std::vector<cli::subcommand> pipeline_verbs(std::atomic<bool>& cancel) {
         job_verb(o, "wait", "wait for an Azure ML job: exit 0 completed, 1 failed, 3 a gate step rejected"),
         job_verb(o, "logs", "the steps' user logs of an Azure ML job (run history)"),
         job_verb(o, "cancel", "cancel an Azure ML job"),
+        download_verb(o),
         {"validate", "check a YAML file and its components without running anything", "FILE [--set KEY=VALUE]...",
          [o](cli::option_spec& s) { common(s, *o, true); },
          [o, &cancel](cli::context& ctx) -> value {

@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace amlops::azureml {
 
@@ -44,6 +46,18 @@ void upload_blob(http::transport& t, const std::string& url, std::string_view by
 /// error(config) when the key is not base64.
 std::string sign_container_sas(const std::string& account, const std::string& container, const std::string& account_key,
                                std::string_view permissions, std::chrono::system_clock::time_point expiry);
+
+/// One blob of a listing: its full name in the container and its size in bytes.
+struct blob_item {
+    std::string name;
+    std::uint64_t size = 0;
+};
+
+/// List Blobs (GET {container}?restype=container&comp=list&prefix=P, following NextMarker over
+/// every page) for the blobs whose names start with `prefix`. `container_url` may carry a SAS.
+/// `page_size` (maxresults) 0 takes the service's default page (5000).
+std::vector<blob_item> list_blobs(http::transport& t, const std::string& container_url, const std::string& prefix,
+                                  std::size_t page_size = 0);
 
 /// Reads a blob. Throws error(not_found) for 404, error(service) otherwise.
 std::string download_blob(http::transport& t, const std::string& url);

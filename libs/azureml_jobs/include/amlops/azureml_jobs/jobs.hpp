@@ -17,7 +17,9 @@
 #include "amlops/pipeline/plan.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace amlops::azureml_jobs {
 
@@ -71,6 +73,17 @@ void require_completed(const json::object& status);
 /// The rank-0 user logs (user_logs/std_log*.txt) of every step, from run history:
 /// {name, steps: {step: {status, log}}}.
 json::object job_logs(workspace_session& ws, const std::string& name);
+
+/// Downloads outputs of a finished job into `dir`, as `az ml job download --output-name` does:
+/// each output's `uri` (azureml://datastores/<ds>/paths/<p>) from the job document, else the
+/// default location azureml/<job>/<output>/ of `default_datastore`; every blob under it is
+/// listed and fetched. One output lands in `dir` itself, several (`output_names` empty: all of
+/// the job's) in `dir/<output>/`. The files are written all or nothing (output_set): a failed
+/// download leaves what was there. Throws error(usage) for a job that has not finished,
+/// error(not_found) for an unknown output or one with no blobs.
+/// Result: {job, status, outputs: {name: {uri, files, bytes, path}}}.
+json::object download_outputs(workspace_session& ws, const std::string& job_name, const std::vector<std::string>& output_names,
+                              const std::filesystem::path& dir, const std::string& default_datastore = "workspaceblobstore");
 
 /// POST jobs/{name}/cancel, then the job's status.
 json::object cancel_job(workspace_session& ws, const std::string& name);
