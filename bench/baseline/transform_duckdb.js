@@ -62,7 +62,7 @@ function schemaOf(file) {
   const n = fs.readSync(fd, buf, 0, buf.length, 0);
   fs.closeSync(fd);
   const header = buf.toString('utf8', 0, n).split(/\r?\n/)[0].split(',');
-  for (const [name, s] of Object.entries(SCHEMAS)) {
+  for (const s of Object.values(SCHEMAS)) {
     if (header.includes(s.pickup)) return s;
   }
   usage(`${file}: neither the green nor the yellow header`);
