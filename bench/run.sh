@@ -8,7 +8,8 @@
 # aml-train and aml-score against bench/baseline/{transform,train,score}.py on the same input
 # (the baseline trains and scores on OUR train/test files, with the same parameters and threads),
 # and aml-transform against DuckDB (bench/baseline/transform_duckdb.js, @duckdb/node-api from
-# DIR, default .tools/node/node_modules as installed by scripts/setup.sh --tests),
+# DIR, default .tools/node/node_modules as installed by scripts/setup.sh --tests, else a private
+# npm ci of the same lock file into bench/.baseline/node),
 # measures --help latency of every tool, prints a table and writes bench/results/latest.json.
 # A tool that is not built yet is reported as missing; the rest still runs. --no-build times the
 # binaries already in the build folder (e.g. a build folder with only the benchmarked tools).
@@ -28,7 +29,7 @@ python=/usr/bin/python3   # Debian's python has pandas; a pyenv python3 on PATH 
 
 node_modules="$root/.tools/node/node_modules"
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -79,6 +80,19 @@ have aml-datagen || { say "aml-datagen is not built; nothing to benchmark"; exit
 site="$("$bench/setup-baseline.sh")"
 export PYTHONPATH="$site"
 command -v /usr/bin/time >/dev/null || { say "/usr/bin/time missing"; exit 1; }
+
+# DuckDB: when the test tools are not installed (scripts/setup.sh --tests), the same pinned tree
+# (scripts/test-tools/package-lock.json) goes into the git-ignored bench/.baseline/node.
+if [[ ! -d "$node_modules/@duckdb/node-api" ]] && command -v npm >/dev/null; then
+  private="$bench/.baseline/node"
+  if [[ ! -d "$private/node_modules/@duckdb/node-api" ]]; then
+    say "no @duckdb/node-api in $node_modules: installing the pinned npm tools into $private"
+    mkdir -p "$private"
+    cp "$root/scripts/test-tools/package.json" "$root/scripts/test-tools/package-lock.json" "$private/"
+    (cd "$private" && npm ci --no-audit --no-fund >&2) || say "npm ci failed; the DuckDB baseline will be missing"
+  fi
+  node_modules="$private/node_modules"
+fi
 
 # ---- 3. timed steps ---------------------------------------------------------------------------
 rm -rf "$work"
