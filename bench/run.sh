@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# amlops benchmark: our tools against a pandas / Python-xgboost baseline, in one run.
+# amlops benchmark: our tools against pandas / DuckDB / Python-xgboost baselines, in one run.
 #
 #   bench/run.sh [--rows N] [--seed S] [--threads T] [--build-dir DIR] [--work DIR] [--keep] [--no-build]
+#                [--node-modules DIR]
 #
 # Builds the tools if needed, generates N raw rows with aml-datagen, then times aml-transform,
 # aml-train and aml-score against bench/baseline/{transform,train,score}.py on the same input
 # (the baseline trains and scores on OUR train/test files, with the same parameters and threads),
+# and aml-transform against DuckDB (bench/baseline/transform_duckdb.js, @duckdb/node-api from
+# DIR, default .tools/node/node_modules as installed by scripts/setup.sh --tests, else a private
+# npm ci of the same lock file into bench/.baseline/node),
 # measures --help latency of every tool, prints a table and writes bench/results/latest.json.
 # A tool that is not built yet is reported as missing; the rest still runs. --no-build times the
 # binaries already in the build folder (e.g. a build folder with only the benchmarked tools).
@@ -23,7 +27,9 @@ keep=0
 build=1
 python=/usr/bin/python3   # Debian's python has pandas; a pyenv python3 on PATH may not
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+node_modules="$root/.tools/node/node_modules"
+
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -34,6 +40,7 @@ while [[ $# -gt 0 ]]; do
     --work) work="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     --no-build) build=0; shift ;;
+    --node-modules) node_modules="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -42,6 +49,7 @@ done
 export LC_ALL=C
 say() { echo "bench: $*" >&2; }
 load="$(cut -d' ' -f1 /proc/loadavg)"
+say "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $load"
 if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
   say "warning: load average $load on $(nproc) cores; timings will be noisy (recorded in the JSON)"
 fi
@@ -72,6 +80,19 @@ have aml-datagen || { say "aml-datagen is not built; nothing to benchmark"; exit
 site="$("$bench/setup-baseline.sh")"
 export PYTHONPATH="$site"
 command -v /usr/bin/time >/dev/null || { say "/usr/bin/time missing"; exit 1; }
+
+# DuckDB: when the test tools are not installed (scripts/setup.sh --tests), the same pinned tree
+# (scripts/test-tools/package-lock.json) goes into the git-ignored bench/.baseline/node.
+if [[ ! -d "$node_modules/@duckdb/node-api" ]] && command -v npm >/dev/null; then
+  private="$bench/.baseline/node"
+  if [[ ! -d "$private/node_modules/@duckdb/node-api" ]]; then
+    say "no @duckdb/node-api in $node_modules: installing the pinned npm tools into $private"
+    mkdir -p "$private"
+    cp "$root/scripts/test-tools/package.json" "$root/scripts/test-tools/package-lock.json" "$private/"
+    (cd "$private" && npm ci --no-audit --no-fund >&2) || say "npm ci failed; the DuckDB baseline will be missing"
+  fi
+  node_modules="$private/node_modules"
+fi
 
 # ---- 3. timed steps ---------------------------------------------------------------------------
 rm -rf "$work"
@@ -107,6 +128,13 @@ else
   missing transform
 fi
 measure transform python "$python" "$bench/baseline/transform.py" "${raw[@]}" --output "$work/base/transform"
+if [[ -d "$node_modules/@duckdb/node-api" ]] && command -v node >/dev/null; then
+  NODE_PATH="$node_modules" measure transform duckdb node "$bench/baseline/transform_duckdb.js" "${raw[@]}" \
+    --output "$work/base/duckdb" --threads "$threads"
+else
+  printf '%s\t%s\t\t\tmissing\n' transform duckdb >> "$timings"
+  say "transform (duckdb): no @duckdb/node-api in $node_modules (scripts/setup.sh --tests installs it); skipped"
+fi
 
 # Train/test files: ours when our transform produced them (file train.csv or folder train/).
 find_split() {  # find_split DIR NAME

