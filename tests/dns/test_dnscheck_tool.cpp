@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 
 using namespace amlops;
@@ -185,9 +186,14 @@ TEST_CASE("aml-dnscheck rejects bad input with exit 2 naming the file, line and 
     CHECK(e.at("kind") == "bad_input");
     CHECK(e.contains("line"));
 
-    write_text(dir / "platform.yaml", "prefix: aml\nlocation: canadacentral\nlocation_code: cc\nnaming_suffix: '01'\n"
-                                      "environments:\n  dev:\n    address_space: 10.10.0.0/33\n");
+    // The repository's platform file with one bad CIDR: aml-provision's parser names it.
+    std::string platform = read_text(std::filesystem::path(AMLOPS_SOURCE_DIR) / "infra/platform.yaml");
+    const auto at = platform.find("10.1.0.0/16");
+    REQUIRE(at != std::string::npos);
+    const auto line = 1 + std::count(platform.begin(), platform.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    platform.replace(at, 11, "10.1.0.0/33");
+    write_text(dir / "platform.yaml", platform);
     e = error_of_run({"--platform", (dir / "platform.yaml").string()});
-    CHECK(e.at("line").as_int64() == 7);
+    CHECK(e.at("line").as_int64() == line);
     CHECK(e.at("field") == "environments.dev.address_space");
 }

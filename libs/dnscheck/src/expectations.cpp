@@ -128,33 +128,4 @@ check_plan load_expect_file(const std::filesystem::path& path) {
     return plan;
 }
 
-platform_file load_platform_file(const std::filesystem::path& path) {
-    const YAML::Node root = load_yaml(path);
-    if (!root.IsMap()) throw bad(path, root, "(top level)", "expected a mapping");
-    platform_file p;
-    auto text = [&](const char* key, std::string& out) {
-        const auto node = root[key];
-        if (!node || !node.IsScalar() || node.Scalar().empty()) throw bad(path, node ? node : root, key, "required text field is missing");
-        out = node.Scalar();
-    };
-    text("prefix", p.prefix);
-    text("location", p.location);
-    text("location_code", p.location_code);
-    text("naming_suffix", p.naming_suffix);
-    const auto envs = root["environments"];
-    if (!envs || !envs.IsMap() || envs.size() == 0)
-        throw bad(path, envs ? envs : root, "environments", "expected a mapping of environment name to its settings");
-    for (const auto& kv : envs) {
-        platform_environment e;
-        e.name = kv.first.as<std::string>();
-        const std::string field = "environments." + e.name;
-        if (!kv.second.IsMap()) throw bad(path, kv.second, field, "expected a mapping");
-        const auto spaces = kv.second["address_spaces"] ? kv.second["address_spaces"] : kv.second["address_space"];
-        if (!spaces) throw bad(path, kv.second, field + ".address_space", "required: the environment's VNet address space(s)");
-        e.address_spaces = read_spaces(path, spaces, field + ".address_space");
-        p.environments.push_back(std::move(e));
-    }
-    return p;
-}
-
 }  // namespace amlops::dnscheck

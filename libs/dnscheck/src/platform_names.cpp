@@ -1,22 +1,22 @@
-// The platform's naming, reduced to the private-link names dnscheck can derive without Azure.
-// Kept in this one function so it can be replaced by aml-provision's own naming rules (which own
-// the convention) without touching the checker.
+// The platform's private-link names. The names come from aml-provision's own derivation, so the
+// checker asks for exactly the resources provision creates (it once spelled the registry "cr..."
+// where provision names it "acr...").
 #include "amlops/dnscheck/expectations.hpp"
 
 namespace amlops::dnscheck {
 
-check_plan platform_names(const platform_file& p) {
+check_plan platform_names(const provision::platform_config& p) {
     check_plan plan;
-    for (const auto& env : p.environments) {
-        // <kind><environment><location code><suffix>, like workspace mlwdevcc01 / registry mlrdevcc01.
-        const std::string tail = env.name + p.location_code + p.naming_suffix;
-        const std::string storage = "st" + tail, vault = "kv" + tail, registry = "cr" + tail;
+    const auto names = provision::derive_names(p);
+    for (std::size_t i = 0; i < p.environments.size() && i < names.envs.size(); ++i) {
+        const auto& env = p.environments[i];
+        const auto& n = names.envs[i];
         for (const char* service : {"blob", "file", "queue", "table"})
-            plan.add({storage + "." + service + ".core.windows.net", {}, "platform", std::nullopt});
-        plan.add({vault + ".vault.azure.net", {}, "platform", std::nullopt});
-        plan.add({registry + ".azurecr.io", {}, "platform", std::nullopt});
-        plan.add({registry + "." + p.location + ".data.azurecr.io", {}, "platform", std::nullopt});
-        for (const auto& space : env.address_spaces) plan.add_space(space);
+            plan.add({n.storage + "." + service + ".core.windows.net", {}, "platform", std::nullopt});
+        plan.add({n.key_vault + ".vault.azure.net", {}, "platform", std::nullopt});
+        plan.add({n.container_registry + ".azurecr.io", {}, "platform", std::nullopt});
+        plan.add({n.container_registry + "." + p.location + ".data.azurecr.io", {}, "platform", std::nullopt});
+        if (auto space = dns::ip_network::parse(env.address_space)) plan.add_space(*space);
     }
     return plan;
 }

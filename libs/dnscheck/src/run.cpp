@@ -29,7 +29,7 @@ check_report run_dnscheck(const run_options& o, logger& log, const env_lookup& e
 
     check_plan plan;
     for (const auto& f : o.expect_files) plan.merge(load_expect_file(f));
-    if (!o.platform_file.empty()) plan.merge(platform_names(load_platform_file(o.platform_file)));
+    if (!o.platform_file.empty()) plan.merge(platform_names(provision::load_platform(o.platform_file)));
     if (azure) {
         auto connection = connect_arm(o, log, env);
         plan.merge(discover_azure(connection.arm(), o.azure, &log));

@@ -4,6 +4,7 @@
 // hint can name the missing VNet link or DNS zone group by resource id.
 
 #include "amlops/dns/address.hpp"
+#include "amlops/provision/platform.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -52,22 +53,12 @@ struct check_plan {
 /// or just the FQDN map. Throws error(bad_input) naming the file, line and field.
 check_plan load_expect_file(const std::filesystem::path& path);
 
-/// The aml-provision platform file, reduced to what DNS checking needs.
-struct platform_environment {
-    std::string name;                          ///< "dev", "prod"
-    std::vector<dns::ip_network> address_spaces;
-};
-struct platform_file {
-    std::string prefix, location, location_code, naming_suffix;
-    std::vector<platform_environment> environments;
-};
-/// Parses the platform file (prefix, location, location_code, naming_suffix, environments with
-/// address_space(s)). Throws error(bad_input/config) naming the file, line and field.
-platform_file load_platform_file(const std::filesystem::path& path);
-/// The private-link names derivable from the platform without Azure (storage blob/file/queue/
-/// table, Key Vault, container registry and its regional data endpoint, per environment) and the
-/// environments' address spaces. Workspace, notebook and registry names contain ids that only Azure
-/// knows: use Azure discovery for those.
-check_plan platform_names(const platform_file& platform);
+/// The private-link names of the platform aml-provision builds from `platform` (infra/platform.yaml,
+/// read with provision::load_platform, named with provision::derive_names: one convention, owned
+/// by aml-provision): per environment the storage account's blob/file/queue/table, the Key Vault,
+/// the container registry and its regional data endpoint, each with its privatelink alias, and the
+/// environments' address spaces. Workspace, notebook and registry names contain ids that only
+/// Azure knows: use Azure discovery for those.
+check_plan platform_names(const provision::platform_config& platform);
 
 }  // namespace amlops::dnscheck
