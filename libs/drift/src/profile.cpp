@@ -4,6 +4,10 @@
 #include "amlops/core/error.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -50,22 +54,31 @@ feature_profile profile_column(const std::string& name, std::vector<float> value
         f.psi_bin.assign(1, 0);
         return f;
     }
-    std::sort(values.begin(), values.end());
-    f.min = values.front();
-    f.max = values.back();
-    std::vector<float> distinct = values;
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    // The distinct values, up to one more than a discrete feature may have: a discrete column
+    // needs no sort at all, a continuous one stops this scan early.
+    std::vector<float> distinct;
+    for (float v : values) {
+        if (std::find(distinct.begin(), distinct.end(), v) != distinct.end()) continue;
+        distinct.push_back(v);
+        if (distinct.size() > max_discrete_values) break;
+    }
     f.discrete = distinct.size() <= max_discrete_values;
     if (f.discrete) {
+        std::sort(distinct.begin(), distinct.end());
+        f.min = distinct.front();
+        f.max = distinct.back();
         f.grid.edges = distinct;
         f.psi.edges = distinct;
     } else {
+        std::sort(values.begin(), values.end());
+        f.min = values.front();
+        f.max = values.back();
         f.grid.edges = quantile_edges(values, grid_quantiles);
         f.grid.edges.push_back(values.front());
         f.psi.edges = quantile_edges(values, psi_quantiles);
         unique_sorted(f.psi.edges);
     }
-    if (auto a = above(values.back())) {
+    if (auto a = above(static_cast<float>(f.max))) {
         f.grid.edges.push_back(*a);
         if (f.discrete) f.psi.edges.push_back(*a);
     }
@@ -149,11 +162,29 @@ profile build_profile(const std::vector<std::string>& columns, std::span<const f
                                               std::to_string(rows) + " rows of " + std::to_string(width) + " columns");
     profile p;
     p.rows = rows;
-    std::vector<float> column(rows);
-    for (std::size_t c = 0; c < width; ++c) {
-        for (std::size_t r = 0; r < rows; ++r) column[r] = row_major[r * width + c];
-        p.features.push_back(profile_column(columns[c], column));
-    }
+    p.features.resize(width);
+    // Columns are independent: profiled on a few threads (a continuous column is one sort).
+    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, std::max<std::size_t>(width, 1));
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mu;
+    auto work = [&] {
+        try {
+            std::vector<float> column(rows);
+            for (std::size_t c; (c = next.fetch_add(1)) < width;) {
+                for (std::size_t r = 0; r < rows; ++r) column[r] = row_major[r * width + c];
+                p.features[c] = profile_column(columns[c], column);
+            }
+        } catch (...) {
+            std::lock_guard lock(failure_mu);
+            failure = std::current_exception();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
     return p;
 }
 
