@@ -47,7 +47,8 @@ std::string rows(std::size_t n, std::uint64_t seed, double scale) {
         for (std::size_t c = 0; c < t.columns.size(); ++c) {
             double v = t.features[r * t.columns.size() + c];
             if (t.columns[c] == "distance") v *= scale;
-            s += (c ? "," : "") + std::to_string(v);
+            if (c) s += ',';
+            s += std::to_string(v);
         }
         s += "]";
     }
