@@ -11,11 +11,9 @@
 #include <sstream>
 #include <string>
 
-namespace json = amlops::json;
-namespace fs = std::filesystem;
-using amlops::test::run_tool;
-using amlops::test::scratch_dir;
+using namespace amlops;
 using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -48,22 +46,22 @@ std::string scale_column(const std::string& csv, const std::string& column, doub
 }  // namespace
 
 TEST_CASE("drift-check.yaml passes a batch like the training rows and fails a shifted one with exit 3") {
-    scratch_dir dir("drift-check");
+    test::scratch_dir dir("drift-check");
     const auto ws = (dir / "ws").string();
-    REQUIRE(run_tool("aml-datagen", {"--output", (dir / "raw").string(), "--rows", "3000", "--seed", "11"}).exit_code == 0);
-    auto t = run_tool("aml-transform", {"--input", (dir / "raw").string(), "--output", (dir / "features").string()});
+    REQUIRE(test::run_tool("aml-datagen", {"--output", (dir / "raw").string(), "--rows", "3000", "--seed", "11"}).exit_code == 0);
+    auto t = test::run_tool("aml-transform", {"--input", (dir / "raw").string(), "--output", (dir / "features").string()});
     INFO(t.err);
     REQUIRE(t.exit_code == 0);
-    auto trained = run_tool("aml-train", {"--train", (dir / "features/train.csv").string(), "--output", (dir / "model").string(),
+    auto trained = test::run_tool("aml-train", {"--train", (dir / "features/train.csv").string(), "--output", (dir / "model").string(),
                                           "--n-estimators", "20", "--max-depth", "4", "--threads", "1"});
     INFO(trained.err);
     REQUIRE(trained.exit_code == 0);
     // Registered the ordinary way: a gate decision first (no champion yet, a lenient policy).
     amlops::test::write_text(dir / "gate.yaml", "primary_metric: rmse\nmin_relative_improvement: 0.0\nmax_rmse: 1000\n");
-    REQUIRE(run_tool("aml-compare", {"--candidate", (dir / "model").string(), "--test", (dir / "features/test.csv").string(),
+    REQUIRE(test::run_tool("aml-compare", {"--candidate", (dir / "model").string(), "--test", (dir / "features/test.csv").string(),
                                      "--policy", (dir / "gate.yaml").string(), "--output", (dir / "decision").string()})
                 .exit_code == 0);
-    auto reg = run_tool("aml-register", {"--model", (dir / "model").string(), "--decision", (dir / "decision").string(),
+    auto reg = test::run_tool("aml-register", {"--model", (dir / "model").string(), "--decision", (dir / "decision").string(),
                                          "--registry", "dev", "--name", "taxi-fare", "--set-alias", "champion", "--workspace", ws});
     INFO(reg.err);
     REQUIRE(reg.exit_code == 0);
@@ -73,7 +71,7 @@ TEST_CASE("drift-check.yaml passes a batch like the training rows and fails a sh
     amlops::test::write_text(dir / "batch-shifted/batch.csv", scale_column(test_rows, "distance", 2.0));
 
     auto run = [&](const std::string& batch) {
-        return run_tool("aml-pipeline", {(source_dir / "pipelines/drift-check.yaml").string(), "--workspace", ws, "--set",
+        return test::run_tool("aml-pipeline", {(source_dir / "pipelines/drift-check.yaml").string(), "--workspace", ws, "--set",
                                          "inputs.batch.path=" + (dir / batch).string()});
     };
     const auto same = run("batch-same");
