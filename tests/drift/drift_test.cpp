@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -173,4 +174,16 @@ TEST_CASE("the monitor counts rows from many threads, one at a time or in blocks
     const float nan = std::numeric_limits<float>::quiet_NaN();
     m.observe(std::span<const float>(&nan, 1), 1);
     CHECK(m.report().features[0].missing == 1);
+}
+
+TEST_CASE("bin_of is upper_bound on the edges, at the edges and between them") {
+    for (std::size_t n : {1u, 2u, 3u, 7u, 64u, 101u}) {
+        bin_edges b;
+        for (std::size_t i = 0; i < n; ++i) b.edges.push_back(static_cast<float>(i) * 1.5f);
+        for (float v = -2; v < static_cast<float>(n) * 1.5f + 2; v += 0.25f) {
+            INFO("n " << n << " v " << v);
+            CHECK(b.bin_of(v) == static_cast<std::size_t>(std::upper_bound(b.edges.begin(), b.edges.end(), v) - b.edges.begin()));
+        }
+    }
+    CHECK(bin_edges{}.bin_of(3) == 0);
 }

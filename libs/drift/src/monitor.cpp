@@ -54,34 +54,32 @@ void monitor::observe(std::span<const float> row_major, std::size_t rows) {
         throw error(error_kind::internal, "drift monitor: " + std::to_string(row_major.size()) + " values for " +
                                               std::to_string(rows) + " rows of " + std::to_string(columns_) + " columns");
     auto& counters = shards_[this_thread_shard()]->counters;
-    const bool local = rows >= local_count_rows;
-    thread_local std::vector<std::uint64_t> scratch;
-    if (local) scratch.assign(width_, 0);
-    for (std::size_t f = 0; f < column_of_.size(); ++f) {
-        const std::size_t c = column_of_[f];
-        if (c == npos) continue;
-        const auto& fp = profile_->features[f];
-        const std::size_t base = offset_[f], bins = fp.grid.bins();
-        for (std::size_t r = 0; r < rows; ++r) {
-            const float v = row_major[r * columns_ + c];
-            std::size_t slot;
+    // Row by row (the matrix is row-major: one pass over memory), each cell to its feature's bin.
+    auto count_row = [&](const float* row, auto&& add) {
+        for (std::size_t f = 0; f < column_of_.size(); ++f) {
+            const std::size_t c = column_of_[f];
+            if (c == npos) continue;
+            const auto& grid = profile_->features[f].grid;
+            const std::size_t base = offset_[f], bins = grid.bins();
+            const float v = row[c];
             if (std::isnan(v)) {
-                slot = base + bins;
-            } else {
-                const std::size_t b = fp.grid.bin_of(v);
-                slot = base + b;
-                if (b == 0 || v != fp.grid.edges[b - 1]) {  // off the grid: KS gets an error bound
-                    if (local) ++scratch[base + bins + 1];
-                    else counters[base + bins + 1].fetch_add(1, std::memory_order_relaxed);
-                }
+                add(base + bins);
+                continue;
             }
-            if (local) ++scratch[slot];
-            else counters[slot].fetch_add(1, std::memory_order_relaxed);
+            const std::size_t b = grid.bin_of(v);
+            add(base + b);
+            if (b == 0 || v != grid.edges[b - 1]) add(base + bins + 1);  // off the grid: KS gets an error bound
         }
-    }
-    if (local) {
+    };
+    if (rows >= local_count_rows) {
+        thread_local std::vector<std::uint64_t> scratch;
+        scratch.assign(width_, 0);
+        for (std::size_t r = 0; r < rows; ++r) count_row(row_major.data() + r * columns_, [&](std::size_t i) { ++scratch[i]; });
         for (std::size_t i = 0; i < width_; ++i)
             if (scratch[i]) counters[i].fetch_add(scratch[i], std::memory_order_relaxed);
+    } else {
+        for (std::size_t r = 0; r < rows; ++r)
+            count_row(row_major.data() + r * columns_, [&](std::size_t i) { counters[i].fetch_add(1, std::memory_order_relaxed); });
     }
     rows_.fetch_add(rows, std::memory_order_relaxed);
 }

@@ -140,7 +140,18 @@ json::array count_array(const std::vector<std::uint64_t>& v) {
 }  // namespace
 
 std::size_t bin_edges::bin_of(float v) const noexcept {
-    return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+    // upper_bound without branches on the data (the comparison becomes a conditional move): the
+    // scoring paths call this once per cell, and the edges are quantiles, so a branch on them
+    // would be mispredicted half the time.
+    std::size_t n = edges.size();
+    if (n == 0) return 0;
+    const float* base = edges.data();
+    while (n > 1) {
+        const std::size_t half = n / 2;
+        base = base[half] <= v ? base + half : base;
+        n -= half;
+    }
+    return static_cast<std::size_t>(base - edges.data()) + (*base <= v ? 1 : 0);
 }
 
 std::vector<std::uint64_t> feature_profile::to_psi_bins(std::span<const std::uint64_t> grid_counts) const {
