@@ -15,14 +15,22 @@
 namespace amlops::drift {
 namespace {
 
-// The value at rank floor(k n / q) of sorted values, k = 1..q-1: the lower edges of q bins of
-// about n/q values each. Both the grid and the PSI bins use this rank, so every decile edge is
-// also a percentile edge (floor(10k n / 100) = floor(k n / 10)).
-std::vector<float> quantile_edges(const std::vector<float>& sorted, std::size_t q) {
-    std::vector<float> out;
-    const std::size_t n = sorted.size();
-    for (std::size_t k = 1; k < q; ++k) out.push_back(sorted[k * n / q]);
-    return out;
+// The ranks floor(k n / q), k = 1..q-1: the lower edges of q bins of about n/q values each. Both
+// the grid and the PSI bins use this rank, so every decile edge is also a percentile edge
+// (floor(10k n / 100) = floor(k n / 10)).
+void add_quantile_ranks(std::vector<std::size_t>& ranks, std::size_t n, std::size_t q) {
+    for (std::size_t k = 1; k < q; ++k) ranks.push_back(k * n / q);
+}
+
+// Puts the order statistic of every rank in [rlo, rhi) (sorted, absolute positions) at its
+// position, like a full sort would, in O(n log ranks): a median rank first, then each side.
+void select_ranks(float* first, float* last, std::size_t offset, const std::size_t* rlo, const std::size_t* rhi) {
+    if (rlo == rhi || first == last) return;
+    const std::size_t* mid = rlo + (rhi - rlo) / 2;
+    float* nth = first + (*mid - offset);
+    std::nth_element(first, nth, last);
+    select_ranks(first, nth, offset, rlo, mid);
+    select_ranks(nth + 1, last, *mid + 1, mid + 1, rhi);
 }
 
 // The float just above the training maximum: the lower edge of the "above the range" bin. None
@@ -70,12 +78,21 @@ feature_profile profile_column(const std::string& name, std::vector<float> value
         f.grid.edges = distinct;
         f.psi.edges = distinct;
     } else {
-        std::sort(values.begin(), values.end());
+        // The order statistics the edges need, not a full sort (a column may have millions of rows).
+        const std::size_t n = values.size();
+        std::vector<std::size_t> ranks{0, n - 1};
+        add_quantile_ranks(ranks, n, grid_quantiles);
+        std::sort(ranks.begin(), ranks.end());
+        ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+        select_ranks(values.data(), values.data() + n, 0, ranks.data(), ranks.data() + ranks.size());
         f.min = values.front();
-        f.max = values.back();
-        f.grid.edges = quantile_edges(values, grid_quantiles);
+        f.max = values[n - 1];
+        std::vector<std::size_t> grid_ranks, psi_ranks;
+        add_quantile_ranks(grid_ranks, n, grid_quantiles);
+        add_quantile_ranks(psi_ranks, n, psi_quantiles);
+        for (auto r : grid_ranks) f.grid.edges.push_back(values[r]);
         f.grid.edges.push_back(values.front());
-        f.psi.edges = quantile_edges(values, psi_quantiles);
+        for (auto r : psi_ranks) f.psi.edges.push_back(values[r]);
         unique_sorted(f.psi.edges);
     }
     if (auto a = above(static_cast<float>(f.max))) {
