@@ -325,4 +325,6 @@ TEST_CASE("the shipped pipelines and every tools/*/component.yaml validate") {
     CHECK(train.find_job("register")->depends_on == std::vector<std::string>{"compare", "train"});
     const auto merge = make_plan(load_job(source / "pipelines/single-step-merge-job.yaml", {raw}));
     CHECK(merge.jobs.size() == 1);
+    const auto drift = make_plan(load_job(source / "pipelines/drift-check.yaml", {"inputs.batch.path=" + (p.dir / "data/raw").string()}));
+    CHECK(drift.find_job("score")->depends_on == std::vector<std::string>{"fetch_model"});
 }

@@ -35,7 +35,8 @@ void describe_serve(amlops::cli::option_spec& s, serve_options& o) {
         ("key-file", po::value(&o.key_file)->value_name("FILE"), "require 'Authorization: Bearer <key>' with this key")
         ("state-file", po::value(&o.state_file)->value_name("FILE"), "deployment_state.json: persisted, restored when no model is given")
         ("endpoint-name", po::value(&r.endpoint_name)->default_value(r.endpoint_name)->value_name("NAME"), "endpoint name in the state file")
-        ("routing-seed", po::value(&r.routing_seed)->default_value(0)->value_name("N"), "seed of the traffic draw (0: random)");
+        ("routing-seed", po::value(&r.routing_seed)->default_value(0)->value_name("N"), "seed of the traffic draw (0: random)")
+        ("drift", po::bool_switch(&r.drift), "/metrics: PSI and KS per feature of the rows since load vs the training profile");
     namespace cli = amlops::cli;
     cli::add_bounded(s, "port", r.port, 0, 65535, "PORT", "port (0: ephemeral, see --port-file; default 5001)");
     cli::add_threads(s, r.threads, "I/O threads", "0");

@@ -2,7 +2,7 @@
 // carries the target column.
 #include "amlops/cli/tool.hpp"
 #include "amlops/cli/vocabulary.hpp"
-#include "amlops/jobs/score_job.hpp"
+#include "amlops/jobs/score_drift.hpp"
 #include "amlops/tracking/tool_run.hpp"
 
 namespace {
@@ -12,6 +12,7 @@ namespace {
 struct options {
     std::string model, data, output;
     std::size_t chunk_rows = amlops::model::score_request{}.chunk_rows;
+    amlops::model::drift_check drift;
 };
 
 void describe(amlops::cli::option_spec& s, options& o) {
@@ -22,14 +23,18 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder for predictions.csv and metrics.json");
     amlops::cli::add_bounded(s, "chunk-rows", o.chunk_rows, 1, 100'000'000, "N",
                              "rows predicted per step (default " + std::to_string(o.chunk_rows) + ")");
+    s.options.add_options()("drift", po::bool_switch(&o.drift.enabled), "report PSI and KS per feature against the model's training profile (drift.json)");
+    amlops::cli::add_limit(s, "drift-threshold", o.drift.limits.psi, 0, 1e6, "exit 3 when a feature's PSI exceeds X (implies --drift; 0.25 is a common limit)");
+    amlops::cli::add_limit(s, "drift-ks-threshold", o.drift.limits.ks, 0, 1, "exit 3 when a feature's KS statistic exceeds X (implies --drift)");
     amlops::cli::add_alias(s, "data", "input", o.data);
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
     if (o.data.empty()) throw amlops::error(amlops::error_kind::usage, "the option '--input' is required but missing").on_field("--input");
-    auto result = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, ctx.log(),
+    auto scored = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, o.drift, ctx.log(),
                                                [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
-    return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-score", std::move(result));  // when MLFLOW_TRACKING_URI is set
+    if (scored.rejected) ctx.reject();
+    return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-score", std::move(scored.result));  // when MLFLOW_TRACKING_URI is set
 }
 
 }  // namespace
@@ -39,6 +44,7 @@ int main(int argc, char** argv) {
         argc, argv,
         {"aml-score", "Score a data set with an MLflow xgboost model folder.", "--model DIR --input FILE|DIR --output DIR",
          "Writes predictions.csv (actual,predicted) and metrics.json (n, rmse, mae, r2, mape, residual quantiles);\n"
-         "without a 'cost' column in the data, predictions.csv (predicted) only."},
+         "without a 'cost' column in the data, predictions.csv (predicted) only. --drift adds drift.json;\n"
+         "a drift limit exceeded: exit 3, status \"rejected\", predictions still written (docs/drift.md)."},
         describe, run);
 }

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         {"aml-train", "Train the taxi-fare xgboost regressor; write an MLflow model folder with metrics and manifest.",
          "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--threads N] [PARAM FLAGS] --output DIR",
          "Output folder: MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json,\n"
-         "metrics.json, feature_importance.json, manifest.json.\n"
+         "metrics.json, feature_importance.json, profile.json (training profile, docs/drift.md), manifest.json.\n"
          "Example: aml-train --train prepared/ --test prepared/test.csv --params train-params.yaml --eta 0.05 -o model/"},
         describe, run);
 }

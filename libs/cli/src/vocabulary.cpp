@@ -58,6 +58,18 @@ void add_model_version(option_spec& s, std::int64_t& version, bool version_alias
     }
 }
 
+namespace {
+
+void require_real_range(const std::string& flag, double v, double min, double max) {
+    if (!(v >= min && v <= max)) {  // written as a negation so NaN fails too
+        std::ostringstream msg;
+        msg << "expected a number between " << min << " and " << max << ", got " << v;
+        throw error(error_kind::usage, msg.str()).on_field(flag);
+    }
+}
+
+}  // namespace
+
 void add_fraction(option_spec& s, const std::string& name, double& value, double min, double max, const std::string& help) {
     std::ostringstream shown;
     shown << value;
@@ -66,14 +78,19 @@ void add_fraction(option_spec& s, const std::string& name, double& value, double
                                 ->default_value(value, shown.str())
                                 ->value_name("R")
                                 ->notifier([&value, name, min, max](double v) {
-                                    // Written as a negation so NaN fails too.
-                                    if (!(v >= min && v <= max)) {
-                                        std::ostringstream msg;
-                                        msg << "expected a number between " << min << " and " << max << ", got " << v;
-                                        throw error(error_kind::usage, msg.str()).on_field("--" + name);
-                                    }
+                                    require_real_range("--" + name, v, min, max);
                                     value = v;
                                 }),
+                            help.c_str());
+}
+
+void add_limit(option_spec& s, const std::string& name, std::optional<double>& value, double min, double max,
+               const std::string& help) {
+    s.options.add_options()(name.c_str(),
+                            po::value<double>()->value_name("X")->notifier([&value, name, min, max](double v) {
+                                require_real_range("--" + name, v, min, max);
+                                value = v;
+                            }),
                             help.c_str());
 }
 

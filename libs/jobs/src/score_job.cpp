@@ -98,6 +98,7 @@ json::object run_score_job(const score_request& request, logger& log, const outp
         [&](score_item& item) {
             item.ready = false;
             stream.parse(item.piece, item.rows);
+            if (request.observer) request.observer->observe(item.rows);
             if (model.fast_path_verified()) predict_and_format(item, model, target_column, 1);
         },
         [&](score_item& item) {
@@ -126,6 +127,7 @@ json::object run_score_job(const score_request& request, logger& log, const outp
         result["metrics"] = nullptr;
         result["note"] = "no '" + model.output_column() + "' column in the data: predictions only";
     }
+    if (request.observer) request.observer->finish(outputs, request.output, result);
     outputs.commit();
     if (add_output) add_output("predictions", predictions_path);
     if (add_output && has_target) add_output("metrics", metrics_path);

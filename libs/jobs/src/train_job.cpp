@@ -6,6 +6,7 @@
 #include "amlops/core/sha256.hpp"
 #include "amlops/core/version.hpp"
 #include "amlops/data/table.hpp"
+#include "amlops/drift/profile.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
@@ -140,6 +141,11 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     json::object overrides;
     for (const auto& [k, v] : request.overrides) overrides[k] = v;
     auto commit = detect_commit_sha(env);
+    // The training rows' profile (docs/drift.md): what aml-score --drift and the server compare
+    // new rows with.
+    const std::string profile_text = json::pretty(drift::to_json(drift::build_profile(train.columns, train.features, train.rows)));
+    auto model_files = mlflow_model_files(spec);
+    model_files[drift::profile_file] = profile_text;
     json::object manifest{{"tool", "aml-train"},
                           {"tool_version", version()},
                           {"build_commit", build_commit()},
@@ -152,8 +158,9 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                           {"params", params.to_json()},
                           {"param_overrides", std::move(overrides)},
                           {"model_sha256", sha256_hex(spec.model_json)},
-                          // Every file of the MLflow model: checked whenever the model is loaded.
-                          {"files", file_hashes(mlflow_model_files(spec))}};
+                          // Every file of the MLflow model and the training profile: checked
+                          // whenever the model is loaded.
+                          {"files", file_hashes(model_files)}};
 
     // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel
     // finds a complete folder of this run.
@@ -166,6 +173,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     output_set outputs;
     outputs.stage(request.output / "metrics.json", json::pretty(metrics_doc));
     outputs.stage(request.output / "feature_importance.json", json::pretty(importance_json(outcome.booster, sig)));
+    outputs.stage(request.output / drift::profile_file, profile_text);
     outputs.stage(request.output / manifest_file, json::pretty(manifest));
     stage_mlflow_model(outputs, request.output, spec);
     outputs.commit();
@@ -176,6 +184,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         add_output("metrics", request.output / "metrics.json");
         add_output("feature_importance", request.output / "feature_importance.json");
         add_output("manifest", request.output / "manifest.json");
+        add_output("profile", request.output / drift::profile_file);
     }
     log.info("wrote MLflow model to " + request.output.string());
 

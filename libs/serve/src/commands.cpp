@@ -139,6 +139,7 @@ json::object run_serve(const serve_request& request, const env_lookup& env, logg
 
     service_options so;
     so.scoring_timeout = std::chrono::milliseconds(r.request_timeout_ms);
+    so.drift = r.drift;
     if (!r.key_file.empty()) {
         std::string key;
         try {

@@ -2,6 +2,7 @@
 #include "amlops/serve/model_source.hpp"
 
 #include "amlops/core/error.hpp"
+#include "amlops/drift/profile.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/model/signature.hpp"
@@ -57,6 +58,7 @@ std::shared_ptr<const loaded_source> load_model_folder(const fs::path& dir, cons
     if (out->model_name.empty()) out->model_name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
     out->columns = column_set(m->input_columns());
     out->column_types = signature_types(dir, m->input_columns());
+    if (auto p = drift::load_profile(dir)) out->profile = std::make_shared<const drift::profile>(std::move(*p));
     out->model = std::move(m);
     return out;
 }

@@ -10,6 +10,7 @@
 #include "amlops/deploy/traffic.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/serve/admin_api.hpp"
+#include "drift_metrics.hpp"
 
 #include <algorithm>
 #include <array>
@@ -124,6 +125,7 @@ struct deployment_entry {
     int mirror = 0;
     std::shared_ptr<std::atomic<std::uint64_t>> served = std::make_shared<std::atomic<std::uint64_t>>(0);
     std::shared_ptr<std::atomic<std::uint64_t>> mirrored = std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::shared_ptr<drift::monitor> drift;  // with service_options::drift and a profile; reset by a new model
 };
 
 struct scoring_service::state {
@@ -348,6 +350,7 @@ server::response scoring_service::score(const server::request& req, bool mlflow)
     }
     metrics_->rows.fetch_add(rows.rows, std::memory_order_relaxed);
     target->served->fetch_add(1, std::memory_order_relaxed);
+    if (target->drift) target->drift->observe(rows.values, rows.rows);
 
     server::response res;
     res.body.reserve(predictions.size() * 12 + 24);
@@ -577,6 +580,11 @@ server::response scoring_service::metrics_text() const {
     line("# HELP amlops_mirror_dropped_total Mirror copies dropped because the mirror queue was full.");
     line("# TYPE amlops_mirror_dropped_total counter");
     line("amlops_mirror_dropped_total " + std::to_string(metrics_->mirror_dropped.load()));
+    if (options_.drift) {
+        std::vector<drift_metric_source> sources;
+        for (const auto& d : st->deployments) sources.push_back({d.name, d.drift.get()});
+        append_drift_metrics(out, sources);
+    }
     server::response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = std::move(out);
@@ -626,6 +634,7 @@ bool scoring_service::deploy(const std::string& name, const std::string& source)
     for (auto& d : next->deployments) {
         if (d.key == lower(name)) {
             d.model = loaded;
+            d.drift = options_.drift ? drift_monitor_for(*loaded) : nullptr;
             created = false;
             next->new_deployment = d.name;
         }
@@ -635,6 +644,7 @@ bool scoring_service::deploy(const std::string& name, const std::string& source)
         e.name = name;
         e.key = lower(name);
         e.model = loaded;
+        e.drift = options_.drift ? drift_monitor_for(*loaded) : nullptr;
         next->deployments.push_back(std::move(e));
         std::sort(next->deployments.begin(), next->deployments.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
     }

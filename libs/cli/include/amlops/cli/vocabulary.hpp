@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 namespace amlops::cli {
@@ -78,6 +79,11 @@ void add_bounded(option_spec& s, const std::string& name, T& value, std::int64_t
 /// A fraction flag (placeholder R) limited to [min, max], validated while parsing; `value`
 /// holds the default shown by --help.
 void add_fraction(option_spec& s, const std::string& name, double& value, double min, double max, const std::string& help);
+
+/// An optional real-number limit (placeholder X) in [min, max], validated while parsing (exit 2
+/// naming the flag); left nullopt when the flag is not given.
+void add_limit(option_spec& s, const std::string& name, std::optional<double>& value, double min, double max,
+               const std::string& help);
 
 /// Adds a hidden alias `old_name` of a flag that stores into `target`, logging a deprecation
 /// warning naming `new_name` when used.

@@ -4,6 +4,8 @@
 
 #include "amlops/core/json.hpp"
 #include "amlops/core/log.hpp"
+#include "amlops/core/output_set.hpp"
+#include "amlops/data/table.hpp"
 #include "amlops/jobs/train_job.hpp"
 
 #include <cstddef>
@@ -11,12 +13,23 @@
 
 namespace amlops::model {
 
+/// Watches the rows of a scoring run (drift monitoring, score_drift.hpp): observe() gets every
+/// parsed piece, from several threads at once; finish() runs once after the last piece and may
+/// stage files into the run's output set and add to its result.
+class row_observer {
+public:
+    virtual ~row_observer() = default;
+    virtual void observe(const data::numeric_table& rows) = 0;
+    virtual void finish(output_set& outputs, const std::filesystem::path& output_dir, json::object& result) = 0;
+};
+
 /// Inputs of one scoring run.
 struct score_request {
     std::filesystem::path model;   ///< MLflow model folder (as aml-train writes it)
     std::filesystem::path data;    ///< CSV file or folder; columns matched by name, any order
     std::filesystem::path output;  ///< folder for predictions.csv and metrics.json
     std::size_t chunk_rows = 65536;  ///< about this many rows parsed, predicted and written per step (streamed)
+    row_observer* observer = nullptr;  ///< optional; not owned
 };
 
 /// Scores `request.data` with the model. Writes `predictions.csv` (`actual,predicted`, or only

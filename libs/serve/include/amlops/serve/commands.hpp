@@ -54,6 +54,7 @@ struct serve_request {
     unsigned request_timeout_ms = 0;            ///< 0: SCORING_TIMEOUT_MS, else none (180 s
                                                 ///< as an Azure ML container)
     std::filesystem::path ca_file;              ///< PEM CA bundle for TLS to Azure (empty: default trust)
+    bool drift = false;                         ///< /metrics reports PSI and KS (service_options::drift)
 };
 
 /// Runs the server until SIGTERM/SIGINT, then drains (readiness 503, in-flight requests finish)

@@ -43,6 +43,9 @@
 namespace amlops::model {
 class loaded_model;
 }
+namespace amlops::drift {
+struct profile;
+}
 
 namespace amlops::serve {
 
@@ -54,6 +57,7 @@ struct loaded_source {
     std::shared_ptr<const model::loaded_model> model;
     column_set columns;                      ///< model input columns (signature order)
     std::vector<std::string> column_types;   ///< MLflow type per column ("double", "long", ...)
+    std::shared_ptr<const drift::profile> profile;  ///< training profile (profile.json); null: none
 };
 
 /// Turns a model source (registry URI or folder) into a loaded model. Throws amlops::error
@@ -78,6 +82,9 @@ struct service_options {
     /// work whose caller has gone: rows are predicted in chunks and the clock checked in between.
     std::chrono::milliseconds scoring_timeout{0};
     std::function<std::chrono::steady_clock::time_point()> clock;  ///< empty: steady_clock::now
+    /// Count scored rows against each model's training profile; /metrics reports PSI and KS per
+    /// feature since the deployment was loaded (docs/drift.md). Off: no cost per request.
+    bool drift = false;
 };
 
 /// One deployment as the admin API reports it.
