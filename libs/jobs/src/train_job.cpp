@@ -12,6 +12,7 @@
 #include "amlops/model/table_request.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/log.hpp"
+#include "amlops/jobs/sweep_step.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -77,7 +78,9 @@ struct xgb_log_route {
 json::object run_train_job(const train_request& request, logger& log, const env_lookup& env,
                            const output_sink& add_output) {
     const auto t0 = clock_type::now();
-    const train_params params = resolve_params(request.params_file, request.overrides);
+    train_params params = resolve_params(request.params_file, request.overrides);
+    std::optional<sweep_step> sweep;  // checked before any data is read
+    if (!request.sweep_file.empty()) sweep.emplace(request.sweep_file, params);
     const model_signature sig = taxi_signature();
     xgb_log_route route(log);
 
@@ -92,6 +95,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     const double load_seconds = seconds_since(t0);
     log.info("loaded " + std::to_string(train.rows) + " training rows in " + std::to_string(load_seconds) + " s");
 
+    if (sweep) params = sweep->run(train, log);
     const auto t1 = clock_type::now();
     const int step = std::max(1, params.n_estimators / 10);
     auto progress = [&](const round_progress& p) {
@@ -137,6 +141,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     if (!request.params_file.empty())
         inputs["params_file"] = json::object{{"path", request.params_file.string()},
                                              {"sha256", sha256_file(request.params_file)}};
+    if (sweep) inputs["sweep_file"] = json::object{{"path", request.sweep_file.string()}, {"sha256", sha256_file(request.sweep_file)}};
     json::object overrides;
     for (const auto& [k, v] : request.overrides) overrides[k] = v;
     auto commit = detect_commit_sha(env);
@@ -166,6 +171,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     output_set outputs;
     outputs.stage(request.output / "metrics.json", json::pretty(metrics_doc));
     outputs.stage(request.output / "feature_importance.json", json::pretty(importance_json(outcome.booster, sig)));
+    if (sweep) outputs.stage(request.output / "sweep.json", json::pretty(sweep->report()));
     outputs.stage(request.output / manifest_file, json::pretty(manifest));
     stage_mlflow_model(outputs, request.output, spec);
     outputs.commit();
@@ -176,6 +182,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         add_output("metrics", request.output / "metrics.json");
         add_output("feature_importance", request.output / "feature_importance.json");
         add_output("manifest", request.output / "manifest.json");
+        if (sweep) add_output("sweep", request.output / "sweep.json");
     }
     log.info("wrote MLflow model to " + request.output.string());
 
@@ -188,6 +195,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                         {"seconds", metrics_doc["seconds"]},
                         {"run_id", run_id}};
     if (test) result["test"] = metrics_doc["test"];
+    if (sweep) result["sweep"] = sweep->summary();
     return result;
 }
 
