@@ -2,10 +2,11 @@
 # aml-train --sweep on the published taxi sample: is the tuned model better than the defaults and
 # than a straight line, and do parallel trials cost no more than the same trials one by one?
 #
-#   bench/sweep.sh [--space FILE] [--threads T] [--build-dir DIR] [--no-build] [--keep]
+#   bench/sweep.sh [--space FILE] [--threads T] [--data DIR] [--build-dir DIR] [--no-build] [--keep]
 #
-# 1. aml-transform on the real green + yellow sample (../shared/data/taxi/azureml-examples, next
-#    to the repository; skipped with a message when absent): amlops' own 80/20 split.
+# 1. aml-transform on the real green + yellow sample (--data, default
+#    ../shared/data/taxi/azureml-examples next to the repository; skipped with a message when
+#    absent): amlops' own 80/20 split.
 # 2. Test RMSE of (a) the default parameters (pipelines/config/train-params.yaml, every training
 #    row: --validation-fraction 0), (b) ordinary least squares on the same 20 features
 #    (bench/ols.py: /usr/bin/python3, standard library only, QR least squares), (c) the model of
@@ -22,11 +23,13 @@ threads=2
 build_dir="$root/build"
 build=1
 keep=0
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+data="$root/../shared/data/taxi/azureml-examples"
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --space) space="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --data) data="$2"; shift 2 ;;
     --build-dir) build_dir="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --keep) keep=1; shift ;;
@@ -37,7 +40,6 @@ done
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "sweep.sh: --threads takes a positive integer" >&2; exit 2; }
 export LC_ALL=C
 say() { echo "sweepbench: $*" >&2; }
-data="$root/../shared/data/taxi/azureml-examples"
 if [[ ! -f "$data/greenTaxiData.csv" || ! -f "$data/yellowTaxiData.csv" ]]; then
   say "skipped: the published sample is not at $data"
   exit 0
