@@ -115,6 +115,11 @@ TEST_CASE("bad sweep files are configuration errors naming the file and the fiel
          "cross_validation.folds"},
         {"search_space:\n  eta: {type: choice, values: [0.1]}\nsampling_algorithm: grid\nlimts: {}\n", "limts"},
         {"search_space: {}\nsampling_algorithm: grid\n", "search_space"},
+        {"search_space:\n  eta: {type: choice, values: [.1,.2,.3,.4,.5,.6,.7,.8,.9,1]}\n"
+         "  alpha: {type: choice, values: [0,1,2,3,4,5,6,7,8,9]}\n  lambda: {type: choice, values: [0,1,2,3,4,5,6,7,8,9]}\n"
+         "  max_depth: {type: choice, values: [0,1,2,3,4,5,6,7,8,9]}\n  max_bin: {type: choice, values: [2,3,4,5,6,7,8,9,10,11,12]}\n"
+         "sampling_algorithm: grid\n",
+         "limits.max_total_trials"},
     };
     for (const auto& c : cases) {
         INFO(c.yaml);

@@ -241,11 +241,11 @@ sweep_outcome run_sweep(const sweep_spec& spec, const model::train_params& base,
     auto worker = [&] {
         for (;;) {
             const std::size_t i = next.fetch_add(1);
-            if (i >= trials.size() || failed.load()) return;
-            // Trials are taken in order, so every earlier trial has started: waits in the
-            // scoreboard always end.
+            if (i >= trials.size()) return;
+            // Trials are taken in order and every taken trial is marked finished (run, skipped
+            // after a failure or past the timeout), so waits in the scoreboard always end.
             try {
-                if (now() < deadline) {
+                if (!failed.load() && now() < deadline) {
                     reports[i] = run_trial(run, static_cast<int>(i), trials[i], params[i]);
                     const auto& r = *reports[i];
                     log.info("trial " + std::to_string(i + 1) + "/" + std::to_string(trials.size()) + " " +

@@ -292,10 +292,16 @@ sweep_spec load_sweep_spec(const std::filesystem::path& file, const model::train
 
     if (!doc["sampling_algorithm"]) r.fail(doc, "sampling_algorithm", "missing: grid or random");
     read_sampling(r, doc["sampling_algorithm"], spec);
+    if (doc["limits"]) read_limits(r, doc["limits"], spec);
     if (spec.sampling_algorithm == sweep_spec::sampling::grid) {
+        double combinations = 1;
         for (const auto& kv : space)
             if (kv.second["type"].Scalar() != "choice")
                 r.fail(kv.second["type"], "search_space." + kv.first.Scalar() + ".type", "grid sampling needs choice expressions");
+        for (const auto& e : spec.space) combinations *= static_cast<double>(e.values.size());
+        if (spec.max_total_trials == 0 && combinations > 100000)
+            r.fail(doc["search_space"], "limits.max_total_trials",
+                   "the grid has " + std::to_string(static_cast<long long>(combinations)) + " combinations: set max_total_trials");
     }
 
     if (doc["objective"]) {
@@ -311,7 +317,6 @@ sweep_spec load_sweep_spec(const std::filesystem::path& file, const model::train
             r.fail(o["goal"], "objective.goal", spec.primary_metric + " is an error: its goal is minimize");
     }
 
-    if (doc["limits"]) read_limits(r, doc["limits"], spec);
     if (spec.sampling_algorithm == sweep_spec::sampling::random && spec.max_total_trials == 0)
         r.fail(doc["limits"] ? doc["limits"] : doc, "limits.max_total_trials", "random sampling needs max_total_trials");
 
