@@ -10,7 +10,7 @@ namespace {
 // Paths as strings: program_options reads a std::filesystem::path with std::quoted, which
 // rejects paths that contain spaces.
 struct options {
-    std::string train, test, params, output;
+    std::string train, test, params, output, sweep;
     amlops::model::param_overrides overrides;
     std::optional<int> threads;  ///< --threads: the `nthread` parameter
 };
@@ -20,7 +20,8 @@ void describe(amlops::cli::option_spec& s, options& o) {
     s.options.add_options()
         ("train", po::value(&o.train)->required()->value_name("FILE|DIR"), "training data: CSV file or folder of CSVs (20 features + cost)")
         ("test", po::value(&o.test)->value_name("FILE|DIR"), "optional test data, scored after training into metrics.json")
-        ("params", po::value(&o.params)->value_name("FILE"), "parameters as JSON or YAML; flags below override it")
+        ("params", po::value(&o.params)->value_name("FILE"), "parameters as JSON or YAML (or a sweep.json: its best trial's); flags below override it")
+        ("sweep", po::value(&o.sweep)->value_name("FILE"), "search space (docs/sweep.md): cross-validated trials pick the parameters; adds sweep.json")
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "MLflow model folder to write");
     amlops::cli::add_threads(s, o.threads, "xgboost threads (the nthread parameter)", "0");
     // The parameter table declares --nthread; the vocabulary's name is --threads, so the
@@ -41,7 +42,7 @@ void describe(amlops::cli::option_spec& s, options& o) {
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
     auto overrides = o.overrides;
     if (o.threads) overrides["nthread"] = std::to_string(*o.threads);
-    auto result = amlops::model::run_train_job({o.train, o.test, o.params, overrides, o.output}, ctx.log(), ctx.env(),
+    auto result = amlops::model::run_train_job({o.train, o.test, o.params, overrides, o.output, o.sweep}, ctx.log(), ctx.env(),
                                                [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
     return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-train", std::move(result));  // when MLFLOW_TRACKING_URI is set
 }
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     return amlops::cli::run_tool<options>(
         argc, argv,
         {"aml-train", "Train the taxi-fare xgboost regressor; write an MLflow model folder with metrics and manifest.",
-         "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--threads N] [PARAM FLAGS] --output DIR",
+         "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--sweep FILE] [--threads N] [PARAM FLAGS] --output DIR",
          "Output folder: MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json,\n"
          "metrics.json, feature_importance.json, profile.json (training profile, docs/drift.md), manifest.json.\n"
          "Example: aml-train --train prepared/ --test prepared/test.csv --params train-params.yaml --eta 0.05 -o model/"},

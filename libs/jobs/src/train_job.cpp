@@ -13,6 +13,7 @@
 #include "amlops/model/table_request.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/log.hpp"
+#include "amlops/jobs/sweep_step.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -78,7 +79,9 @@ struct xgb_log_route {
 json::object run_train_job(const train_request& request, logger& log, const env_lookup& env,
                            const output_sink& add_output) {
     const auto t0 = clock_type::now();
-    const train_params params = resolve_params(request.params_file, request.overrides);
+    train_params params = resolve_params(request.params_file, request.overrides);
+    std::optional<sweep_step> sweep;  // checked before any data is read
+    if (!request.sweep_file.empty()) sweep.emplace(request.sweep_file, params);
     const model_signature sig = taxi_signature();
     xgb_log_route route(log);
 
@@ -93,6 +96,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     const double load_seconds = seconds_since(t0);
     log.info("loaded " + std::to_string(train.rows) + " training rows in " + std::to_string(load_seconds) + " s");
 
+    if (sweep) params = sweep->run(train, log);
     const auto t1 = clock_type::now();
     const int step = std::max(1, params.n_estimators / 10);
     auto progress = [&](const round_progress& p) {
@@ -138,6 +142,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     if (!request.params_file.empty())
         inputs["params_file"] = json::object{{"path", request.params_file.string()},
                                              {"sha256", sha256_file(request.params_file)}};
+    if (sweep) inputs["sweep_file"] = json::object{{"path", request.sweep_file.string()}, {"sha256", sha256_file(request.sweep_file)}};
     json::object overrides;
     for (const auto& [k, v] : request.overrides) overrides[k] = v;
     auto commit = detect_commit_sha(env);
@@ -174,6 +179,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     outputs.stage(request.output / "metrics.json", json::pretty(metrics_doc));
     outputs.stage(request.output / "feature_importance.json", json::pretty(importance_json(outcome.booster, sig)));
     outputs.stage(request.output / drift::profile_file, profile_text);
+    if (sweep) outputs.stage(request.output / "sweep.json", json::pretty(sweep->report()));
     outputs.stage(request.output / manifest_file, json::pretty(manifest));
     stage_mlflow_model(outputs, request.output, spec);
     outputs.commit();
@@ -185,6 +191,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         add_output("feature_importance", request.output / "feature_importance.json");
         add_output("manifest", request.output / "manifest.json");
         add_output("profile", request.output / drift::profile_file);
+        if (sweep) add_output("sweep", request.output / "sweep.json");
     }
     log.info("wrote MLflow model to " + request.output.string());
 
@@ -197,6 +204,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                         {"seconds", metrics_doc["seconds"]},
                         {"run_id", run_id}};
     if (test) result["test"] = metrics_doc["test"];
+    if (sweep) result["sweep"] = sweep->summary();
     return result;
 }
 

@@ -266,6 +266,13 @@ train_params load_params_file(const std::filesystem::path& path, train_params ba
             throw error(error_kind::config, e.what()).in_file(origin);
         }
         if (!doc.is_object()) throw error(error_kind::config, "parameter file must be a JSON object").in_file(origin);
+        // A sweep.json (aml-train --sweep) stands for the parameters its best trial's model used.
+        if (const auto* best = doc.as_object().if_contains("best"); best && doc.as_object().contains("trials")) {
+            const auto* best_params = best->is_object() ? best->as_object().if_contains("params") : nullptr;
+            if (!best_params || !best_params->is_object())
+                throw error(error_kind::config, "sweep report without best.params").in_file(origin).on_field("best.params");
+            doc = *best_params;
+        }
         for (const auto& [k, v] : doc.get_object()) base.set_json(k, v, origin);
         return base;
     }

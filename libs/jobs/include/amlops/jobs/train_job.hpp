@@ -23,6 +23,9 @@ struct train_request {
     std::filesystem::path params_file;  ///< optional JSON/YAML parameter file
     param_overrides overrides;          ///< flag values, applied over the file
     std::filesystem::path output;       ///< the model folder to write
+    /// optional sweep file (docs/sweep.md): the parameters come from a cross-validated search on
+    /// the training rows, and the folder also gets sweep.json
+    std::filesystem::path sweep_file{};
 };
 
 /// Runs training and writes into `request.output`: the MLflow files (MLmodel, model.json,

@@ -55,7 +55,7 @@ struct train_params {
 const std::vector<std::string>& param_names();
 
 /// Reads a parameter file: JSON when it ends in .json or starts with '{', else YAML. The file
-/// must be a mapping of known keys. Unknown key or wrong type -> error(config) naming the file
+/// must be a mapping of known keys, or a sweep.json, which stands for its best.params. Unknown key or wrong type -> error(config) naming the file
 /// and the key; unreadable/invalid syntax -> error(config|not_found) naming the file.
 train_params load_params_file(const std::filesystem::path& path, train_params base = {});
 
