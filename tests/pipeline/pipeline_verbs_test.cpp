@@ -43,7 +43,7 @@ TEST_CASE("pipeline_verbs: the verbs of aml-pipeline, run first (the default)") 
     const auto verbs = azureml_jobs::pipeline_verbs(cancel);
     std::vector<std::string> names;
     for (const auto& v : verbs) names.push_back(v.name);
-    CHECK(names == std::vector<std::string>{"run", "submit", "status", "wait", "logs", "cancel", "validate", "list", "show"});
+    CHECK(names == std::vector<std::string>{"run", "submit", "status", "wait", "logs", "cancel", "download", "validate", "list", "show"});
 }
 
 TEST_CASE("pipeline_verbs: list and show read the runs of --workspace") {
