@@ -1,6 +1,13 @@
-// Implementation of the generic HTTP/1.1 server on Boost.Beast. Every connection lives on its own
-// strand; the server-wide objects (acceptor, signals, drain timer) share a control strand, so no
-// Asio object is ever touched from two threads at once.
+// Implementation of the generic HTTP/1.1 server on Boost.Beast. Each I/O thread runs its own
+// io_context and every connection belongs to one of them (round robin at accept), so all of a
+// connection's handlers run on one thread; the server-wide objects (acceptor, signals, drain
+// timer) share a control strand on the first context, so no Asio object is ever touched from two
+// threads at once.
+//
+// Why a context per thread and not N threads on one shared context: with a shared context every
+// readiness event goes through one scheduler queue and lock, and a thread that collects events
+// from epoll wakes another (a futex call and a context switch) to run some of them, so requests
+// hop between cores. Per-thread contexts keep a connection's request on the core that read it.
 #include "amlops/server/http_server.hpp"
 
 #include "amlops/core/error.hpp"
@@ -125,13 +132,25 @@ response error_response(unsigned status, std::string_view message) {
 
 class connection;
 
+std::vector<std::unique_ptr<net::io_context>> make_contexts(unsigned threads) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
+}
+
 struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
-    impl(server_config c, handler h) : cfg(std::move(c)), handle(std::move(h)) {}
+    impl(server_config c, handler h) : cfg(std::move(c)), handle(std::move(h)) {
+        for (auto& ctx : contexts) keep_running.emplace_back(ctx->get_executor());
+    }
 
     server_config cfg;
     handler handle;
-    net::io_context ioc{static_cast<int>(std::max(1u, cfg.threads))};
-    net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
+    std::vector<std::unique_ptr<net::io_context>> contexts = make_contexts(cfg.threads);  // one per I/O thread
+    // A context without connections would return from run() at once: each is held open until a
+    // stop has drained every connection (release_contexts).
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+    std::size_t next_context = 0;  // round robin of accepted connections (control strand only)
+    net::strand<net::io_context::executor_type> control{net::make_strand(*contexts.front())};
     tcp::acceptor acceptor{control};
     std::optional<net::signal_set> signals;
     net::steady_timer drain_timer{control};
@@ -154,6 +173,10 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
     void force_close_all();
     void on_connection_closed(const std::shared_ptr<connection>& c);
     void reject(tcp::socket socket);
+    /// Lets every I/O thread return once its context has no work left (control strand only).
+    void release_contexts() {
+        for (auto& g : keep_running) g.reset();
+    }
 
     /// An exception that escaped a handler or an I/O thread: never silent.
     void report(const std::string& what) {
@@ -358,7 +381,10 @@ private:
 };
 
 void http_server::impl::do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    // A context runs on one thread, so its executor serializes a connection's handlers as a strand
+    // would, without a strand's queue and lock.
+    auto& owner = *contexts[next_context++ % contexts.size()];
+    acceptor.async_accept(owner.get_executor(), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (!self->acceptor.is_open() || self->stopping.load()) return;
             // Transient failures (EMFILE, ECONNABORTED) must not end the accept loop.
@@ -401,7 +427,10 @@ void http_server::impl::on_connection_closed(const std::shared_ptr<connection>& 
         conns.erase(c);
     }
     if (--open == 0 && stopping.load()) {
-        net::post(control, [self = shared_from_this()] { self->drain_timer.cancel(); });
+        net::post(control, [self = shared_from_this()] {
+            self->drain_timer.cancel();
+            self->release_contexts();
+        });
     }
 }
 
@@ -426,6 +455,8 @@ void http_server::impl::begin_stop() {
             self->drain_timer.async_wait([self](beast::error_code e) {
                 if (!e) self->force_close_all();
             });
+        } else {
+            self->release_contexts();
         }
         self->close_idle_connections();
     });
@@ -461,8 +492,8 @@ void http_server::start() {
     if (ec) throw error(error_kind::network, "cannot listen on " + where + ": " + ec.message());
     s.bound_port = s.acceptor.local_endpoint().port();
     s.do_accept();
-    for (unsigned i = 0; i < s.cfg.threads; ++i) {
-        s.threads.emplace_back([ioc = &s.ioc, srv = &s] {
+    for (auto& context : s.contexts) {
+        s.threads.emplace_back([ioc = context.get(), srv = &s] {
             for (;;) {
                 try {
                     ioc->run();
