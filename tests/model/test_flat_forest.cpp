@@ -104,7 +104,7 @@ TEST_CASE("every kernel gives xgboost's bits: complete trees, SIMD lanes, partia
     auto t = test::synthetic_table(4000, 25);
     for (std::size_t i = 0; i < t.features.size(); i += 7) t.features[i] = std::numeric_limits<float>::quiet_NaN();
     model::train_params p;
-    p.n_estimators = 43;  // not a multiple of the eight trees the few-row kernel walks at once
+    p.n_estimators = 43;  // not a multiple of the sixteen trees the few-row kernel walks at once
     p.max_depth = 6;
     p.eta = 0.3;
     p.subsample = 0.7;  // uneven trees: leaves at many depths, padded in the complete layout

@@ -265,27 +265,32 @@ inline std::uint32_t complete_child(const float* row, std::uint32_t i, const flo
 }  // namespace
 
 float flat_forest::predict_row_across_trees(const float* row) const {
-    // Eight trees walked in lockstep: a lone row taken tree after tree is one long chain of
+    // Sixteen trees walked in lockstep: a lone row taken tree after tree is one long chain of
     // dependent loads (each level waits for the node the level above chose), and on a forest
-    // larger than the L2 cache each of those loads is a miss; eight independent walks keep eight
+    // larger than the L2 cache each of those loads is a miss; sixteen independent walks keep many
     // misses in flight. Leaves are still added in tree order, so the sum is bit for bit the one
     // the row-lockstep kernels compute.
-    constexpr std::size_t lanes = 8;
+    constexpr std::size_t lanes = 16;
     float sum = base_margin_;
     const std::size_t trees = roots_.size();
     for (std::size_t t0 = 0; t0 < trees; t0 += lanes) {
         const std::size_t count = std::min(lanes, trees - t0);
         std::array<std::uint32_t, lanes> at{};
-        std::uint32_t deepest = 0;
-        for (std::size_t j = 0; j < count; ++j) deepest = std::max(deepest, depths_[t0 + j]);
-        for (std::uint32_t step = 0; step < deepest; ++step) {
-            for (std::size_t j = 0; j < count; ++j) {
-                const std::size_t t = t0 + j;
-                if (step >= depths_[t]) continue;
-                at[j] = complete_child(row, at[j], heap_threshold_.data() + heap_node_offset_[t],
-                                       heap_feature_.data() + heap_node_offset_[t], default_left_bit);
-            }
+        std::array<const float*, lanes> threshold{};
+        std::array<const std::uint32_t*, lanes> feature{};
+        std::uint32_t deepest = 0, shallowest = ~0u;
+        for (std::size_t j = 0; j < count; ++j) {
+            threshold[j] = heap_threshold_.data() + heap_node_offset_[t0 + j];
+            feature[j] = heap_feature_.data() + heap_node_offset_[t0 + j];
+            deepest = std::max(deepest, depths_[t0 + j]);
+            shallowest = std::min(shallowest, depths_[t0 + j]);
         }
+        // Every tree takes the levels all of them have; the deeper ones then finish alone.
+        for (std::uint32_t step = 0; step < shallowest; ++step)
+            for (std::size_t j = 0; j < count; ++j) at[j] = complete_child(row, at[j], threshold[j], feature[j], default_left_bit);
+        for (std::uint32_t step = shallowest; step < deepest; ++step)
+            for (std::size_t j = 0; j < count; ++j)
+                if (step < depths_[t0 + j]) at[j] = complete_child(row, at[j], threshold[j], feature[j], default_left_bit);
         for (std::size_t j = 0; j < count; ++j) {
             const std::size_t t = t0 + j;
             sum += heap_leaf_[heap_leaf_offset_[t] + at[j] - ((1u << depths_[t]) - 1)];
