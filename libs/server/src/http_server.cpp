@@ -384,12 +384,8 @@ private:
         stream_.expires_after(srv_->cfg.write_timeout);
         const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
         net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                if (ec == beast::error::timeout) ++self->srv_->timeouts;
-                return self->close();
-            }
-            if (!self->plain_keep_alive_) return self->close();
-            self->read_header();
+            self->body_ = std::string();  // an idle connection keeps no response-sized buffer
+            self->on_written(ec, self->plain_keep_alive_);
         });
     }
 
@@ -409,13 +405,18 @@ private:
         if (head_request_) res_.body().clear();
         stream_.expires_after(srv_->cfg.write_timeout);
         http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                if (ec == beast::error::timeout) ++self->srv_->timeouts;
-                return self->close();
-            }
-            if (!self->res_.keep_alive()) return self->close();
-            self->read_header();
+            self->on_written(ec, self->res_.keep_alive());
         });
+    }
+
+    /// A response has been written (or failed to be): next request, or close.
+    void on_written(beast::error_code ec, bool keep_alive) {
+        if (ec) {
+            if (ec == beast::error::timeout) ++srv_->timeouts;
+            return close();
+        }
+        if (!keep_alive) return close();
+        read_header();
     }
 
     void close() {
