@@ -249,7 +249,63 @@ void flat_forest::predict_block(const float* rows, std::size_t n, float* out) co
 
 // The complete layout in plain C++: the same lockstep as predict_block, but the next node is
 // computed (2i + 1 + right) instead of loaded.
+namespace {
+
+// One level of the complete layout: the child of heap node `i` that `row` goes to. An ordered
+// `x < threshold` is false for NaN, which then takes the node's default direction.
+inline std::uint32_t complete_child(const float* row, std::uint32_t i, const float* threshold,
+                                    const std::uint32_t* feature, std::uint32_t default_left) {
+    const std::uint32_t f = feature[i];
+    const float v = row[f & ~default_left];
+    std::uint32_t right = v < threshold[i] ? 0u : 1u;
+    if (v != v) right = (f & default_left) ? 0u : 1u;
+    return 2 * i + 1 + right;
+}
+
+}  // namespace
+
+float flat_forest::predict_row_across_trees(const float* row) const {
+    // Sixteen trees walked in lockstep: a lone row taken tree after tree is one long chain of
+    // dependent loads (each level waits for the node the level above chose), and on a forest
+    // larger than the L2 cache each of those loads is a miss; sixteen independent walks keep many
+    // misses in flight. Leaves are still added in tree order, so the sum is bit for bit the one
+    // the row-lockstep kernels compute.
+    constexpr std::size_t lanes = 16;
+    float sum = base_margin_;
+    const std::size_t trees = roots_.size();
+    for (std::size_t t0 = 0; t0 < trees; t0 += lanes) {
+        const std::size_t count = std::min(lanes, trees - t0);
+        std::array<std::uint32_t, lanes> at{};
+        std::array<const float*, lanes> threshold{};
+        std::array<const std::uint32_t*, lanes> feature{};
+        std::uint32_t deepest = 0, shallowest = ~0u;
+        for (std::size_t j = 0; j < count; ++j) {
+            threshold[j] = heap_threshold_.data() + heap_node_offset_[t0 + j];
+            feature[j] = heap_feature_.data() + heap_node_offset_[t0 + j];
+            deepest = std::max(deepest, depths_[t0 + j]);
+            shallowest = std::min(shallowest, depths_[t0 + j]);
+        }
+        // Every tree takes the levels all of them have; the deeper ones then finish alone.
+        for (std::uint32_t step = 0; step < shallowest; ++step)
+            for (std::size_t j = 0; j < count; ++j) at[j] = complete_child(row, at[j], threshold[j], feature[j], default_left_bit);
+        for (std::uint32_t step = shallowest; step < deepest; ++step)
+            for (std::size_t j = 0; j < count; ++j)
+                if (step < depths_[t0 + j]) at[j] = complete_child(row, at[j], threshold[j], feature[j], default_left_bit);
+        for (std::size_t j = 0; j < count; ++j) {
+            const std::size_t t = t0 + j;
+            sum += heap_leaf_[heap_leaf_offset_[t] + at[j] - ((1u << depths_[t]) - 1)];
+        }
+    }
+    return sum;
+}
+
 void flat_forest::predict_block_complete(const float* rows, std::size_t n, float* out) const {
+    // A few rows (a single-row scoring request, the tail of a vector block) do not fill a row
+    // lockstep: walk several trees at once instead.
+    if (n < few_rows) {
+        for (std::size_t r = 0; r < n; ++r) out[r] = predict_row_across_trees(rows + r * num_features_);
+        return;
+    }
     std::fill(out, out + n, base_margin_);
     std::array<std::uint32_t, block_rows> at{};
     const std::size_t stride = num_features_;
@@ -258,13 +314,7 @@ void flat_forest::predict_block_complete(const float* rows, std::size_t n, float
         const std::uint32_t* feature = heap_feature_.data() + heap_node_offset_[t];
         std::fill(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n), 0u);
         for (std::uint32_t step = 0; step < depths_[t]; ++step) {
-            for (std::size_t r = 0; r < n; ++r) {
-                const std::uint32_t i = at[r], f = feature[i];
-                const float v = rows[r * stride + (f & ~default_left_bit)];
-                std::uint32_t right = v < threshold[i] ? 0u : 1u;
-                if (v != v) right = (f & default_left_bit) ? 0u : 1u;
-                at[r] = 2 * i + 1 + right;
-            }
+            for (std::size_t r = 0; r < n; ++r) at[r] = complete_child(rows + r * stride, at[r], threshold, feature, default_left_bit);
         }
         const float* leaf = heap_leaf_.data() + heap_leaf_offset_[t];
         const std::uint32_t first_leaf = (1u << depths_[t]) - 1;

@@ -1,6 +1,13 @@
-// Implementation of the generic HTTP/1.1 server on Boost.Beast. Every connection lives on its own
-// strand; the server-wide objects (acceptor, signals, drain timer) share a control strand, so no
-// Asio object is ever touched from two threads at once.
+// Implementation of the generic HTTP/1.1 server on Boost.Beast. Each I/O thread runs its own
+// io_context and every connection belongs to one of them (round robin at accept), so all of a
+// connection's handlers run on one thread; the server-wide objects (acceptor, signals, drain
+// timer) share a control strand on the first context, so no Asio object is ever touched from two
+// threads at once.
+//
+// Why a context per thread and not N threads on one shared context: with a shared context every
+// readiness event goes through one scheduler queue and lock, and a thread that collects events
+// from epoll wakes another (a futex call and a context switch) to run some of them, so requests
+// hop between cores. Per-thread contexts keep a connection's request on the core that read it.
 #include "amlops/server/http_server.hpp"
 
 #include "amlops/core/error.hpp"
@@ -17,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <csignal>
 #include <mutex>
@@ -125,13 +133,25 @@ response error_response(unsigned status, std::string_view message) {
 
 class connection;
 
+std::vector<std::unique_ptr<net::io_context>> make_contexts(unsigned threads) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
+}
+
 struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
-    impl(server_config c, handler h) : cfg(std::move(c)), handle(std::move(h)) {}
+    impl(server_config c, handler h) : cfg(std::move(c)), handle(std::move(h)) {
+        for (auto& ctx : contexts) keep_running.emplace_back(ctx->get_executor());
+    }
 
     server_config cfg;
     handler handle;
-    net::io_context ioc{static_cast<int>(std::max(1u, cfg.threads))};
-    net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
+    std::vector<std::unique_ptr<net::io_context>> contexts = make_contexts(cfg.threads);  // one per I/O thread
+    // A context without connections would return from run() at once: each is held open until a
+    // stop has drained every connection (release_contexts).
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+    std::size_t next_context = 0;  // round robin of accepted connections (control strand only)
+    net::strand<net::io_context::executor_type> control{net::make_strand(*contexts.front())};
     tcp::acceptor acceptor{control};
     std::optional<net::signal_set> signals;
     net::steady_timer drain_timer{control};
@@ -154,6 +174,10 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
     void force_close_all();
     void on_connection_closed(const std::shared_ptr<connection>& c);
     void reject(tcp::socket socket);
+    /// Lets every I/O thread return once its context has no work left (control strand only).
+    void release_contexts() {
+        for (auto& g : keep_running) g.reset();
+    }
 
     /// An exception that escaped a handler or an I/O thread: never silent.
     void report(const std::string& what) {
@@ -313,8 +337,61 @@ private:
         write(std::move(res), false);
     }
 
+    /// True when `r` is an ordinary response whose head write_plain() writes exactly as Beast
+    /// would: a final status with a body Beast accepts, and handler headers with distinct names
+    /// none of which the server sets itself (Beast's set() would merge or replace those).
+    static bool plain_response(const response& r) noexcept {
+        if (r.status < 200 || r.status > 599 || r.status == 204 || r.status == 304) return false;
+        for (std::size_t i = 0; i < r.headers.size(); ++i) {
+            const std::string_view name = r.headers[i].first;
+            for (std::string_view reserved : {"server", "content-type", "connection", "content-length", "transfer-encoding"})
+                if (iequals(name, reserved)) return false;
+            for (std::size_t j = 0; j < i; ++j)
+                if (iequals(name, r.headers[j].first)) return false;
+        }
+        return true;
+    }
+
+    /// Writes the head of a plain_response() by hand, byte for byte what Beast's serializer
+    /// produces for write()'s message (start line, Server, Content-Type, the handler's headers,
+    /// Connection when needed, Content-Length), and sends head and body in one gathered write.
+    /// Beast's basic_fields allocate every header and its serializer walks a generic buffer
+    /// sequence: about a tenth of a single-row request's CPU.
+    void write_plain(response&& r, bool keep_alive) {
+        const unsigned version = req_.version == 10 ? 10 : 11;
+        auto add_header = [this](std::string_view name, std::string_view value) {
+            head_ += name;
+            head_ += ": ";
+            head_ += value;
+            head_ += "\r\n";
+        };
+        head_.clear();
+        head_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        head_ += std::to_string(r.status);
+        head_ += ' ';
+        head_ += http::obsolete_reason(static_cast<http::status>(r.status));
+        head_ += "\r\n";
+        add_header("Server", srv_->cfg.server_name);
+        if (!r.content_type.empty()) add_header("Content-Type", r.content_type);
+        for (const auto& [k, v] : r.headers) add_header(k, v);
+        if (version == 11 && !keep_alive) add_header("Connection", "close");
+        if (version == 10 && keep_alive) add_header("Connection", "keep-alive");
+        add_header("Content-Length", std::to_string(r.body.size()));
+        head_ += "\r\n";
+        body_ = std::move(r.body);
+        if (head_request_) body_.clear();  // HEAD: the GET response's Content-Length, no body
+        plain_keep_alive_ = keep_alive;
+        stream_.expires_after(srv_->cfg.write_timeout);
+        const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+        net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->body_ = std::string();  // an idle connection keeps no response-sized buffer
+            self->on_written(ec, self->plain_keep_alive_);
+        });
+    }
+
     void write(response&& r, bool keep_alive) {
         state_ = state::writing;
+        if (plain_response(r)) return write_plain(std::move(r), keep_alive && !r.close && !srv_->stopping.load());
         res_ = {};
         res_.version(req_.version == 10 ? 10 : 11);
         res_.result(r.status);
@@ -328,13 +405,18 @@ private:
         if (head_request_) res_.body().clear();
         stream_.expires_after(srv_->cfg.write_timeout);
         http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                if (ec == beast::error::timeout) ++self->srv_->timeouts;
-                return self->close();
-            }
-            if (!self->res_.keep_alive()) return self->close();
-            self->read_header();
+            self->on_written(ec, self->res_.keep_alive());
         });
+    }
+
+    /// A response has been written (or failed to be): next request, or close.
+    void on_written(beast::error_code ec, bool keep_alive) {
+        if (ec) {
+            if (ec == beast::error::timeout) ++srv_->timeouts;
+            return close();
+        }
+        if (!keep_alive) return close();
+        read_header();
     }
 
     void close() {
@@ -352,13 +434,18 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<http::response<http::empty_body>> continue_;
     http::response<http::string_body> res_;
+    std::string head_, body_;  // write_plain's head (its capacity is reused across requests) and body
+    bool plain_keep_alive_ = false;
     request req_;
     bool head_request_ = false;
     state state_ = state::reading_header;
 };
 
 void http_server::impl::do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    // A context runs on one thread, so its executor serializes a connection's handlers as a strand
+    // would, without a strand's queue and lock.
+    auto& owner = *contexts[next_context++ % contexts.size()];
+    acceptor.async_accept(owner.get_executor(), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (!self->acceptor.is_open() || self->stopping.load()) return;
             // Transient failures (EMFILE, ECONNABORTED) must not end the accept loop.
@@ -401,7 +488,10 @@ void http_server::impl::on_connection_closed(const std::shared_ptr<connection>& 
         conns.erase(c);
     }
     if (--open == 0 && stopping.load()) {
-        net::post(control, [self = shared_from_this()] { self->drain_timer.cancel(); });
+        net::post(control, [self = shared_from_this()] {
+            self->drain_timer.cancel();
+            self->release_contexts();
+        });
     }
 }
 
@@ -426,6 +516,8 @@ void http_server::impl::begin_stop() {
             self->drain_timer.async_wait([self](beast::error_code e) {
                 if (!e) self->force_close_all();
             });
+        } else {
+            self->release_contexts();
         }
         self->close_idle_connections();
     });
@@ -461,8 +553,8 @@ void http_server::start() {
     if (ec) throw error(error_kind::network, "cannot listen on " + where + ": " + ec.message());
     s.bound_port = s.acceptor.local_endpoint().port();
     s.do_accept();
-    for (unsigned i = 0; i < s.cfg.threads; ++i) {
-        s.threads.emplace_back([ioc = &s.ioc, srv = &s] {
+    for (auto& context : s.contexts) {
+        s.threads.emplace_back([ioc = context.get(), srv = &s] {
             for (;;) {
                 try {
                     ioc->run();

@@ -68,6 +68,10 @@ private:
 
     void predict_block(const float* rows, std::size_t n, float* out) const;
     void predict_block_complete(const float* rows, std::size_t n, float* out) const;
+    /// One row through the complete layout, several trees at a time (for blocks of few rows).
+    float predict_row_across_trees(const float* row) const;
+    /// Blocks with fewer rows than this take predict_row_across_trees.
+    static constexpr std::size_t few_rows = 4;
     void predict_block_simd(kernel k, const float* rows, std::size_t n, float* out) const;
     void build_complete_layout();
 

@@ -8,7 +8,9 @@
 // `threads` threads) and should not block for long (a blocked call holds one I/O thread).
 //
 // What the server does for you:
-//   - N threads on one io_context; one strand per connection; HTTP/1.1 keep-alive (and 1.0).
+//   - N threads, each running its own io_context; each connection is given to one thread when it
+//     is accepted (round robin) and stays there, so a slow handler delays that thread's other
+//     connections (not the other threads'). HTTP/1.1 keep-alive (and 1.0).
 //   - Timeouts: `header_timeout` covers waiting for a complete request header (including the idle
 //     time of a kept-alive connection), `body_timeout` reading the body, `write_timeout` writing
 //     the response: a slow or stalled client is disconnected and never holds a thread.
