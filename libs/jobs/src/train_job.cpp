@@ -1,5 +1,6 @@
 #include "amlops/jobs/train_job.hpp"
 
+#include "amlops/metrics/fare_classes.hpp"
 #include "amlops/metrics/report.hpp"
 
 #include "amlops/core/error.hpp"
@@ -10,6 +11,7 @@
 #include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
 #include "amlops/model/table_request.hpp"
+#include "amlops/model/task.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/log.hpp"
 
@@ -78,6 +80,11 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                            const output_sink& add_output) {
     const auto t0 = clock_type::now();
     const train_params params = resolve_params(request.params_file, request.overrides);
+    const bool classify = is_classification(request.task);
+    if (classify && params.objective != train_params{}.objective)
+        throw error(error_kind::usage, "--task classification trains multi:softprob; objective '" + params.objective +
+                                           "' is a regression objective")
+            .on_field("objective");
     const model_signature sig = taxi_signature();
     xgb_log_route route(log);
 
@@ -92,6 +99,17 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     const double load_seconds = seconds_since(t0);
     log.info("loaded " + std::to_string(train.rows) + " training rows in " + std::to_string(load_seconds) + " s");
 
+    // The classes come from the training rows only, before the validation hold-out, like the
+    // original's deciles; test rows are labelled with the same boundaries.
+    std::optional<metrics::fare_classes> classes;
+    std::vector<std::string> labels;
+    if (classify) {
+        classes = metrics::fare_classes::deciles(train.target);
+        labels = classes->labels();
+        train.target = classes->classify_all(train.target);
+        if (test) test->target = classes->classify_all(test->target);
+    }
+
     const auto t1 = clock_type::now();
     const int step = std::max(1, params.n_estimators / 10);
     auto progress = [&](const round_progress& p) {
@@ -100,18 +118,24 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         for (const auto& e : p.eval) msg += " " + e.set + "-" + e.metric + "=" + std::to_string(e.value);
         log.info(msg);
     };
-    training_outcome outcome = train_regressor(train, sig, params, progress);
+    training_outcome outcome = train_regressor(train, sig, params, progress, labels);
     const double train_seconds = seconds_since(t1);
     if (outcome.stopped_early)
         log.info("early stopping after " + std::to_string(outcome.rounds_run) + " rounds; best iteration " +
                  std::to_string(outcome.best_iteration));
 
-    json::object metrics_doc{{"train", metrics::to_json(outcome.train)},
-                             {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
-                                                               : json::value(nullptr)}};
+    json::object metrics_doc = classify ? json::object{{"task", request.task},
+                                                       {"train", metrics::to_json(*outcome.train_classes)},
+                                                       {"validation", outcome.validation_classes ? json::value(metrics::to_json(*outcome.validation_classes))
+                                                                                                 : json::value(nullptr)}}
+                                        : json::object{{"train", metrics::to_json(outcome.train)},
+                                                       {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
+                                                                                         : json::value(nullptr)}};
     json::object rows{{"train", outcome.train_rows}, {"validation", outcome.validation_rows}};
     if (test) {
-        metrics_doc["test"] = metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
+        metrics_doc["test"] = classify ? metrics::to_json(metrics::summarize_classes(
+                                             test->target, outcome.booster.predict_dense(test->features, test->rows, test->columns.size()), labels))
+                                       : metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
         rows["test"] = test->rows;
     }
     metrics_doc["best_iteration"] = outcome.best_iteration;
@@ -140,6 +164,8 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     json::object overrides;
     for (const auto& [k, v] : request.overrides) overrides[k] = v;
     auto commit = detect_commit_sha(env);
+    auto model_files = mlflow_model_files(spec);
+    if (classes) model_files[fare_classes_file] = json::pretty(classes->to_json());
     json::object manifest{{"tool", "aml-train"},
                           {"tool_version", version()},
                           {"build_commit", build_commit()},
@@ -153,7 +179,11 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                           {"param_overrides", std::move(overrides)},
                           {"model_sha256", sha256_hex(spec.model_json)},
                           // Every file of the MLflow model: checked whenever the model is loaded.
-                          {"files", file_hashes(mlflow_model_files(spec))}};
+                          {"files", file_hashes(model_files)}};
+    if (classify) {
+        manifest["task"] = request.task;
+        manifest["fare_classes"] = classes->to_json();
+    }
 
     // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel
     // finds a complete folder of this run.
@@ -167,6 +197,8 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     outputs.stage(request.output / "metrics.json", json::pretty(metrics_doc));
     outputs.stage(request.output / "feature_importance.json", json::pretty(importance_json(outcome.booster, sig)));
     outputs.stage(request.output / manifest_file, json::pretty(manifest));
+    if (classes) outputs.stage(request.output / fare_classes_file, model_files[fare_classes_file]);
+    else outputs.remove_on_commit(request.output / fare_classes_file);  // a classifier's, when the folder is reused
     stage_mlflow_model(outputs, request.output, spec);
     outputs.commit();
 
@@ -188,6 +220,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                         {"seconds", metrics_doc["seconds"]},
                         {"run_id", run_id}};
     if (test) result["test"] = metrics_doc["test"];
+    if (classify) result["task"] = request.task;
     return result;
 }
 

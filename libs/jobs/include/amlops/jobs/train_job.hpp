@@ -23,6 +23,9 @@ struct train_request {
     std::filesystem::path params_file;  ///< optional JSON/YAML parameter file
     param_overrides overrides;          ///< flag values, applied over the file
     std::filesystem::path output;       ///< the model folder to write
+    /// "regression" (predict cost) or "classification" (fare deciles A..J of the training rows'
+    /// cost, metrics/fare_classes.hpp; the boundaries go into fare_classes.json in the folder).
+    std::string task = "regression";
 };
 
 /// Runs training and writes into `request.output`: the MLflow files (MLmodel, model.json,
