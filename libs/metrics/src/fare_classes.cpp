@@ -4,6 +4,7 @@
 #include "amlops/metrics/regression.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace amlops::metrics {
@@ -24,11 +25,14 @@ fare_classes fare_classes::from_json(const json::value& doc, const std::string& 
     fare_classes c;
     if (labels.is_array())
         for (const auto& l : labels.get_array())
-            if (l.is_string()) c.labels_.emplace_back(l.get_string());
+            // Plain names only: labels are written unescaped into CSV and JSON answers.
+            if (l.is_string() && !l.get_string().empty() &&
+                std::all_of(l.get_string().begin(), l.get_string().end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+                c.labels_.emplace_back(l.get_string());
     if (bounds.is_array())
         for (const auto& b : bounds.get_array()) c.boundaries_.push_back(json::to_double(b, "fare class boundary"));
     if (c.labels_.size() < 2 || !labels.is_array() || c.labels_.size() != labels.get_array().size())
-        throw error(error_kind::bad_input, "fare classes: 'labels' must be an array of at least two strings").in_file(origin).on_field("labels");
+        throw error(error_kind::bad_input, "fare classes: 'labels' must be an array of at least two names of letters, digits and '_'").in_file(origin).on_field("labels");
     if (c.boundaries_.size() + 1 != c.labels_.size() || !std::is_sorted(c.boundaries_.begin(), c.boundaries_.end()) ||
         std::any_of(c.boundaries_.begin(), c.boundaries_.end(), [](double b) { return !std::isfinite(b); }))
         throw error(error_kind::bad_input, "fare classes: 'boundaries' must be " + std::to_string(c.labels_.size() - 1) +
