@@ -1,0 +1,14 @@
+#pragma once
+// aml-compare for fare-class classifiers (a policy with `task: classification`).
+
+#include "amlops/jobs/compare_job.hpp"
+
+namespace amlops::model {
+
+/// Both models must be classifiers. Each labels the test rows' cost with its own fare classes
+/// (the boundaries it was trained with), so each is judged on the task it learned; decision.json
+/// records both models' boundaries. Writes decision.json like run_compare_job.
+compare_result compare_classifiers(const compare_request& request, const json::value& policy_doc, logger& log,
+                                   const output_sink& add_output);
+
+}  // namespace amlops::model
