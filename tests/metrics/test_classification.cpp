@@ -59,7 +59,7 @@ TEST_CASE("log-loss clips a zero probability of the actual class to 1e-15") {
     CHECK(s.accuracy == Approx(0.5));
 }
 
-TEST_CASE("argmax takes the first class on ties; bad shapes and classes are bad input") {
+TEST_CASE("argmax takes the first class on ties, and bad shapes and classes are bad input") {
     CHECK(metrics::argmax_rows(std::vector<float>{0.5f, 0.5f, 0.2f, 0.8f}, 2) == std::vector<std::size_t>{0, 1});
     CHECK(test::error_of([] { metrics::summarize_classes(std::vector<double>{0}, std::vector<float>{1.0f}, {"A", "B"}); }).kind() ==
           error_kind::bad_input);
@@ -101,7 +101,7 @@ TEST_CASE("fare deciles interpolate between order statistics and accept ties (em
     CHECK(t.classify(8) == 9);
 }
 
-TEST_CASE("fare classes round-trip through JSON; a malformed file names the field") {
+TEST_CASE("fare classes round-trip through JSON, and a malformed file names the field") {
     const auto c = metrics::fare_classes::deciles(std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
     const auto back = metrics::fare_classes::from_json(c.to_json(), "fare_classes.json");
     CHECK(back.boundaries() == c.boundaries());
