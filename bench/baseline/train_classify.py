@@ -13,29 +13,22 @@ import os
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-import yaml
 
 from common import FEATURES, TARGET, csv_files, emit
-from train import XGB_KEYS
+from train import training_config
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--params", required=True)
-    ap.add_argument("--output", required=True)
+    for flag in ("--train", "--params", "--output"):
+        ap.add_argument(flag, required=True)
     ap.add_argument("--nthread", type=int)
     ap.add_argument("--rounds", type=int)
     args = ap.parse_args()
 
-    with open(args.params) as f:
-        cfg = yaml.safe_load(f)
-    if args.nthread is not None:
-        cfg["nthread"] = args.nthread
-    params = {k: cfg[k] for k in XGB_KEYS if k in cfg}
-    params["objective"] = "multi:softprob"
-    params["num_class"] = 10
-    rounds = args.rounds or int(cfg.get("n_estimators", 200))
+    params, rounds = training_config(args.params, args.nthread)
+    params.update(objective="multi:softprob", num_class=10)
+    rounds = args.rounds or rounds
 
     frame = pd.concat([pd.read_csv(f) for f in csv_files(args.train)], ignore_index=True)
     # pandas' own decile rule: quantile bins, right-closed (the first one includes the minimum).

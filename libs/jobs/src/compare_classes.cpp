@@ -48,17 +48,9 @@ compare_result compare_classifiers(const compare_request& request, const json::v
     }
     const auto decision = gate::decide_classes(policy, candidate_metrics, champion_metrics);
     compare_result result{gate::to_json(policy, decision, candidate_metrics, champion_metrics), decision.approved};
-    auto& doc = result.document;
-    doc["candidate"] = request.candidate.string();
-    doc["champion"] = champion ? json::value(request.champion) : json::value(nullptr);
-    doc["test"] = request.test.string();
-    doc["fare_classes"] = json::object{{"candidate", candidate.classes()->to_json()},
-                                       {"champion", champion ? json::value(champion->classes()->to_json()) : json::value(nullptr)}};
-    const auto path = request.output / "decision.json";
-    json::write_file(path, doc);
-    if (add_output) add_output("decision", path);
-    const auto level = decision.approved ? log_level::info : log_level::warn;
-    for (const auto& reason : decision.reasons) log.log(level, reason);
+    result.document["fare_classes"] = json::object{{"candidate", candidate.classes()->to_json()},
+                                                   {"champion", champion ? json::value(champion->classes()->to_json()) : json::value(nullptr)}};
+    finish_decision(request, champion.has_value(), decision.reasons, result, log, add_output);
     return result;
 }
 

@@ -67,16 +67,21 @@ compare_result run_compare_job(const compare_request& request, logger& log, cons
                                        champion_predictions ? std::optional<std::span<const double>>(*champion_predictions)
                                                             : std::nullopt);
     compare_result result{gate::to_json(decision), decision.approved};
+    finish_decision(request, champion.has_value(), decision.reasons, result, log, add_output);
+    return result;
+}
+
+void finish_decision(const compare_request& request, bool has_champion, const std::vector<std::string>& reasons,
+                     compare_result& result, logger& log, const output_sink& add_output) {
     auto& doc = result.document;
     doc["candidate"] = request.candidate.string();
-    doc["champion"] = champion ? json::value(request.champion) : json::value(nullptr);
+    doc["champion"] = has_champion ? json::value(request.champion) : json::value(nullptr);
     doc["test"] = request.test.string();
     const auto path = request.output / "decision.json";
     json::write_file(path, doc);
     if (add_output) add_output("decision", path);
-    const auto level = decision.approved ? log_level::info : log_level::warn;
-    for (const auto& reason : decision.reasons) log.log(level, reason);
-    return result;
+    const auto level = result.approved ? log_level::info : log_level::warn;
+    for (const auto& reason : reasons) log.log(level, reason);
 }
 
 }  // namespace amlops::model
