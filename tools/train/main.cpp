@@ -52,8 +52,8 @@ amlops::json::value run(const options& o, amlops::cli::context& ctx) {
 int main(int argc, char** argv) {
     return amlops::cli::run_tool<options>(
         argc, argv,
-        {"aml-train", "Train the taxi-fare xgboost regressor; write an MLflow model folder with metrics and manifest.",
-         "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--task T] [--threads N] [PARAM FLAGS] --output DIR",
+        {"aml-train", "Train the taxi-fare xgboost regressor (or fare-class classifier); write an MLflow model folder with metrics and manifest.",
+         "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--task regression|classification] [--threads N] [PARAM FLAGS] --output DIR",
          "Output folder: MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json,\n"
          "metrics.json, feature_importance.json, manifest.json.\n"
          "Example: aml-train --train prepared/ --test prepared/test.csv --params train-params.yaml --eta 0.05 -o model/"},
