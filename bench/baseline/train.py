@@ -21,6 +21,15 @@ XGB_KEYS = ["objective", "max_depth", "eta", "subsample", "colsample_bytree", "m
             "lambda", "alpha", "max_bin", "tree_method", "nthread", "seed"]
 
 
+def training_config(params_file, nthread):
+    """xgboost parameters and rounds from aml-train's parameter file, nthread overridden if given."""
+    with open(params_file) as f:
+        cfg = yaml.safe_load(f)
+    if nthread is not None:
+        cfg["nthread"] = nthread
+    return {k: cfg[k] for k in XGB_KEYS if k in cfg}, int(cfg.get("n_estimators", 200))
+
+
 def load(path):
     frame = pd.concat([pd.read_csv(f) for f in csv_files(path)], ignore_index=True)
     return frame[FEATURES], frame[TARGET].to_numpy(dtype=np.float64)
@@ -43,12 +52,7 @@ def main():
     ap.add_argument("--nthread", type=int)
     args = ap.parse_args()
 
-    with open(args.params) as f:
-        cfg = yaml.safe_load(f)
-    if args.nthread is not None:
-        cfg["nthread"] = args.nthread
-    params = {k: cfg[k] for k in XGB_KEYS if k in cfg}
-    rounds = int(cfg.get("n_estimators", 200))
+    params, rounds = training_config(args.params, args.nthread)
 
     x_train, y_train = load(args.train)
     x_test, y_test = load(args.test)

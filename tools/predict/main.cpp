@@ -7,18 +7,18 @@
 namespace {
 
 namespace po = amlops::cli::po;
-using amlops::serve::predict_request;
 using amlops::serve::serve_request;
 
 // Paths as strings: program_options reads std::filesystem::path with std::quoted.
-struct predict_options { std::string model, input, output, workspace, ca_file; };
+struct predict_options { std::string model, input, output, workspace, ca_file; bool probabilities = false; };
 struct serve_options { serve_request r; std::string key_file, state_file, port_file, workspace, ca_file; };
 
 void describe_predict(amlops::cli::option_spec& s, predict_options& o) {
     s.options.add_options()
         ("model", po::value(&o.model)->required()->value_name("URI|DIR"), "registry URI or MLflow model folder")
         ("input", po::value(&o.input)->required()->value_name("FILE"), "rows.csv (columns by name) or rows.json (any scoring payload)")
-        ("output,o", po::value(&o.output)->value_name("FILE"), "predictions file (.csv: a 'predicted' column; else a JSON array)");
+        ("output,o", po::value(&o.output)->value_name("FILE"), "predictions file (.csv: a 'predicted' column; else a JSON array)")
+        ("probabilities", po::bool_switch(&o.probabilities), "a classifier: each class's probability too (a payload may ask with params.probabilities)");
     amlops::cli::add_workspace(s, o.workspace);
     amlops::cli::add_ca_file(s, o.ca_file);
 }
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
         {"predict", "predict the rows of a file", "--model URI|DIR --input FILE [--output FILE]",
          [&](amlops::cli::option_spec& spec) { describe_predict(spec, p); },
          [&](amlops::cli::context& ctx) -> amlops::json::value {
-             return amlops::serve::run_predict({p.model, p.input, p.output, p.workspace, amlops::cli::ca_file(p.ca_file, ctx.env())}, ctx.env(), ctx.log());
+             return amlops::serve::run_predict({p.model, p.input, p.output, p.workspace, amlops::cli::ca_file(p.ca_file, ctx.env()), p.probabilities}, ctx.env(), ctx.log());
          }},
         {"serve", "run the scoring server until SIGTERM/SIGINT", "[--model URI|DIR | --deployment NAME=URI|DIR... | (none: $AZUREML_MODEL_DIR)] [options]",
          [&](amlops::cli::option_spec& spec) { describe_serve(spec, s); },

@@ -10,7 +10,7 @@ namespace {
 // Paths as strings: program_options reads a std::filesystem::path with std::quoted, which
 // rejects paths that contain spaces.
 struct options {
-    std::string model, data, output;
+    std::string model, data, output, task;
     std::size_t chunk_rows = amlops::model::score_request{}.chunk_rows;
     amlops::model::drift_check drift;
 };
@@ -26,12 +26,13 @@ void describe(amlops::cli::option_spec& s, options& o) {
     s.options.add_options()("drift", po::bool_switch(&o.drift.enabled), "report PSI and KS per feature against the model's training profile (drift.json)");
     amlops::cli::add_limit(s, "drift-threshold", o.drift.limits.psi, 0, 1e6, "exit 3 when a feature's PSI exceeds X (implies --drift; 0.25 is a common limit)");
     amlops::cli::add_limit(s, "drift-ks-threshold", o.drift.limits.ks, 0, 1, "exit 3 when a feature's KS statistic exceeds X (implies --drift)");
+    amlops::cli::add_task(s, o.task, "expected task of the model (default: the folder's own; the other is an error)");
     amlops::cli::add_alias(s, "data", "input", o.data);
 }
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
     if (o.data.empty()) throw amlops::error(amlops::error_kind::usage, "the option '--input' is required but missing").on_field("--input");
-    auto scored = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows}, o.drift, ctx.log(),
+    auto scored = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows, nullptr, o.task}, o.drift, ctx.log(),
                                                [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
     if (scored.rejected) ctx.reject();
     return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-score", std::move(scored.result));  // when MLFLOW_TRACKING_URI is set
@@ -44,7 +45,9 @@ int main(int argc, char** argv) {
         argc, argv,
         {"aml-score", "Score a data set with an MLflow xgboost model folder.", "--model DIR --input FILE|DIR --output DIR",
          "Writes predictions.csv (actual,predicted) and metrics.json (n, rmse, mae, r2, mape, residual quantiles);\n"
-         "without a 'cost' column in the data, predictions.csv (predicted) only. --drift adds drift.json;\n"
-         "a drift limit exceeded: exit 3, status \"rejected\", predictions still written (docs/drift.md)."},
+         "without a 'cost' column in the data, predictions.csv (predicted) only. A classifier's folder\n"
+         "(fare_classes.json) gives labels A-J and metrics accuracy, macro_f1, log_loss, confusion_matrix.\n"
+         "--drift adds drift.json; a drift limit exceeded: exit 3, status \"rejected\", predictions still\n"
+         "written (docs/drift.md)."},
         describe, run);
 }

@@ -2,6 +2,7 @@
 
 #include "amlops/core/error.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -92,6 +93,17 @@ void add_limit(option_spec& s, const std::string& name, std::optional<double>& v
                                 value = v;
                             }),
                             help.c_str());
+void add_choice(option_spec& s, const std::string& name, std::string& value, std::vector<std::string> choices,
+                const std::string& help) {
+    std::string placeholder;
+    for (const auto& c : choices) placeholder += (placeholder.empty() ? "" : "|") + c;
+    auto v = po::value<std::string>()->value_name(placeholder)->notifier([&value, name, choices, placeholder](const std::string& given) {
+        if (std::find(choices.begin(), choices.end(), given) == choices.end())
+            throw error(error_kind::usage, "expected " + placeholder + ", got '" + given + "'").on_field("--" + name);
+        value = given;
+    });
+    if (!value.empty()) v->default_value(value);
+    s.options.add_options()(name.c_str(), v, help.c_str());
 }
 
 }  // namespace amlops::cli

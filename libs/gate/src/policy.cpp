@@ -205,13 +205,14 @@ policy policy_from_json(const json::value& doc, std::string_view origin) {
     return p;
 }
 
-policy load_policy(const std::filesystem::path& path) {
+json::value read_policy_document(const std::filesystem::path& path) {
     const std::string text = read_text(path);
     const std::string origin = path.string();
-    if (path.extension() == ".json") return policy_from_json(json::parse(text, origin), origin);
-    const YAML::Node root = yaml::parse(text, origin);
-    return policy_from_json(from_yaml(root, origin, ""), origin);
+    if (path.extension() == ".json") return json::parse(text, origin);
+    return from_yaml(yaml::parse(text, origin), origin, "");
 }
+
+policy load_policy(const std::filesystem::path& path) { return policy_from_json(read_policy_document(path), path.string()); }
 
 json::object to_json(const policy& p) {
     json::object o;

@@ -1,5 +1,6 @@
 #include "amlops/jobs/score_job.hpp"
 
+#include "amlops/metrics/classification.hpp"
 #include "amlops/metrics/report.hpp"
 
 #include "amlops/core/atomic_file.hpp"
@@ -9,6 +10,7 @@
 #include "amlops/data/table.hpp"
 #include "amlops/model/model.hpp"
 #include "amlops/model/table_request.hpp"
+#include "amlops/model/task.hpp"
 
 #include <algorithm>
 #include <array>
@@ -44,9 +46,20 @@ struct score_item {
     std::string text;    // the piece's lines of predictions.csv
 };
 
+// A classifier's rows: labels, the actual one from the cost.
+void format_classes(score_item& item, const metrics::fare_classes& classes, bool has_target) {
+    const auto predicted = metrics::argmax_rows(std::vector<float>(item.predicted.begin(), item.predicted.end()), classes.size());
+    for (std::size_t i = 0; i < item.rows.rows; ++i) {
+        if (has_target) item.text.append(classes.labels()[classes.classify(item.rows.target[i])]).push_back(',');
+        item.text.append(classes.labels()[predicted[i]]).push_back('\n');
+    }
+}
+
 void predict_and_format(score_item& item, const loaded_model& model, bool has_target, unsigned threads) {
     item.predicted = model.predict_rows(item.rows.features, item.rows.rows, threads);
     item.text.clear();
+    item.ready = true;
+    if (model.classes() != nullptr) return format_classes(item, *model.classes(), has_target);
     for (std::size_t i = 0; i < item.rows.rows; ++i) {
         if (has_target) {
             append_number(item.text, item.rows.target[i]);
@@ -55,13 +68,16 @@ void predict_and_format(score_item& item, const loaded_model& model, bool has_ta
         append_prediction(item.text, item.predicted[i]);
         item.text += '\n';
     }
-    item.ready = true;
 }
 
 }  // namespace
 
 json::object run_score_job(const score_request& request, logger& log, const output_sink& add_output) {
     loaded_model model = loaded_model::load(request.model);
+    if (!request.task.empty() && is_classification(request.task) != (model.classes() != nullptr))
+        throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
+            .in_file(request.model.string())
+            .on_field("--task");
     const data::table_request req = model_table_request(model, true);
     log.info("loading " + request.data.string());
     // Pieces of about chunk_rows rows (a taxi feature row is ~100 bytes; 64 is a floor), but
@@ -117,9 +133,16 @@ json::object run_score_job(const score_request& request, logger& log, const outp
         log.warn("data has no '" + model.output_column() + "' column: writing predictions only, no metrics");
     if (rows == 0) log.warn("no data rows (header only): predictions.csv has a header only");
 
-    json::object result{{"rows", rows}, {"target", has_target ? json::value(model.output_column()) : json::value(nullptr)}};
+    json::object result{{"rows", rows}, {"task", model.task()}, {"target", has_target ? json::value(model.output_column()) : json::value(nullptr)}};
     if (has_target) {
-        json::object m = metrics::to_json(metrics::summarize(actual, predicted));
+        json::object m;
+        if (const auto* classes = model.classes()) {
+            m = metrics::to_json(metrics::summarize_classes(classes->classify_all(actual), std::vector<float>(predicted.begin(), predicted.end()),
+                                                            classes->labels()));
+            m["task"] = "classification";
+        } else {
+            m = metrics::to_json(metrics::summarize(actual, predicted));
+        }
         outputs.stage(metrics_path, json::pretty(m));
         result["metrics"] = m;
     } else {

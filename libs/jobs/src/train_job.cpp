@@ -1,5 +1,6 @@
 #include "amlops/jobs/train_job.hpp"
 
+#include "amlops/metrics/fare_classes.hpp"
 #include "amlops/metrics/report.hpp"
 
 #include "amlops/core/error.hpp"
@@ -11,6 +12,7 @@
 #include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
 #include "amlops/model/table_request.hpp"
+#include "amlops/model/task.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/log.hpp"
 #include "amlops/jobs/sweep_step.hpp"
@@ -80,6 +82,15 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                            const output_sink& add_output) {
     const auto t0 = clock_type::now();
     train_params params = resolve_params(request.params_file, request.overrides);
+    const bool classify = is_classification(request.task);
+    if (classify && params.objective != train_params{}.objective)
+        throw error(error_kind::usage, "--task classification trains multi:softprob; objective '" + params.objective +
+                                           "' is a regression objective")
+            .on_field("objective");
+    // The sweep's objectives (rmse, mae, mape, rmsle) are regression errors.
+    if (classify && !request.sweep_file.empty())
+        throw error(error_kind::usage, "--sweep searches regression parameters; it cannot be combined with --task classification")
+            .on_field("--sweep");
     std::optional<sweep_step> sweep;  // checked before any data is read
     if (!request.sweep_file.empty()) sweep.emplace(request.sweep_file, params);
     const model_signature sig = taxi_signature();
@@ -97,6 +108,18 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     log.info("loaded " + std::to_string(train.rows) + " training rows in " + std::to_string(load_seconds) + " s");
 
     if (sweep) params = sweep->run(train, log);
+
+    // The classes come from the training rows only, before the validation hold-out, like the
+    // original's deciles; test rows are labelled with the same boundaries.
+    std::optional<metrics::fare_classes> classes;
+    std::vector<std::string> labels;
+    if (classify) {
+        classes = metrics::fare_classes::deciles(train.target);
+        labels = classes->labels();
+        train.target = classes->classify_all(train.target);
+        if (test) test->target = classes->classify_all(test->target);
+    }
+
     const auto t1 = clock_type::now();
     const int step = std::max(1, params.n_estimators / 10);
     auto progress = [&](const round_progress& p) {
@@ -105,18 +128,24 @@ json::object run_train_job(const train_request& request, logger& log, const env_
         for (const auto& e : p.eval) msg += " " + e.set + "-" + e.metric + "=" + std::to_string(e.value);
         log.info(msg);
     };
-    training_outcome outcome = train_regressor(train, sig, params, progress);
+    training_outcome outcome = train_regressor(train, sig, params, progress, labels);
     const double train_seconds = seconds_since(t1);
     if (outcome.stopped_early)
         log.info("early stopping after " + std::to_string(outcome.rounds_run) + " rounds; best iteration " +
                  std::to_string(outcome.best_iteration));
 
-    json::object metrics_doc{{"train", metrics::to_json(outcome.train)},
-                             {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
-                                                               : json::value(nullptr)}};
+    json::object metrics_doc = classify ? json::object{{"task", request.task},
+                                                       {"train", metrics::to_json(*outcome.train_classes)},
+                                                       {"validation", outcome.validation_classes ? json::value(metrics::to_json(*outcome.validation_classes))
+                                                                                                 : json::value(nullptr)}}
+                                        : json::object{{"train", metrics::to_json(outcome.train)},
+                                                       {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
+                                                                                         : json::value(nullptr)}};
     json::object rows{{"train", outcome.train_rows}, {"validation", outcome.validation_rows}};
     if (test) {
-        metrics_doc["test"] = metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
+        metrics_doc["test"] = classify ? metrics::to_json(metrics::summarize_classes(
+                                             test->target, outcome.booster.predict_dense(test->features, test->rows, test->columns.size()), labels))
+                                       : metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
         rows["test"] = test->rows;
     }
     metrics_doc["best_iteration"] = outcome.best_iteration;
@@ -151,6 +180,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     const std::string profile_text = json::pretty(drift::to_json(drift::build_profile(train.columns, train.features, train.rows)));
     auto model_files = mlflow_model_files(spec);
     model_files[drift::profile_file] = profile_text;
+    if (classes) model_files[fare_classes_file] = json::pretty(classes->to_json());
     json::object manifest{{"tool", "aml-train"},
                           {"tool_version", version()},
                           {"build_commit", build_commit()},
@@ -163,9 +193,13 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                           {"params", params.to_json()},
                           {"param_overrides", std::move(overrides)},
                           {"model_sha256", sha256_hex(spec.model_json)},
-                          // Every file of the MLflow model and the training profile: checked
-                          // whenever the model is loaded.
+                          // Every file of the MLflow model, the training profile and a
+                          // classifier's classes: checked whenever the model is loaded.
                           {"files", file_hashes(model_files)}};
+    if (classify) {
+        manifest["task"] = request.task;
+        manifest["fare_classes"] = classes->to_json();
+    }
 
     // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel
     // finds a complete folder of this run.
@@ -181,6 +215,8 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     outputs.stage(request.output / drift::profile_file, profile_text);
     if (sweep) outputs.stage(request.output / "sweep.json", json::pretty(sweep->report()));
     outputs.stage(request.output / manifest_file, json::pretty(manifest));
+    if (classes) outputs.stage(request.output / fare_classes_file, model_files[fare_classes_file]);
+    else outputs.remove_on_commit(request.output / fare_classes_file);  // a classifier's, when the folder is reused
     stage_mlflow_model(outputs, request.output, spec);
     outputs.commit();
 
@@ -205,6 +241,7 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                         {"run_id", run_id}};
     if (test) result["test"] = metrics_doc["test"];
     if (sweep) result["sweep"] = sweep->summary();
+    if (classify) result["task"] = request.task;
     return result;
 }
 

@@ -7,6 +7,7 @@
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
+#include "amlops/model/task.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "amlops/yaml/load.hpp"
 
@@ -27,6 +28,7 @@ struct loaded_model::impl {
     std::shared_future<xgb::booster> booster_future;
     const xgb::booster& booster() const { return booster_future.get(); }
     std::optional<flat_forest> fast;  ///< absent when the model needs xgboost's own predictor
+    std::optional<metrics::fare_classes> classes;  ///< classifiers only
     // The fast path is checked against xgboost on the first rows it predicts and switched off
     // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off.
     mutable std::atomic<int> fast_state{0};
@@ -35,6 +37,22 @@ struct loaded_model::impl {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A classifier's folder: fare_classes.json must describe the softprob model beside it, or the
+// probabilities would be labelled with the wrong classes.
+metrics::fare_classes read_classes(const fs::path& file, const std::string& model_bytes, const std::string& model_origin) {
+    const std::string origin = file.string();
+    auto classes = metrics::fare_classes::from_json(json::parse(read_file(file), origin), origin);
+    const json::value model = json::parse(model_bytes, model_origin);
+    const std::string objective = json::string_at(model, {"learner", "objective", "name"});
+    const std::string num_class = json::string_at(model, {"learner", "learner_model_param", "num_class"});
+    if (objective != "multi:softprob" || num_class != std::to_string(classes.size()))
+        throw error(error_kind::bad_input, "the folder has " + std::string(fare_classes_file) + " (a classifier with " +
+                                               std::to_string(classes.size()) + " classes) but the xgboost model's objective is '" +
+                                               objective + "' with num_class " + num_class)
+            .in_file(model_origin);
+    return classes;
+}
 
 std::string signature_side(const YAML::Node& signature, const char* side, const std::string& origin) {
     if (!signature || !signature[side] || !signature[side].IsScalar())
@@ -60,6 +78,7 @@ loaded_model loaded_model::load(const fs::path& dir) {
     require_xgboost_json(model_bytes, model_file.string());
     verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
     auto p = std::make_unique<impl>();
+    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_bytes, model_file.string());
     if (!model_bytes.empty() && model_bytes.front() == '{') {
         // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
         // keeps predicting: the fast path is an optimization, never a reason to fail.
@@ -120,6 +139,8 @@ loaded_model::~loaded_model() = default;
 const std::vector<std::string>& loaded_model::input_columns() const noexcept { return impl_->inputs; }
 const std::string& loaded_model::output_column() const noexcept { return impl_->output; }
 
+const metrics::fare_classes* loaded_model::classes() const noexcept { return impl_->classes ? &*impl_->classes : nullptr; }
+
 bool loaded_model::fast_path_verified() const noexcept { return impl_->fast && impl_->fast_state.load() == 1; }
 
 std::vector<double> loaded_model::predict(const data::numeric_table& table) const {
@@ -159,6 +180,11 @@ std::vector<double> loaded_model::predict_rows(std::span<const float> values, st
     } else {
         p = impl_->booster().predict_dense(values, rows, cols);
     }
+    const std::size_t per_row = impl_->classes ? impl_->classes->size() : 1;
+    if (p.size() != rows * per_row)
+        throw error(error_kind::bad_input, "the model predicts " + std::to_string(p.size() / rows) + " values per row, " +
+                                               (impl_->classes ? "not one per fare class" : "not one: a classifier needs its " +
+                                                                                                std::string(fare_classes_file)));
     return std::vector<double>(p.begin(), p.end());
 }
 

@@ -73,7 +73,8 @@ std::vector<double> predict_table(const xgb::booster& booster, const data::numer
 }
 
 training_outcome train_regressor(const data::numeric_table& table, const model_signature& signature,
-                                 const train_params& params, const round_callback& on_round) {
+                                 const train_params& params, const round_callback& on_round,
+                                 const std::vector<std::string>& class_labels) {
     params.validate();
     check_table(table, signature);
     const std::size_t cols = table.columns.size();
@@ -116,6 +117,11 @@ training_outcome train_regressor(const data::numeric_table& table, const model_s
     if (dvalid) cache.push_back(&*dvalid);
     xgb::booster b(cache);
     for (const auto& [k, v] : params.xgboost_params()) b.set_param(k, v);
+    const bool classify = !class_labels.empty();
+    if (classify) {
+        b.set_param("objective", "multi:softprob");
+        b.set_param("num_class", std::to_string(class_labels.size()));
+    }
     b.set_feature_info(names, types);
 
     const bool early = params.early_stopping_rounds > 0;
@@ -167,6 +173,11 @@ training_outcome train_regressor(const data::numeric_table& table, const model_s
     out.validation_rows = has_validation ? valid_part.rows : 0;
     // Through the DMatrix: when no rounds were cut, xgboost answers from its prediction cache.
     auto as_double = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
+    if (classify) {
+        out.train_classes = metrics::summarize_classes(train_y, out.booster.predict(dtrain), class_labels);
+        if (has_validation) out.validation_classes = metrics::summarize_classes(valid_part.y, out.booster.predict(*dvalid), class_labels);
+        return out;
+    }
     out.train = metrics::summarize(train_y, as_double(out.booster.predict(dtrain)));
     if (has_validation) out.validation = metrics::summarize(valid_part.y, as_double(out.booster.predict(*dvalid)));
     return out;

@@ -1,5 +1,6 @@
 // aml-predict's commands: one-shot prediction and the server loop.
 #include "amlops/serve/commands.hpp"
+#include "amlops/serve/class_output.hpp"
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
@@ -44,6 +45,29 @@ std::string float_text(double v) {
     return std::string(buf, ec == std::errc{} ? end : buf);
 }
 
+// A classifier's predictions: labels (and probabilities) in the result or the output file.
+json::object write_classes(const predict_request& r, logger& log, json::object result, const std::vector<double>& probabilities,
+                           const metrics::fare_classes& classes, bool with_probabilities) {
+    result["task"] = "classification";
+    std::string text;
+    if (!r.output.empty() && lower_ext(r.output) == ".csv") {
+        text = class_csv(probabilities, classes, with_probabilities);
+    } else {
+        text = "[";
+        append_class_json(text, probabilities, classes, with_probabilities);
+        text += "]";
+    }
+    if (r.output.empty()) {
+        result["predictions"] = json::parse(text, "predictions");
+        return result;
+    }
+    if (r.output.has_parent_path()) fs::create_directories(r.output.parent_path());
+    write_file_atomic(r.output, text + (text.back() == '\n' ? "" : "\n"));
+    result["output"] = r.output.string();
+    log.info("predicted the classes of " + std::to_string(result["rows"].to_number<std::size_t>()) + " rows -> " + r.output.string());
+    return result;
+}
+
 traffic_map to_map(const std::vector<std::pair<std::string, int>>& v) { return {v.begin(), v.end()}; }
 
 }  // namespace
@@ -71,6 +95,7 @@ json::object run_predict(const predict_request& r, const env_lookup& env, logger
     auto src = load_model_source(r.model, r.workspace, env, log, registry::with_ca_file(r.ca_file));
     std::vector<double> predictions;
     std::size_t rows = 0;
+    bool with_probabilities = r.probabilities;
     if (lower_ext(r.input) == ".csv" || fs::is_directory(r.input)) {
         // The same loader as aml-score: columns matched by name, clear errors with file/line.
         auto table = data::load_numeric_table(r.input, model::bounded_table_request(src->columns.names(), "", false));
@@ -92,8 +117,10 @@ json::object run_predict(const predict_request& r, const env_lookup& env, logger
         }
         rows = d.rows;
         if (rows > 0) predictions = src->model->predict_rows(d.values, d.rows);
+        with_probabilities = with_probabilities || wants_probabilities(body);
     }
     json::object result{{"model", r.model}, {"rows", rows}};
+    if (const auto* classes = src->model->classes()) return write_classes(r, log, std::move(result), predictions, *classes, with_probabilities);
     if (r.output.empty()) {
         json::array arr;
         for (double p : predictions) arr.emplace_back(std::stod(float_text(p).empty() ? "0" : float_text(p)));

@@ -2,6 +2,7 @@
 // Hot path per request: one snapshot copy (a mutex + refcount), one lock-free traffic draw, the
 // payload decode into a thread-local buffer, the model's fast predictor, one output string.
 #include "amlops/serve/service.hpp"
+#include "amlops/serve/class_output.hpp"
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/environment.hpp"
@@ -355,9 +356,13 @@ server::response scoring_service::score(const server::request& req, bool mlflow)
     server::response res;
     res.body.reserve(predictions.size() * 12 + 24);
     res.body = mlflow ? "{\"predictions\":[" : "[";
-    for (std::size_t i = 0; i < predictions.size(); ++i) {
-        if (i) res.body += ',';
-        append_float(res.body, predictions[i]);
+    if (const auto* classes = target->model->model->classes()) {
+        append_class_json(res.body, predictions, *classes, wants_probabilities(req.body));
+    } else {
+        for (std::size_t i = 0; i < predictions.size(); ++i) {
+            if (i) res.body += ',';
+            append_float(res.body, predictions[i]);
+        }
     }
     res.body += mlflow ? "]}" : "]";
     res.set(std::string(admin::deployment_header), target->name);

@@ -170,11 +170,11 @@ std::vector<float> booster::predict_dense(std::span<const float> values, std::si
           "prediction");
     bst_ulong total = 1;
     for (bst_ulong i = 0; i < dim; ++i) total *= shape[i];
-    if (total != rows) {
+    if (total % rows != 0) {
         throw error(error_kind::internal, "xgboost returned " + std::to_string(total) + " predictions for " +
-                                              std::to_string(rows) + " rows (multi-output models are not supported)");
+                                              std::to_string(rows) + " rows");
     }
-    return std::vector<float>(result, result + rows);
+    return std::vector<float>(result, result + total);
 }
 
 std::vector<float> booster::predict(const dmatrix& data, iteration_range range) const {
@@ -187,11 +187,11 @@ std::vector<float> booster::predict(const dmatrix& data, iteration_range range) 
     bst_ulong total = 1;
     for (bst_ulong i = 0; i < dim; ++i) total *= shape[i];
     const std::size_t rows = data.rows();
-    if (total != rows) {
+    if (rows != 0 && total % rows != 0) {
         throw error(error_kind::internal, "xgboost returned " + std::to_string(total) + " predictions for " +
-                                              std::to_string(rows) + " rows (multi-output models are not supported)");
+                                              std::to_string(rows) + " rows");
     }
-    return std::vector<float>(result, result + rows);
+    return std::vector<float>(result, result + total);
 }
 
 std::vector<feature_score> booster::feature_scores(std::string_view importance_type) const {

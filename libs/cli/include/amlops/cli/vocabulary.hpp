@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace amlops::cli {
 
@@ -91,6 +92,17 @@ template <class T>
 void add_alias(option_spec& s, const std::string& old_name, const std::string& new_name, T& target) {
     s.hidden.add_options()(old_name.c_str(), po::value(&target), "");
     s.deprecated.emplace_back(old_name, new_name);
+}
+
+/// A flag whose value is one of `choices` (placeholder: the choices joined by '|'), validated
+/// while parsing (exit 2 naming the flag). `value` holds the default, or "" for none.
+void add_choice(option_spec& s, const std::string& name, std::string& value, std::vector<std::string> choices,
+                const std::string& help);
+
+/// `--task regression|classification` (default regression): what aml-train fits; the model
+/// folder records it, so the tools that read a model only check it when the flag is given.
+inline void add_task(option_spec& s, std::string& task, const std::string& help) {
+    add_choice(s, "task", task, {"regression", "classification"}, help);
 }
 
 }  // namespace amlops::cli

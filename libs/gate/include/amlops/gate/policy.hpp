@@ -43,6 +43,10 @@ policy policy_from_json(const json::value& doc, std::string_view origin);
 /// syntax error and for every validation failure of policy_from_json.
 policy load_policy(const std::filesystem::path& path);
 
+/// The policy file as a JSON document, unvalidated (YAML converted like load_policy does), for
+/// a caller that first reads which kind of policy it is (its "task" key).
+json::value read_policy_document(const std::filesystem::path& path);
+
 /// The policy with every default filled in, as recorded in decision.json.
 json::object to_json(const policy& p);
 

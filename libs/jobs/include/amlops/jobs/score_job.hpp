@@ -30,12 +30,17 @@ struct score_request {
     std::filesystem::path output;  ///< folder for predictions.csv and metrics.json
     std::size_t chunk_rows = 65536;  ///< about this many rows parsed, predicted and written per step (streamed)
     row_observer* observer = nullptr;  ///< optional; not owned
+    /// Expected task ("regression"/"classification"); empty = whatever the model folder holds.
+    /// A model of the other task is error(bad_input).
+    std::string task;
 };
 
 /// Scores `request.data` with the model. Writes `predictions.csv` (`actual,predicted`, or only
 /// `predicted` when the data has no target column) and, with a target, `metrics.json`
 /// ({n, rmse, mae, r2, mape, residual_p50/p90/p99}). A missing input column -> error(bad_input)
-/// naming it. Returns the result summary. Throws amlops::error.
+/// naming it. A classifier writes class labels in both columns (the actual one from the cost and
+/// the model's fare_classes.json) and metrics.json {task, n, accuracy, macro_f1, log_loss,
+/// confusion_matrix}. Returns the result summary. Throws amlops::error.
 json::object run_score_job(const score_request& request, logger& log, const output_sink& add_output = {});
 
 }  // namespace amlops::model

@@ -26,6 +26,9 @@ struct train_request {
     /// optional sweep file (docs/sweep.md): the parameters come from a cross-validated search on
     /// the training rows, and the folder also gets sweep.json
     std::filesystem::path sweep_file{};
+    /// "regression" (predict cost) or "classification" (fare deciles A..J of the training rows'
+    /// cost, metrics/fare_classes.hpp; the boundaries go into fare_classes.json in the folder).
+    std::string task = "regression";
 };
 
 /// Runs training and writes into `request.output`: the MLflow files (MLmodel, model.json,

@@ -3,6 +3,7 @@
 // signature) loaded once and used to predict on numeric tables with columns matched by name.
 
 #include "amlops/data/table.hpp"
+#include "amlops/metrics/fare_classes.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -33,7 +34,14 @@ public:
     /// Name of the output (target) column from the signature, e.g. "cost".
     const std::string& output_column() const noexcept;
 
-    /// Predicts one value per row. `table.columns` must equal input_columns() (load the table with
+    /// The fare classes of a classifier (the folder's fare_classes.json), null for a regressor.
+    /// A classifier predicts classes()->size() probabilities per row (row-major) instead of one
+    /// value, in predict() and predict_rows() alike.
+    const metrics::fare_classes* classes() const noexcept;
+    /// "classification" or "regression".
+    std::string_view task() const noexcept { return classes() != nullptr ? "classification" : "regression"; }
+
+    /// Predicts one value per row (a classifier: one probability per class and row). `table.columns` must equal input_columns() (load the table with
     /// request.feature_columns = input_columns()); otherwise error(bad_input) naming the column.
     std::vector<double> predict(const data::numeric_table& table) const;
 

@@ -3,6 +3,7 @@
 // training with optional early stopping, and train/validation metrics of the final model.
 
 #include "amlops/data/table.hpp"
+#include "amlops/metrics/classification.hpp"
 #include "amlops/metrics/regression.hpp"
 #include "amlops/model/params.hpp"
 #include "amlops/model/signature.hpp"
@@ -40,13 +41,18 @@ struct training_outcome {
     std::size_t train_rows = 0, validation_rows = 0;
     metrics::regression_summary train{};
     std::optional<metrics::regression_summary> validation{};
+    /// Classification only (train and validation metrics; `train` above stays empty then).
+    std::optional<metrics::classification_summary> train_classes{}, validation_classes{};
 };
 
 /// Trains on `table` (features in signature.inputs order, target required). Feature names and
 /// types from `signature` are recorded in the model. Throws error(bad_input) when the table has
 /// no rows, no target or columns that differ from the signature; error(internal) when xgboost fails.
+/// With `class_labels` (k >= 2 names) the target holds class indices 0..k-1 and the model is a
+/// multi:softprob classifier with num_class k.
 training_outcome train_regressor(const data::numeric_table& table, const model_signature& signature,
-                                 const train_params& params, const round_callback& on_round = {});
+                                 const train_params& params, const round_callback& on_round = {},
+                                 const std::vector<std::string>& class_labels = {});
 
 /// Predictions of `booster` for every row of `table`, as doubles.
 std::vector<double> predict_table(const xgb::booster& booster, const data::numeric_table& table);

@@ -22,6 +22,7 @@ struct predict_request {
                                        ///< `predicted` column (like aml-score); else a JSON array
     std::filesystem::path workspace;   ///< registry workspace root (empty: default)
     std::filesystem::path ca_file;     ///< PEM CA bundle for TLS to Azure (empty: default trust)
+    bool probabilities = false;        ///< a classifier: also each class's probability (class_output.hpp)
 };
 
 /// Predicts every row of `input`. A .csv input is matched by column name like aml-score (the

@@ -95,7 +95,7 @@ public:
     std::optional<std::string> attr(const std::string& key) const;
 
     /// In-place prediction on a dense row-major matrix (rows * cols floats, NaN = missing); one
-    /// value per row. Uses the booster's nthread parameter (0 = all cores).
+    /// value per row, or k per row (row-major) for a multi:softprob model with num_class k. Uses the booster's nthread parameter (0 = all cores).
     std::vector<float> predict_dense(std::span<const float> values, std::size_t rows, std::size_t cols,
                                      iteration_range range = {}) const;
 
