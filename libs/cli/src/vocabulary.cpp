@@ -93,6 +93,8 @@ void add_limit(option_spec& s, const std::string& name, std::optional<double>& v
                                 value = v;
                             }),
                             help.c_str());
+}
+
 void add_choice(option_spec& s, const std::string& name, std::string& value, std::vector<std::string> choices,
                 const std::string& help) {
     std::string placeholder;
