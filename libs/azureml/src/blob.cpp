@@ -176,7 +176,10 @@ namespace {
 // answers are flat enough (Name, Content-Length, NextMarker never nest) that this suffices
 // without an XML library; entities are decoded by xml_text.
 std::optional<std::string> element(std::string_view xml, std::string_view tag, std::size_t from = 0, std::size_t to = std::string_view::npos) {
-    const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+    // append(), not operator+: GCC 12 reports a false -Wrestrict on the operator+ chain.
+    std::string open("<"), close("</");
+    open.append(tag).append(">");
+    close.append(tag).append(">");
     const auto b = xml.find(open, from);
     if (b == std::string_view::npos || b >= to) return std::nullopt;
     const auto e = xml.find(close, b + open.size());

@@ -53,9 +53,10 @@ json::object write_classes(const predict_request& r, logger& log, json::object r
     if (!r.output.empty() && lower_ext(r.output) == ".csv") {
         text = class_csv(probabilities, classes, with_probabilities);
     } else {
-        text = "[";
+        // push_back, not `text = "["`: GCC 12 reports a false -Wrestrict on that assignment.
+        text.push_back('[');
         append_class_json(text, probabilities, classes, with_probabilities);
-        text += "]";
+        text.push_back(']');
     }
     if (r.output.empty()) {
         result["predictions"] = json::parse(text, "predictions");
