@@ -32,7 +32,7 @@ struct score_request {
     row_observer* observer = nullptr;  ///< optional; not owned
     /// Expected task ("regression"/"classification"); empty = whatever the model folder holds.
     /// A model of the other task is error(bad_input).
-    std::string task;
+    std::string task{};
 };
 
 /// Scores `request.data` with the model. Writes `predictions.csv` (`actual,predicted`, or only
