@@ -174,7 +174,7 @@ private:
         // signs; identity-based ones the caller's storage token.
         const auto& store = ws_.datastore(opt_.datastore);
         const std::string& container = store.container;
-        http::transport& blobs = store.sas ? ws_.sas() : ws_.storage();
+        http::transport& blobs = ws_.blobs(store);
         const std::string name = path.filename().string();
         bool present = true;
         try {
@@ -564,7 +564,7 @@ json::object download_outputs(workspace_session& ws, const std::string& job_name
             throw error(error_kind::not_found, "job '" + job_name + "' has no output '" + name + "'").on_field("output-name");
         const auto where = locate_output(job_name, name, entry && entry->is_object() ? &entry->as_object() : nullptr, default_datastore);
         const auto& store = ws.datastore(where.datastore);
-        http::transport& blobs = store.sas ? ws.sas() : ws.storage();
+        http::transport& blobs = ws.blobs(store);
         const auto listed = azureml::list_blobs(blobs, store.container, where.path);
         const fs::path target = one ? dir : dir / name;
         std::uint64_t bytes = 0;

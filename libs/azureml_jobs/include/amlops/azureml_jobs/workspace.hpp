@@ -63,6 +63,9 @@ public:
     /// Datastore `name`'s container and how to authorize it (azureml::locate_datastore, cached):
     /// key-based datastores carry a SAS (use sas()), identity-based ones need storage().
     const azureml::datastore_location& datastore(const std::string& name);
+    /// The transport that authorizes requests to `store`'s container: sas() for a container URL
+    /// that carries a SAS, storage() for an identity-based datastore.
+    http::transport& blobs(const azureml::datastore_location& store) noexcept { return store.sas ? sas() : storage(); }
     /// The run-history base URL (`api` of the workspace's discovery document), cached.
     std::string run_history_base();
     void sleep(std::chrono::milliseconds d) const;
