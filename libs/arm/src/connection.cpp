@@ -5,13 +5,6 @@
 
 namespace amlops::arm {
 
-namespace {
-std::string with_slash(std::string s) {
-    if (s.empty() || s.back() != '/') s += '/';
-    return s;
-}
-}  // namespace
-
 connection::connection(connection_options o) {
     const env_lookup env = o.env ? o.env : system_env();
     transport_ = o.transport;
@@ -21,11 +14,7 @@ connection::connection(connection_options o) {
         to.env = env;
         transport_ = http::make_transport(to);
     }
-    cloud_ = auth::cloud_endpoints::from_env(env);
-    if (!o.arm_endpoint.empty()) cloud_.resource_manager = o.arm_endpoint;
-    if (!o.authority_host.empty()) cloud_.authority_host = o.authority_host;
-    cloud_.resource_manager = with_slash(cloud_.resource_manager);
-    cloud_.authority_host = with_slash(cloud_.authority_host);
+    cloud_ = auth::cloud_endpoints::from_env(env).with_overrides(o.arm_endpoint, o.authority_host);
 
     credential_ = o.credential;
     if (!credential_) {

@@ -31,6 +31,16 @@ cloud_endpoints cloud_endpoints::from_env(const env_lookup& env) {
     return c;
 }
 
+cloud_endpoints cloud_endpoints::with_overrides(std::string_view resource_manager_override,
+                                                std::string_view authority_host_override) const {
+    cloud_endpoints c = *this;
+    if (!resource_manager_override.empty()) c.resource_manager = resource_manager_override;
+    if (!authority_host_override.empty()) c.authority_host = authority_host_override;
+    c.resource_manager = with_slash(std::move(c.resource_manager));
+    c.authority_host = with_slash(std::move(c.authority_host));
+    return c;
+}
+
 credential_options credential_options::resolved() const {
     credential_options o = *this;
     if (!o.env) o.env = system_env();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace amlops::auth {
@@ -38,6 +39,10 @@ struct cloud_endpoints {
     std::string arm_scope() const;
     /// Reads AZURE_AUTHORITY_HOST and AZURE_RESOURCE_MANAGER_ENDPOINT (defaults when unset).
     static cloud_endpoints from_env(const env_lookup& env);
+    /// A copy with the non-empty overrides applied (a tool's --arm-endpoint / --authority-host),
+    /// both endpoints ending in '/' as the token and ARM URLs are built by appending to them.
+    cloud_endpoints with_overrides(std::string_view resource_manager_override,
+                                   std::string_view authority_host_override) const;
 };
 
 /// Result of running a process (for the Azure CLI credential).
