@@ -75,3 +75,22 @@ TEST_CASE("evaluate_smoke checks status and shape and finiteness and the RMSE bo
     CHECK_FALSE(evaluate_smoke(s, 200, "[1, 2]", 5.0).passed);  // a bound without the target cannot pass
     CHECK(evaluate_smoke(s, 200, "[1, 2]", std::nullopt).passed);
 }
+
+TEST_CASE("evaluate_smoke takes a classifier's labels, all of one kind, and refuses an RMSE bound on them") {
+    smoke_sample s;
+    s.columns = {"x"};
+    s.rows = {{1}, {2}};
+    s.target = {10, 20};
+    const auto labels = evaluate_smoke(s, 200, R"(["A", "C"])", std::nullopt);
+    CHECK(labels.passed);
+    CHECK(labels.labels == std::vector<std::string>{"A", "C"});
+    CHECK(labels.predictions.empty());
+    CHECK_FALSE(labels.rmse);
+    CHECK(labels.to_json().at("predictions") == boost::json::array{"A", "C"});
+    CHECK(evaluate_smoke(s, 200, R"({"predictions": ["B", "B"]})", std::nullopt).passed);
+    CHECK_THAT(evaluate_smoke(s, 200, R"(["A", 3])", std::nullopt).reason, Catch::Contains("not a non-empty string"));
+    CHECK_THAT(evaluate_smoke(s, 200, R"(["A", ""])", std::nullopt).reason, Catch::Contains("not a non-empty string"));
+    const auto bounded = evaluate_smoke(s, 200, R"(["A", "C"])", 5.0);
+    CHECK_FALSE(bounded.passed);
+    CHECK_THAT(bounded.reason, Catch::Contains("class labels"));
+}

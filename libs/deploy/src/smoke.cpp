@@ -89,6 +89,7 @@ std::string smoke_payload(const smoke_sample& s) {
 json::object smoke_result::to_json() const {
     json::array preds;
     for (double p : predictions) preds.push_back(p);
+    for (const auto& l : labels) preds.push_back(json::value(l));
     return json::object{{"passed", passed},
                         {"http_status", http_status},
                         {"rows", rows},
@@ -121,13 +122,22 @@ smoke_result evaluate_smoke(const smoke_sample& s, int http_status, const std::s
     if (preds == nullptr) return fail("the response is not a JSON array of predictions: " + excerpt);
     if (preds->size() != s.rows.size())
         return fail("expected " + std::to_string(s.rows.size()) + " predictions, got " + std::to_string(preds->size()));
+    // The first answer says which kind of model answered; every other answer must be of that kind.
+    const bool labelled = !preds->empty() && preds->front().is_string();
     for (const auto& p : *preds) {
+        if (labelled) {
+            if (!p.is_string() || p.get_string().empty())
+                return fail("a class label is not a non-empty string: " + boost::json::serialize(p));
+            r.labels.emplace_back(p.get_string());
+            continue;
+        }
         if (!p.is_number()) return fail("a prediction is not a number: " + boost::json::serialize(p));
         const double v = p.to_number<double>();
         if (!std::isfinite(v)) return fail("a prediction is not finite");
         r.predictions.push_back(v);
     }
-    if (!s.target.empty()) {
+    if (labelled && max_rmse) return fail("--max-rmse bounds a regression model's error, but the deployment answered class labels");
+    if (!labelled && !s.target.empty()) {
         double sum = 0;
         for (std::size_t i = 0; i < s.target.size(); ++i) sum += (r.predictions[i] - s.target[i]) * (r.predictions[i] - s.target[i]);
         r.rmse = std::sqrt(sum / static_cast<double>(s.target.size()));

@@ -37,15 +37,18 @@ struct smoke_result {
     bool passed = false;
     int http_status = 0;
     std::size_t rows = 0;
-    std::vector<double> predictions;
-    std::optional<double> rmse;  ///< when the sample has the target and predictions were valid
+    std::vector<double> predictions;  ///< a regression model's answers
+    std::vector<std::string> labels;  ///< a classifier's answers (class labels), instead
+    std::optional<double> rmse;  ///< regression only: when the sample has the target and predictions were valid
     std::string reason;          ///< why it failed (empty when passed)
     json::object to_json() const;
 };
 
 /// Judges a response to smoke_payload(s): status 200 and a JSON array (or {"predictions": [...]})
-/// of rows.size() finite numbers; with `max_rmse`, the RMSE against s.target must be <= max_rmse
-/// (a sample without the target then fails, as the bound cannot be checked). Never throws.
+/// of rows.size() answers, either all finite numbers (a regression model) or all non-empty strings
+/// (a classifier's labels, as aml-predict serve answers for a fare-class model). With `max_rmse`,
+/// the RMSE against s.target must be <= max_rmse; a sample without the target, or a classifier's
+/// labels, then fail, as the bound cannot be checked. Never throws.
 smoke_result evaluate_smoke(const smoke_sample& s, int http_status, const std::string& body, std::optional<double> max_rmse);
 
 }  // namespace amlops::deploy
