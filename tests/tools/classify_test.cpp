@@ -196,4 +196,12 @@ TEST_CASE("the scoring server answers a classifier with labels, and probabilitie
     CHECK(answers[0].at("probabilities").as_object().size() == 10);
     auto bad = server::fetch("127.0.0.1", port, {"POST", "/score", R"({"params": {"probabilities": "yes"}, "data": )" + rows + "}"});
     CHECK(bad.status == 400);
+    // swagger.json describes the answers as labels, not numbers.
+    auto swagger = server::fetch("127.0.0.1", port, {"GET", "/swagger.json", ""});
+    REQUIRE(swagger.status == 200);
+    const auto item = json::parse(swagger.body, "swagger").at("definitions").at("ServiceOutput").at("items").as_object();
+    CHECK(item.at("type") == "string");
+    CHECK(item.at("enum").as_array().size() == 10);
+    const auto& known = item.at("enum").as_array();
+    CHECK(std::find(known.begin(), known.end(), labels[0]) != known.end());
 }

@@ -488,6 +488,17 @@ server::response scoring_service::swagger() const {
                                      {"data", json::object{{"type", "array"}, {"items", json::object{{"type", "array"}, {"items", json::object{{"type", "number"}}}}}}},
                                      {"instances", json::object{{"type", "array"}, {"items", json::object{{"$ref", "#/definitions/InputRow"}}}}},
                                      {"inputs", json::object{{"type", "object"}}}}}};
+    // A classifier answers each row with its fare-class label (or, when the payload asks for
+    // probabilities, {"label", "probabilities"}): the output items say so, not "number".
+    json::object prediction_item{{"type", "number"}, {"format", "double"}};
+    if (const auto* classes = m.model->classes()) {
+        json::array labels;
+        for (const auto& l : classes->labels()) labels.emplace_back(boost::json::string(l));
+        prediction_item = json::object{{"type", "string"},
+                                       {"enum", std::move(labels)},
+                                       {"description", "the row's fare class; with \"params\": {\"probabilities\": true} an object "
+                                                       "{\"label\": ..., \"probabilities\": {class: p}} instead"}};
+    }
     auto op = [](std::string id, std::string output_ref) {
         return json::object{
             {"post",
@@ -512,9 +523,9 @@ server::response scoring_service::swagger() const {
          json::object{{"InputRow", row_schema},
                       {"DataFrameSplit", split_schema},
                       {"ServiceInput", input},
-                      {"ServiceOutput", json::object{{"type", "array"}, {"items", json::object{{"type", "number"}, {"format", "double"}}}}},
+                      {"ServiceOutput", json::object{{"type", "array"}, {"items", prediction_item}}},
                       {"MLflowOutput", json::object{{"type", "object"},
-                                                    {"properties", json::object{{"predictions", json::object{{"type", "array"}, {"items", json::object{{"type", "number"}}}}}}}}}}}};
+                                                    {"properties", json::object{{"predictions", json::object{{"type", "array"}, {"items", prediction_item}}}}}}}}}};
     server::response res;
     res.body = boost::json::serialize(doc);
     return res;
