@@ -153,6 +153,21 @@ TEST_CASE("the monitor reports no drift for the training rows and hand-computed 
     CHECK(doc.at("drifting").as_array().at(0).at("feature").as_string() == "x");
 }
 
+TEST_CASE("a feature whose scored values are all missing is drift, though PSI and KS are undefined") {
+    const auto train = range(1, 100);
+    auto p = std::make_shared<const profile>(build_profile({"x"}, train, train.size()));
+    monitor m(p, {"x"});
+    const std::vector<float> gone(10, std::numeric_limits<float>::quiet_NaN());
+    m.observe(gone, gone.size());
+    const auto unchecked = m.report({std::nullopt, std::nullopt});
+    CHECK(std::isnan(unchecked.features.at(0).psi));
+    CHECK(unchecked.drifting().empty());  // no limits, no verdict
+    const auto r = m.report({std::nullopt, 0.2});
+    REQUIRE(r.drifting().size() == 1);
+    CHECK_THAT(r.features[0].reasons.at(0), Contains("all 10 scored values are missing"));
+    CHECK(to_json(r).at("status").as_string() == "drift");
+}
+
 TEST_CASE("the monitor counts rows from many threads, one at a time or in blocks") {
     const auto train = range(1, 100);
     auto p = std::make_shared<const profile>(build_profile({"x"}, train, train.size()));

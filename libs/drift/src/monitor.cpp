@@ -114,6 +114,13 @@ drift_report monitor::report(const limits& l) const {
             std::snprintf(buf, sizeof buf, "%.4g", v);
             return std::string(buf);
         };
+        // PSI and KS compare non-missing values only: a feature whose scored values are all
+        // missing (a column dropped or renamed upstream) makes both undefined (NaN), and a NaN
+        // never exceeds a limit. That is the worst drift there is, so it is a reason of its own.
+        const bool training_had_values = d.n == 0 && fp.n > 0;
+        if ((l.psi || l.ks) && training_had_values && d.missing > 0)
+            d.reasons.push_back("all " + std::to_string(d.missing) + " scored values are missing (training had " +
+                                std::to_string(fp.n) + " values): PSI and KS are undefined");
         if (l.psi && d.psi > *l.psi) d.reasons.push_back("PSI " + fmt(d.psi) + " > " + fmt(*l.psi));
         if (l.ks && d.ks > *l.ks) d.reasons.push_back("KS " + fmt(d.ks) + " > " + fmt(*l.ks));
         r.features.push_back(std::move(d));
