@@ -61,6 +61,15 @@ TEST_CASE("AZUREML_MODEL_DIR: the model folder itself, or its only subfolder wit
     CHECK(s->model_dir == direct);
     CHECK(s->request_timeout_ms == azureml::max_request_timeout_ms);
     CHECK(s->threads == 0);
+    CHECK_FALSE(s->drift);
+    for (const char* on : {"1", "true"})
+        CHECK(azureml::container_settings_from_env(env_of({{"AZUREML_MODEL_DIR", direct.string()}, {"AMLOPS_DRIFT", on}}))->drift);
+    CHECK_FALSE(azureml::container_settings_from_env(env_of({{"AZUREML_MODEL_DIR", direct.string()}, {"AMLOPS_DRIFT", "0"}}))->drift);
+    const auto e = test::error_of([&] {
+        azureml::container_settings_from_env(env_of({{"AZUREML_MODEL_DIR", direct.string()}, {"AMLOPS_DRIFT", "yes"}}));
+    });
+    CHECK(e.kind() == error_kind::config);
+    CHECK(e.context().field == "AMLOPS_DRIFT");
 
     // A model registered from a folder is mounted with that folder one level down; other
     // entries (files, folders without MLmodel) do not count.

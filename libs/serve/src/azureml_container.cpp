@@ -27,6 +27,15 @@ std::optional<unsigned> positive_variable(const env_lookup& env, const std::stri
     return static_cast<unsigned>(v);
 }
 
+// A switch: 1/true on, 0/false/unset off; anything else is a mistake worth stopping for (a
+// deployment meant to watch drift that silently does not).
+bool switch_variable(const env_lookup& env, const std::string& name) {
+    auto text = env(name);
+    if (!text || text->empty() || *text == "0" || *text == "false") return false;
+    if (*text == "1" || *text == "true") return true;
+    throw error(error_kind::config, name + " must be 1, true, 0 or false, got '" + *text + "'").on_field(name);
+}
+
 bool has_mlmodel(const fs::path& dir) {
     std::error_code ec;
     return fs::is_regular_file(dir / "MLmodel", ec);
@@ -71,6 +80,7 @@ std::optional<container_settings> container_settings_from_env(const env_lookup& 
     // More request threads than this would only queue CPU-bound scoring behind each other.
     constexpr unsigned max_workers = 1024;
     s.threads = positive_variable(env, "WORKER_COUNT", max_workers).value_or(0);
+    s.drift = switch_variable(env, "AMLOPS_DRIFT");
     s.model_dir = resolve_model_dir(*dir);
     return s;
 }

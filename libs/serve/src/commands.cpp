@@ -158,6 +158,7 @@ json::object run_serve(const serve_request& request, const env_lookup& env, logg
         if (r.host.empty()) r.host = "0.0.0.0";
         if (r.threads == 0) r.threads = container->threads;
         if (r.request_timeout_ms == 0) r.request_timeout_ms = container->request_timeout_ms;
+        r.drift = r.drift || container->drift;
         log.info("Azure ML container: serving " + r.model + " (AZUREML_MODEL_DIR), scoring timeout " +
                  std::to_string(r.request_timeout_ms) + " ms");
     } else if (r.request_timeout_ms == 0) {

@@ -10,6 +10,9 @@
 //                       set it to the deployment's request_settings.request_timeout_ms (the
 //                       platform answers 408 itself after that, so later work is wasted).
 //   WORKER_COUNT        concurrent requests per instance (the inference server's worker count).
+//   AMLOPS_DRIFT        "1"/"true" counts scored rows against the model's training profile for
+//                       /metrics, as `--drift` does (docs/drift.md); "0"/"false"/unset: off. The
+//                       deployment's environment_variables are the only way to pass it.
 // No variable carries the port: the platform probes the port inference_config declares.
 
 #include "amlops/core/environment.hpp"
@@ -36,10 +39,11 @@ struct container_settings {
     std::filesystem::path model_dir;   ///< the MLflow model folder to serve (resolved)
     unsigned request_timeout_ms = max_request_timeout_ms;
     unsigned threads = 0;              ///< from WORKER_COUNT; 0: not set
+    bool drift = false;                ///< from AMLOPS_DRIFT
 };
 
 /// Reads the variables above. nullopt when AZUREML_MODEL_DIR is unset or empty (not running as an
-/// Azure ML deployment). Throws error(config) naming the variable for a bad number, and the
+/// Azure ML deployment). Throws error(config) naming the variable for a bad number or switch, and the
 /// errors of resolve_model_dir().
 std::optional<container_settings> container_settings_from_env(const env_lookup& env);
 
