@@ -175,7 +175,7 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     std::size_t finished_inputs = 0;  // consumer side: inputs whose last chunk was written
 
     auto finish_input_hash = [&] {
-        summary.inputs[current].sha256 = input_hash->hex_digest();
+        if (input_hash) summary.inputs[current].sha256 = input_hash->hex_digest();
         summary.inputs[current].bytes = input_bytes;
         chunker.reset();
         input_hash.reset();
@@ -185,11 +185,11 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
         for (;;) {
             if (current == plan.size()) return false;
             if (!chunker) {
-                input_hash.emplace();
+                if (options.hash_inputs) input_hash.emplace();
                 input_bytes = 0;
                 chunker = std::make_unique<data::csv_chunker>(plan[current].path, options.chunk_bytes,
                                                               [&](std::string_view bytes) {
-                                                                  input_hash->update(bytes);
+                                                                  if (input_hash) input_hash->update(bytes);
                                                                   input_bytes += bytes.size();
                                                               });
             }
@@ -293,7 +293,7 @@ json::value to_json(const transform_summary& s) {
     json::array inputs;
     for (const auto& in : s.inputs) {
         json::object o{{"path", in.path.string()}, {"schema", to_string(in.schema)}, {"bytes", in.bytes},
-                       {"sha256", in.sha256}};
+                       {"sha256", in.sha256.empty() ? json::value(nullptr) : json::value(in.sha256)}};
         for (auto& [k, v] : counts_json(in.counts)) o[k] = v;
         inputs.push_back(std::move(o));
     }
