@@ -49,7 +49,42 @@ bool parse_time(cursor& c, datetime_parts& out) noexcept {
 
 }  // namespace
 
+namespace {
+
+// The form nearly every published row has, "YYYY-MM-DD HH:MM:SS" (or 'T'), read at fixed
+// offsets: one pass of digit checks instead of the general cursor's per-character branching.
+// Accepts exactly what the general parser accepts for 19-character text of this shape.
+bool parse_fixed_iso(std::string_view t, datetime_parts& out) noexcept {
+    if (t.size() != 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') || t[13] != ':' ||
+        t[16] != ':')
+        return false;
+    unsigned bad = 0;
+    auto two = [&](std::size_t i) {
+        const unsigned hi = static_cast<unsigned char>(t[i]) - '0', lo = static_cast<unsigned char>(t[i + 1]) - '0';
+        bad |= (hi > 9) | (lo > 9);
+        return static_cast<int>(hi * 10 + lo);
+    };
+    out.year = two(0) * 100 + two(2);
+    out.month = two(5);
+    out.monthday = two(8);
+    out.hour = two(11);
+    out.minute = two(14);
+    out.second = two(17);
+    return bad == 0;
+}
+
+bool valid_parts(datetime_parts& out) noexcept {
+    if (out.year < 1 || out.month < 1 || out.month > 12 || out.monthday < 1 ||
+        out.monthday > days_in_month(out.year, out.month) || out.hour > 23 || out.minute > 59 || out.second > 59)
+        return false;
+    out.weekday = weekday_from_civil(out.year, out.month, out.monthday);
+    return true;
+}
+
+}  // namespace
+
 bool parse_datetime(std::string_view text, datetime_parts& out) noexcept {
+    if (parse_fixed_iso(text, out)) return valid_parts(out);
     text = data::trim(text);
     cursor c{text.data(), text.data() + text.size()};
     int first = 0;
@@ -88,11 +123,7 @@ bool parse_datetime(std::string_view text, datetime_parts& out) noexcept {
         }
     }
     if (!c.at_end()) return false;
-    if (out.year < 1 || out.month < 1 || out.month > 12 || out.monthday < 1 ||
-        out.monthday > days_in_month(out.year, out.month) || out.hour > 23 || out.minute > 59 || out.second > 59)
-        return false;
-    out.weekday = weekday_from_civil(out.year, out.month, out.monthday);
-    return true;
+    return valid_parts(out);
 }
 
 }  // namespace amlops::features

@@ -4,6 +4,7 @@
 #include "amlops/data/numbers.hpp"
 #include "amlops/features/datetime.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -109,6 +110,12 @@ reject_reason optional_number(std::string_view cell, double& out, feature_row& r
 
 // A required integer; accepts "2" and "2.0" (some exports write integers as floats).
 reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
+    // A lone digit (vendor, passengers: nearly every row) is an exact small integer, so only the
+    // range check of the general path below can say no.
+    if (cell.size() == 1 && static_cast<unsigned char>(cell[0] - '0') < 10) {
+        out = cell[0] - '0';
+        return field_ranges[idx(field)].contains(out) ? reject_reason::none : reject_reason::out_of_range;
+    }
     if (data::trim(cell).empty()) return reject_reason::missing_value;
     if (!data::parse_double(cell, out))
         return data::is_overflowing_number(cell) ? reject_reason::not_finite : reject_reason::not_a_number;
@@ -200,9 +207,9 @@ std::string_view taxi_layout::source_name(taxi_field f) const noexcept {
 
 row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string_view> fields,
                           feature_row& out) noexcept {
-    bool empty = true;
-    for (auto f : fields) empty = empty && f.empty();
-    if (empty) return drop(drop_rule::empty_row);
+    // Stops at the first non-empty field (nearly always the first).
+    if (std::all_of(fields.begin(), fields.end(), [](std::string_view f) { return f.empty(); }))
+        return drop(drop_rule::empty_row);
     if (fields.size() < layout.width()) return reject(reject_reason::short_row, taxi_field::vendor);
     if (fields.size() > layout.width()) return reject(reject_reason::long_row, taxi_field::vendor);
     auto cell = [&](taxi_field f) { return fields[layout.column(f)]; };
