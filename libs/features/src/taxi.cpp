@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace amlops::features {
 
@@ -336,27 +337,39 @@ static_assert([] {
     return true;
 }(), "every float feature needs its source field");
 
+// Writes float i (i == feature_count: cost): the text `copy(i)` gives, or the number converted
+// when that is empty.
+template <class Copy>
+char* put_float(char* p, std::size_t i, double v, Copy& copy) {
+    std::string_view text = copy(i);
+    if (text.empty() || text.size() > data::max_number_chars) return data::format_double(p, v);
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
+}
+
+// One feature and its comma; unrolled over the compile-time column list, so each column is
+// straight-line code of its own kind (no per-column float/int test, no loop).
+template <std::size_t I, class Copy>
+char* put_feature(char* p, const feature_row& row, Copy& copy) {
+    if constexpr (float_features[I]) p = put_float(p, I, row.features[I], copy);
+    else p = data::format_int(p, static_cast<std::int64_t>(row.features[I]));
+    *p = ',';
+    return p + 1;
+}
+
+template <class Copy, std::size_t... I>
+char* put_features(char* p, const feature_row& row, Copy& copy, std::index_sequence<I...>) {
+    ((p = put_feature<I>(p, row, copy)), ...);
+    return p;
+}
+
 // Writes one line; `copy(i)` gives the text to copy for float i (i == feature_count: cost), or
 // an empty view to convert the number.
 template <class Copy>
 void append_line(std::string& out, const feature_row& row, Copy&& copy) {
     char buf[(feature_count + 1) * (data::max_number_chars + 1)];
-    char* p = buf;
-    auto put_float = [&](std::size_t i, double v) {
-        std::string_view text = copy(i);
-        if (text.empty() || text.size() > data::max_number_chars) {
-            p = data::format_double(p, v);
-        } else {
-            std::memcpy(p, text.data(), text.size());
-            p += text.size();
-        }
-    };
-    for (std::size_t i = 0; i < feature_count; ++i) {
-        if (float_features[i]) put_float(i, row.features[i]);
-        else p = data::format_int(p, static_cast<std::int64_t>(row.features[i]));
-        *p++ = ',';
-    }
-    put_float(feature_count, row.cost);
+    char* p = put_features(buf, row, copy, std::make_index_sequence<feature_count>{});
+    p = put_float(p, feature_count, row.cost, copy);
     *p++ = '\n';
     out.append(buf, static_cast<std::size_t>(p - buf));
 }
