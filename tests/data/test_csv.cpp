@@ -343,6 +343,45 @@ TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly"
         check_parse(text);
 }
 
+TEST_CASE("number parsing agrees with std::from_chars on malformed text of every length") {
+    // The digit scanner reads 8 bytes at a time and finishes a short run from one load ending at
+    // the text's end: a stray byte anywhere (also bytes whose +6 carries, like 0xFF) must still
+    // end the run exactly where from_chars sees it end.
+    std::uint64_t state = 777;
+    auto next = [&] {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return state * 2685821657736338717ull;
+    };
+    static constexpr char alphabet[] = "0123456789012345678901234567890123456789..--+e :/\xff\xfa\x2f\x3a";
+    for (int i = 0; i < 400000; ++i) {
+        const std::size_t length = 1 + next() % 24;
+        std::string text;
+        for (std::size_t k = 0; k < length; ++k) text += alphabet[next() % (sizeof alphabet - 1)];
+        if (i % 2) {  // mostly digits, one stray byte: the interesting case
+            for (auto& c : text) c = static_cast<char>('0' + next() % 10);
+            if (next() % 4 == 0) text[next() % length] = '.';
+            text[next() % length] = alphabet[40 + next() % (sizeof alphabet - 41)];
+        }
+        double ours = 0, theirs = 0;
+        const bool ok = parse_double(text, ours);
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), theirs);
+        const bool std_ok = ec == std::errc() && ptr == text.data() + text.size() && text.front() != '+';
+        bool shortest = false;
+        double again = 0;
+        const bool ok_shortest = parse_double(text, again, shortest);
+        if (text.front() == '+' || text.front() == ' ' || text.back() == ' ') continue;  // trimmed / '+' forms differ from from_chars by design
+        if (ok != std_ok || (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
+            FAIL_CHECK("parse '" << text << "'");
+        if (ok_shortest != ok || (ok && std::bit_cast<std::uint64_t>(again) != std::bit_cast<std::uint64_t>(theirs)))
+            FAIL_CHECK("parse with shortest flag '" << text << "'");
+        char buf[max_number_chars];
+        if (shortest && std::string_view(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, again).ptr - buf)) != text)
+            FAIL_CHECK("not shortest: '" << text << "'");
+    }
+}
+
 TEST_CASE("csv_reader over any block size matches parsing the whole text at once") {
     test::scratch_dir dir("csv");
     std::uint64_t state = 99;
