@@ -93,6 +93,21 @@ private:
     std::size_t mask_len_ = 0;
 };
 
+namespace detail {
+
+/// Bit i set when byte p[i] (of 64) is the delimiter / '\n' / a quote or '\r': what
+/// csv_parser's one-line fast path splits by. line_masks is the SIMD one (SSE2 where the target
+/// has it), line_masks_portable the plain loop it must agree with (tested on random bytes).
+struct csv_line_masks {
+    std::uint64_t delim = 0;
+    std::uint64_t newline = 0;
+    std::uint64_t special = 0;
+};
+csv_line_masks line_masks(const char* p, char delim) noexcept;
+csv_line_masks line_masks_portable(const char* p, char delim) noexcept;
+
+}  // namespace detail
+
 /// Column names of a CSV file, with lookup by name.
 class csv_header {
 public:
