@@ -2,6 +2,9 @@
 
 #include "amlops/data/numbers.hpp"
 
+#include <array>
+#include <cstdint>
+
 namespace amlops::features {
 
 namespace {
@@ -73,10 +76,36 @@ bool parse_fixed_iso(std::string_view t, datetime_parts& out) noexcept {
     return bad == 0;
 }
 
+// Length and weekday of the 1st of every month of the years the data can plausibly hold, so a
+// row's two timestamps cost a table lookup instead of leap-year and day-count arithmetic
+// (which was ~3% of a transform). Other years take the arithmetic.
+constexpr int table_first_year = 1900, table_years = 300;
+struct month_facts {
+    std::uint8_t days;
+    std::uint8_t first_weekday;
+};
+constexpr auto month_table = [] {
+    std::array<month_facts, table_years * 12> t{};
+    for (int y = 0; y < table_years; ++y)
+        for (int m = 1; m <= 12; ++m)
+            t[static_cast<std::size_t>(y * 12 + m - 1)] = {
+                static_cast<std::uint8_t>(days_in_month(table_first_year + y, m)),
+                static_cast<std::uint8_t>(weekday_from_civil(table_first_year + y, m, 1))};
+    return t;
+}();
+static_assert(month_table[(2016 - table_first_year) * 12].first_weekday == 4, "2016-01-01 was a Friday");
+
 bool valid_parts(datetime_parts& out) noexcept {
-    if (out.year < 1 || out.month < 1 || out.month > 12 || out.monthday < 1 ||
-        out.monthday > days_in_month(out.year, out.month) || out.hour > 23 || out.minute > 59 || out.second > 59)
+    if (out.month < 1 || out.month > 12 || out.monthday < 1 || out.hour > 23 || out.minute > 59 || out.second > 59)
         return false;
+    const unsigned year_index = static_cast<unsigned>(out.year - table_first_year);
+    if (year_index < static_cast<unsigned>(table_years)) {
+        const month_facts f = month_table[year_index * 12 + static_cast<unsigned>(out.month - 1)];
+        if (out.monthday > f.days) return false;
+        out.weekday = (f.first_weekday + out.monthday - 1) % 7;
+        return true;
+    }
+    if (out.year < 1 || out.monthday > days_in_month(out.year, out.month)) return false;
     out.weekday = weekday_from_civil(out.year, out.month, out.monthday);
     return true;
 }
