@@ -170,7 +170,7 @@ namespace {
 
 // The value of a scanned decimal, exactly as from_chars would give it; false outside the fast
 // paths.
-bool decimal_value(const plain_decimal& d, double& out) noexcept {
+[[gnu::always_inline]] inline bool decimal_value(const plain_decimal& d, double& out) noexcept {
     // Clinger's fast path: both operands exact, so one correctly rounded division.
     double v = static_cast<double>(d.digits) / exact_pow10[d.fraction];
     if (d.digits >= two_pow_53) {
@@ -190,7 +190,7 @@ bool decimal_value(const plain_decimal& d, double& out) noexcept {
 
 // True when `text` (which scanned to `d` and converts to `value`) is byte for byte what
 // std::to_chars(value) writes.
-bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
+[[gnu::always_inline]] inline bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
     if (d.digits == 0) return false;
     // to_chars's fixed form: no '+', no leading zeros except a lone "0" before the point, digits
     // on both sides of a point, no trailing zeros after it.
