@@ -95,7 +95,7 @@ reject_reason check_value(double v, std::size_t field) noexcept {
 
 // A present-or-missing float: missing becomes NaN (so the filters drop it, as in pandas).
 // Records in row.text_is_shortest whether the text can be copied to the output as is.
-reject_reason optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit,
+[[gnu::always_inline]] inline reject_reason optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit,
                               taxi_field field) noexcept {
     if (data::trim(cell).empty()) {
         out = std::numeric_limits<double>::quiet_NaN();
@@ -110,7 +110,7 @@ reject_reason optional_number(std::string_view cell, double& out, feature_row& r
 }
 
 // A required integer; accepts "2" and "2.0" (some exports write integers as floats).
-reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
+[[gnu::always_inline]] inline reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
     // A lone digit (vendor, passengers: nearly every row) is an exact small integer, so only the
     // range check of the general path below can say no.
     if (cell.size() == 1 && static_cast<unsigned char>(cell[0] - '0') < 10) {
@@ -225,7 +225,7 @@ row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string
         return reject(r, taxi_field::pickup_datetime);
     if ((r = required_datetime(cell(taxi_field::dropoff_datetime), dropoff)) != reject_reason::none)
         return reject(r, taxi_field::dropoff_datetime);
-    auto number = [&](taxi_field f, double& value, std::size_t bit) {
+    auto number = [&](taxi_field f, double& value, std::size_t bit) __attribute__((always_inline)) {
         return optional_number(cell(f), value, out, bit, f);
     };
     if ((r = number(taxi_field::pickup_longitude, x[f_pickup_lon], f_pickup_lon)) != reject_reason::none)
@@ -340,7 +340,7 @@ static_assert([] {
 // Writes float i (i == feature_count: cost): the text `copy(i)` gives, or the number converted
 // when that is empty.
 template <class Copy>
-char* put_float(char* p, std::size_t i, double v, Copy& copy) {
+[[gnu::always_inline]] inline char* put_float(char* p, std::size_t i, double v, Copy& copy) {
     std::string_view text = copy(i);
     const std::size_t n = text.size();
     if (n == 0 || n > data::max_number_chars) return data::format_double(p, v);
