@@ -64,7 +64,7 @@ struct transform_options {
     std::uint64_t seed = 42;         ///< split seed (see split.hpp)
     double max_reject_ratio = 0.01;  ///< fail when rejected / rows_read exceeds this, in [0, 1]
     unsigned workers = 0;            ///< parsing threads; 0 = one per core
-    std::size_t chunk_bytes = std::size_t{2} << 20;  ///< bytes per parallel work unit
+    std::size_t chunk_bytes = std::size_t{1024} << 10;  ///< bytes per parallel work unit
     /// Hash every input (input_summary::sha256, the report's inputs[].sha256). Off by default:
     /// SHA-256 of the inputs was ~12% of a run's CPU and nothing reads it (the pipeline runner
     /// digests step inputs itself for reuse); the outputs are always hashed.
