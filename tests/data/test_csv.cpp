@@ -51,6 +51,17 @@ std::vector<parsed> read_all(const fs::path& file, std::size_t block = 64) {
 
 using strings = std::vector<std::string>;
 
+// xorshift64*: deterministic test values.
+struct test_random {
+    std::uint64_t state;
+    std::uint64_t operator()() noexcept {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return state * 2685821657736338717ull;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("csv parser splits plain records and tracks lines") {
@@ -231,13 +242,7 @@ TEST_CASE("numbers parse strictly and print shortest round-trip") {
 }
 
 TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly") {
-    std::uint64_t state = 12345;
-    auto next = [&] {  // xorshift64*: deterministic test values
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    test_random next{12345};
     auto check_format = [](double v) {
         char ours[max_number_chars], theirs[max_number_chars];
         std::string_view a(ours, static_cast<std::size_t>(format_double(ours, v) - ours));
@@ -347,13 +352,7 @@ TEST_CASE("number parsing agrees with std::from_chars on malformed text of every
     // The digit scanner reads 8 bytes at a time and finishes a short run from one load ending at
     // the text's end: a stray byte anywhere (also bytes whose +6 carries, like 0xFF) must still
     // end the run exactly where from_chars sees it end.
-    std::uint64_t state = 777;
-    auto next = [&] {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    test_random next{777};
     static constexpr char alphabet[] = "0123456789012345678901234567890123456789..--+e :/\xff\xfa\x2f\x3a";
     for (int i = 0; i < 400000; ++i) {
         const std::size_t length = 1 + next() % 24;
@@ -383,13 +382,7 @@ TEST_CASE("number parsing agrees with std::from_chars on malformed text of every
 }
 
 TEST_CASE("csv line masks: the SIMD version agrees with the portable loop") {
-    std::uint64_t state = 99;
-    auto next = [&] {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    test_random next{99};
     static constexpr char alphabet[] = ",,,\n\"\r;ab9 \t\x80\xff";
     char block[64];
     for (int i = 0; i < 20000; ++i) {
@@ -406,13 +399,7 @@ TEST_CASE("csv line masks: the SIMD version agrees with the portable loop") {
 TEST_CASE("csv parser: records of every shape and length give the fields they were built from") {
     // Lines longer and shorter than the one-line fast path's 64-byte blocks, next to lines it
     // must leave to the general parser (quotes, CRLF, blank lines) and near the end of the text.
-    std::uint64_t state = 4242;
-    auto next = [&] {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    test_random next{4242};
     for (int round = 0; round < 300; ++round) {
         std::string text;
         std::vector<parsed> expected;
