@@ -166,6 +166,9 @@ public:
 
 private:
     void read_more(std::string& buffer, std::size_t at_least);
+    // Reads up to `at_least` bytes to buffer[filled...] (growing it if needed, never shrinking);
+    // returns the new filled length.
+    std::size_t read_into(std::string& buffer, std::size_t filled, std::size_t at_least);
     std::size_t find_cut(std::string_view text) const;
 
     file_reader reader_;
