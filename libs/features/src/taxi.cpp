@@ -383,30 +383,38 @@ char* put_features(char* p, const feature_row& row, Copy& copy, std::index_seque
     return p;
 }
 
-// Writes one line; `copy(i)` gives the text to copy for float i (i == feature_count: cost), or
-// an empty view to convert the number.
+// Writes one line at `p` (at most max_csv_line_bytes); `copy(i)` gives the text to copy for
+// float i (i == feature_count: cost), or an empty view to convert the number.
 template <class Copy>
-void append_line(std::string& out, const feature_row& row, Copy&& copy) {
-    char buf[(feature_count + 1) * (data::max_number_chars + 1)];
-    char* p = put_features(buf, row, copy, std::make_index_sequence<feature_count>{});
+char* write_line(char* p, const feature_row& row, Copy&& copy) {
+    p = put_features(p, row, copy, std::make_index_sequence<feature_count>{});
     p = put_float(p, feature_count, row.cost, copy);
     *p++ = '\n';
-    out.append(buf, static_cast<std::size_t>(p - buf));
+    return p;
 }
+
+static_assert(max_csv_line_bytes >= (feature_count + 1) * (data::max_number_chars + 1));
 
 }  // namespace
 
 void append_csv(std::string& out, const feature_row& row) {
-    append_line(out, row, [](std::size_t) { return std::string_view{}; });
+    char buf[max_csv_line_bytes];
+    out.append(buf, write_line(buf, row, [](std::size_t) { return std::string_view{}; }));
 }
 
-void append_csv(std::string& out, const feature_row& row, const taxi_layout& layout,
+char* write_csv(char* out, const feature_row& row, const taxi_layout& layout,
                 std::span<const std::string_view> fields) {
-    append_line(out, row, [&](std::size_t i) {
+    return write_line(out, row, [&](std::size_t i) {
         if (!(row.text_is_shortest >> i & 1)) return std::string_view{};
         std::size_t col = layout.column(i == feature_count ? taxi_field::cost : float_sources[i]);
         return col < fields.size() ? data::trim(fields[col]) : std::string_view{};
     });
+}
+
+void append_csv(std::string& out, const feature_row& row, const taxi_layout& layout,
+                std::span<const std::string_view> fields) {
+    char buf[max_csv_line_bytes];
+    out.append(buf, write_csv(buf, row, layout, fields));
 }
 
 }  // namespace amlops::features

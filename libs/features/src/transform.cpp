@@ -10,7 +10,9 @@
 #include "amlops/data/table.hpp"
 #include "amlops/features/split.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -29,11 +31,37 @@ row_counts& row_counts::operator+=(const row_counts& o) noexcept {
 
 namespace {
 
+// Output lines of one chunk. Rows are formatted straight into it (write_csv): appending each
+// line to a std::string copied it once more and re-checked the capacity per row.
+class line_buffer {
+public:
+    /// Room for one more line; pass its end to commit().
+    char* tail() {
+        if (capacity_ - size_ < max_csv_line_bytes) grow();
+        return bytes_.get() + size_;
+    }
+    void commit(char* end) noexcept { size_ = static_cast<std::size_t>(end - bytes_.get()); }
+    void clear() noexcept { size_ = 0; }
+    std::string_view view() const noexcept { return {bytes_.get(), size_}; }
+
+private:
+    void grow() {
+        const std::size_t capacity = std::max<std::size_t>(2 * capacity_, std::size_t{1} << 20);
+        auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+        if (size_) std::memcpy(bigger.get(), bytes_.get(), size_);
+        bytes_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+    std::unique_ptr<char[]> bytes_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
 // One chunk of one input on its way through the pipeline; reused, so buffers keep capacity.
 struct work_item {
     std::size_t input = 0;
     data::csv_chunk chunk;
-    std::string train, test, rejects;
+    line_buffer train, test;
+    std::string rejects;
     row_counts counts;
     data::csv_record record;
 };
@@ -125,10 +153,10 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
             ++item.counts.kept;
             if (to_test) {
                 ++item.counts.test;
-                append_csv(item.test, row, entry.layout, rec.fields());
+                item.test.commit(write_csv(item.test.tail(), row, entry.layout, rec.fields()));
             } else {
                 ++item.counts.train;
-                append_csv(item.train, row, entry.layout, rec.fields());
+                item.train.commit(write_csv(item.train.tail(), row, entry.layout, rec.fields()));
             }
             break;
         }
@@ -210,8 +238,8 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     };
     auto consume = [&](work_item& item) {
         report_finished_inputs(item.input);
-        train.write(item.train);
-        test.write(item.test);
+        train.write(item.train.view());
+        test.write(item.test.view());
         rejects.write(item.rejects);
         summary.inputs[item.input].counts += item.counts;
     };
