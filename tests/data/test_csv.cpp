@@ -396,6 +396,21 @@ TEST_CASE("csv line masks: the SIMD version agrees with the portable loop") {
     CHECK(detail::line_masks_portable(",\n\"\rxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ',').special == 0b1100);
 }
 
+TEST_CASE("count_byte: the SIMD count agrees with the portable loop at every length and offset") {
+    test_random next{31};
+    std::string text(9000, 'x');
+    for (char& c : text) c = "\n\nab,\xff"[next() % 6];
+    text.append(std::string(70000, '\n'));  // long runs: more than 255 hits per byte counter
+    for (std::size_t offset : {0, 1, 7, 15, 16, 17}) {
+        for (std::size_t n = 0; n < 300; ++n)
+            CHECK(detail::count_byte(text.data() + offset, n, '\n') == detail::count_byte_portable(text.data() + offset, n, '\n'));
+        CHECK(detail::count_byte(text.data() + offset, text.size() - offset, '\n') ==
+              detail::count_byte_portable(text.data() + offset, text.size() - offset, '\n'));
+    }
+    CHECK(detail::count_byte(text.data() + 9000, 70000, '\n') == 70000);
+    CHECK(detail::count_byte(text.data(), text.size(), '\xff') == detail::count_byte_portable(text.data(), text.size(), '\xff'));
+}
+
 TEST_CASE("csv parser: records of every shape and length give the fields they were built from") {
     // Lines longer and shorter than the one-line fast path's 64-byte blocks, next to lines it
     // must leave to the general parser (quotes, CRLF, blank lines) and near the end of the text.

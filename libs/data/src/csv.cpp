@@ -76,6 +76,34 @@ csv_line_masks line_masks(const char* p, char delim) noexcept {
 #endif
 }
 
+std::size_t count_byte_portable(const char* p, std::size_t n, char byte) noexcept {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i) count += p[i] == byte;
+    return count;
+}
+
+std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept {
+#if defined(__SSE2__)
+    // 16 bytes per step: equal bytes are -1, subtracted into byte-wide counters, which are summed
+    // into 64-bit ones (psadbw) before they can wrap at 255 steps.
+    const __m128i target = _mm_set1_epi8(byte), zero = _mm_setzero_si128();
+    __m128i total = zero;
+    std::size_t i = 0;
+    while (n - i >= 16) {
+        __m128i counters = zero;
+        const std::size_t steps = std::min<std::size_t>((n - i) / 16, 255);
+        for (std::size_t k = 0; k < steps; ++k, i += 16)
+            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), target));
+        total = _mm_add_epi64(total, _mm_sad_epu8(counters, zero));
+    }
+    const auto count = static_cast<std::size_t>(_mm_cvtsi128_si64(total)) +
+                       static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total)));
+    return count + count_byte_portable(p + i, n - i, byte);
+#else
+    return count_byte_portable(p, n, byte);
+#endif
+}
+
 }  // namespace detail
 
 void csv_parser::reset(std::string_view text, std::uint64_t first_line, bool final) noexcept {
@@ -436,10 +464,8 @@ bool csv_chunker::next(csv_chunk& out) {
     }
     pending_.assign(out.text, cut, filled - cut);
     out.text.resize(cut);
-    // memchr per line beats std::count here (which widens to 64-bit counters): lines are long.
-    for (const char *p = out.text.data(), *end = p + out.text.size();
-         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr; ++p)
-        ++next_line_;
+    // A SIMD count: memchr per line was 2% of a transform, on the thread that reads and writes.
+    next_line_ += detail::count_byte(out.text.data(), out.text.size(), '\n');
     return !out.text.empty();
 }
 

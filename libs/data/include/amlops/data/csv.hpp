@@ -106,6 +106,11 @@ struct csv_line_masks {
 csv_line_masks line_masks(const char* p, char delim) noexcept;
 csv_line_masks line_masks_portable(const char* p, char delim) noexcept;
 
+/// How many of the `n` bytes at `p` equal `byte` (SSE2 where the target has it; the portable
+/// loop it must agree with).
+std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept;
+std::size_t count_byte_portable(const char* p, std::size_t n, char byte) noexcept;
+
 }  // namespace detail
 
 /// Column names of a CSV file, with lookup by name.
