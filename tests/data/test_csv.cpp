@@ -9,6 +9,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -346,6 +347,17 @@ TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly"
     for (const char* text : {"1e5", "nan", "inf", "-", ".", "", "1.", ".5", "-.5", "00012.500", "18446744073709551616",
                              "9007199254740993", "0.30000000000000004", "1.0000000000000000000001"})
         check_parse(text);
+}
+
+TEST_CASE("format_int writes what std::to_chars writes") {
+    auto check = [](std::int64_t v) {
+        char ours[max_number_chars], theirs[max_number_chars];
+        const std::string_view a(ours, static_cast<std::size_t>(format_int(ours, v) - ours));
+        const std::string_view b(theirs, static_cast<std::size_t>(std::to_chars(theirs, theirs + sizeof theirs, v).ptr - theirs));
+        if (a != b) FAIL_CHECK(b << ": got " << a);
+    };
+    for (std::int64_t v = -1000; v <= 100000; ++v) check(v);
+    for (std::int64_t v : {INT64_MIN, INT64_MAX, std::int64_t{-1} << 40, std::int64_t{1} << 53}) check(v);
 }
 
 TEST_CASE("number parsing agrees with std::from_chars on malformed text of every length") {
