@@ -11,6 +11,7 @@
 #include "amlops/features/split.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -63,7 +64,7 @@ struct work_item {
     line_buffer train, test;
     std::string rejects;
     row_counts counts;
-    data::csv_record record;
+    std::array<data::csv_record, 2> records;
 };
 
 // An output file staged in the run's output set while its bytes are hashed and counted.
@@ -121,11 +122,10 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
     item.counts = {};
     data::csv_parser parser;
     parser.reset(item.chunk.text, item.chunk.first_line, true);
-    data::csv_record& rec = item.record;
     feature_row row;
     const std::string file = entry.path.string();
 
-    auto add_reject = [&](std::string_view reason) {
+    auto add_reject = [&](const data::csv_record& rec, std::string_view reason) {
         ++item.counts.rejected;
         data::append_csv_field(item.rejects, file);
         item.rejects += ',';
@@ -135,23 +135,19 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
         data::append_csv_field(item.rejects, reason);
         item.rejects += '\n';
     };
-
-    while (parser.next(rec) == data::csv_status::record) {
+    auto handle = [&](const data::csv_record& rec, std::uint64_t split_hash) {
         ++item.counts.rows_read;
         if (!rec.problem().empty()) {
-            add_reject(rec.problem());
-            continue;
+            add_reject(rec, rec.problem());
+            return;
         }
-        // The split hash first: its multiply chain (latency-bound, ~19 steps for a taxi row)
-        // then overlaps with parsing the row's fields instead of following it.
-        const bool to_test = in_test_split(rec.raw(), o.seed, o.test_ratio);
         row_verdict v = process_row(entry.layout, rec.fields(), row);
         switch (v.outcome) {
         case row_outcome::drop: ++item.counts.dropped[static_cast<std::size_t>(v.rule)]; break;
-        case row_outcome::reject: add_reject(describe_reject(v, entry.layout, rec.fields())); break;
+        case row_outcome::reject: add_reject(rec, describe_reject(v, entry.layout, rec.fields())); break;
         case row_outcome::keep:
             ++item.counts.kept;
-            if (to_test) {
+            if (split_unit_of_hash(split_hash) < o.test_ratio) {
                 ++item.counts.test;
                 item.test.commit(write_csv(item.test.tail(), row, entry.layout, rec.fields()));
             } else {
@@ -160,6 +156,20 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
             }
             break;
         }
+    };
+
+    // Rows two at a time, in order: the split hash is a latency-bound multiply chain, and two
+    // rows' chains interleaved (hash_bytes_pair) cost about one. A record's views stay valid
+    // while the next one is parsed into the other record.
+    auto& [first, second] = item.records;
+    while (parser.next(first) == data::csv_status::record) {
+        if (parser.next(second) != data::csv_status::record) {
+            handle(first, hash_bytes(first.raw(), o.seed));
+            break;
+        }
+        const auto [first_hash, second_hash] = hash_bytes_pair(first.raw(), second.raw(), o.seed);
+        handle(first, first_hash);
+        handle(second, second_hash);
     }
 }
 
