@@ -1,5 +1,7 @@
 #include "amlops/features/datetime.hpp"
 
+#include <cstdio>
+
 #include <catch2/catch.hpp>
 
 using namespace amlops::features;
@@ -73,4 +75,24 @@ TEST_CASE("datetime: malformed and impossible values are refused") {
         INFO(bad);
         CHECK_FALSE(parses(bad));
     }
+}
+
+TEST_CASE("datetime: every day of 1895-2205 agrees with the calendar arithmetic") {
+    // The parser looks month lengths and weekdays up in a table for 1900-2199 and computes them
+    // outside it: both must agree with days_in_month / weekday_from_civil, across the edges.
+    int checked = 0;
+    for (int y = 1895; y <= 2205; ++y)
+        for (int m = 1; m <= 12; ++m)
+            for (int d = 1; d <= 31; ++d) {
+                char text[32];
+                std::snprintf(text, sizeof text, "%04d-%02d-%02d 23:59:58", y, m, d);
+                datetime_parts t;
+                const bool ok = parse_datetime(text, t);
+                const bool real = d <= days_in_month(y, m);
+                if (ok != real || (ok && (t.weekday != weekday_from_civil(y, m, d) || t.year != y || t.month != m ||
+                                          t.monthday != d || t.hour != 23 || t.minute != 59 || t.second != 58)))
+                    FAIL_CHECK(text);
+                ++checked;
+            }
+    CHECK(checked == 311 * 12 * 31);
 }

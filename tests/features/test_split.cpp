@@ -56,3 +56,19 @@ TEST_CASE("split: the test share is close to the requested ratio") {
         CHECK(std::abs(in_test / double(n) - ratio) < 0.01);  // > 6 standard deviations
     }
 }
+
+TEST_CASE("split: hash_bytes_pair gives each string's hash_bytes, whatever the two lengths") {
+    static constexpr std::string_view text =
+        "2,2016-01-03 21:02:35,2016-01-03 21:05:52,1,0.83,,,-73.98726654052734,40.6938362121582,-73.97611236572266";
+    static_assert(hash_bytes_pair("abc", "", 42).first == hash_bytes("abc", 42));
+    static_assert(hash_bytes_pair("abc", "", 42).second == hash_bytes("", 42));
+    const std::string heap(text);
+    const std::string_view all(heap);
+    for (std::size_t a = 0; a <= 40; ++a)
+        for (std::size_t b = 0; b <= 40; ++b) {
+            const auto x = all.substr(a % 5, 40 + a), y = all.substr(b % 3, 30 + b);
+            const auto [hx, hy] = hash_bytes_pair(x, y, 7);
+            if (hx != hash_bytes(x, 7) || hy != hash_bytes(y, 7)) FAIL_CHECK("lengths " << x.size() << ", " << y.size());
+        }
+    CHECK(split_unit_of_hash(hash_bytes(text, 42)) == split_unit(text, 42));
+}

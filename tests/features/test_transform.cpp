@@ -94,6 +94,7 @@ TEST_CASE("transform: tiny green + yellow input gives exact rows, counts and rep
 
     auto o = opts(0.0);
     o.max_reject_ratio = 0.5;
+    o.hash_inputs = true;
     auto s = run_transform({dir / "in/green.csv", dir / "in/yellow.csv"}, dir / "out", o);
 
     CHECK(test::read_text(dir / "out/train.csv") ==
@@ -135,6 +136,9 @@ TEST_CASE("transform: a folder input means its *.csv files in name order") {
     test::write_text(dir / "in/a.csv", green_file(2, 10));
     auto s = run_transform({dir / "in"}, dir / "out", opts(0.0));
     REQUIRE(s.inputs.size() == 2);
+    // Input hashing is opt-in (hash_inputs): without it the report says null, never a stale hash.
+    CHECK(s.inputs[0].sha256.empty());
+    CHECK(json::read_file(dir / "out/transform_report.json").as_object().at("inputs").at(0).at("sha256").is_null());
     CHECK(s.inputs[0].path.filename() == "a.csv");
     auto lines = lines_of(test::read_text(dir / "out/train.csv"));
     REQUIRE(lines.size() == 6);

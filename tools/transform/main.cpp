@@ -21,7 +21,9 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("test-output", po::value(&o.test_output)->value_name("DIR"), "write test.csv here instead")
         ("seed", po::value(&o.transform.seed)->default_value(42)->value_name("N"), "split seed")
         ("input", po::value(&o.inputs)->required()->multitoken()->value_name("FILE|DIR"),
-         "input CSV files or folders (every *.csv, sorted), in merge order (green first)");
+         "input CSV files or folders (every *.csv, sorted), in merge order (green first)")
+        ("hash-inputs", po::bool_switch(&o.transform.hash_inputs),
+         "record each input's sha256 in transform_report.json (off: null there; hashing the inputs costs ~12% of the run)");
     s.positional.add("input", -1);
     amlops::cli::add_fraction(s, "test-ratio", o.transform.test_ratio, 0, 1,
                               "share of kept rows in test.csv, chosen per row by a seeded hash of the row (0..1)");

@@ -57,21 +57,56 @@ struct plain_decimal {
 
 // Appends the run of decimal digits at p to v (v = v * 10^n + run), 8 at a time where it can:
 // one 8-byte load, a digit check and three multiply-shift steps instead of eight dependent
-// multiply-adds. Bytes are assembled little-endian explicitly, so the result is portable.
-inline void read_digits(const char*& p, const char* end, std::uint64_t& v) noexcept {
+// multiply-adds. A run that ends inside the 8 bytes (most runs: "40", "688682556152344" ends
+// after 7) is finished from the same load, its digits shifted to the top so the bytes after it
+// become leading zeros. Bytes are assembled little-endian explicitly, so the result is portable.
+inline std::uint64_t eight_digits(std::uint64_t chunk) noexcept {  // chunk: digit values, first byte lowest
+    chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFull;       // 4 two-digit numbers
+    chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFull;     // 2 four-digit numbers
+    return (chunk * 10000 + (chunk >> 32)) & 0x00000000FFFFFFFFull;    // 1 eight-digit number
+}
+
+inline std::uint64_t load_le(const char* p) noexcept {
+    std::uint64_t chunk = 0;
+    for (int i = 0; i < 8; ++i) chunk |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return chunk;
+}
+
+// Per byte of `chunk`: 0 when the byte is in '0'..'9' (high nibble 3, and adding 6 does not
+// carry out of the low nibble), else non-zero. A carry out of a non-digit byte only reaches the
+// bytes after it, so the first non-digit is always found.
+inline std::uint64_t non_digit_bytes(std::uint64_t chunk) noexcept {
+    return ((chunk & 0xF0F0F0F0F0F0F0F0ull) | (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ^
+           0x3333333333333333ull;
+}
+
+// `text_begin` is where the whole text starts: a short run at the end of a text of at least 8
+// bytes is read with one load that ends at `end` (the bytes before the run masked to zeros).
+inline void read_digits(const char*& p, const char* text_begin, const char* end, std::uint64_t& v) noexcept {
     while (end - p >= 8) {
-        std::uint64_t chunk = 0;
-        for (int i = 0; i < 8; ++i) chunk |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-        // All eight bytes in '0'..'9': high nibbles are 3, and adding 6 does not carry out of 9.
-        if (((chunk & 0xF0F0F0F0F0F0F0F0ull) | (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
-            0x3333333333333333ull)
-            break;
-        chunk -= 0x3030303030303030ull;
-        chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFull;       // 4 two-digit numbers
-        chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFull;     // 2 four-digit numbers
-        chunk = (chunk * 10000 + (chunk >> 32)) & 0x00000000FFFFFFFFull;   // 1 eight-digit number
-        v = v * 100000000 + chunk;
-        p += 8;
+        std::uint64_t chunk = load_le(p);
+        const std::uint64_t tag = non_digit_bytes(chunk);
+        const int digits = tag == 0 ? 8 : std::countr_zero(tag) / 8;
+        if (digits == 0) return;
+        chunk -= 0x3030303030303030ull;  // no borrow reaches the digit bytes: they are the lowest
+        if (digits == 8) {
+            v = v * 100000000 + eight_digits(chunk);
+            p += 8;
+            continue;
+        }
+        v = v * pow10_u64[digits] + eight_digits(chunk << (8 * (8 - digits)));
+        p += digits;
+        return;
+    }
+    const auto rest = static_cast<int>(end - p);
+    if (rest > 1 && end - text_begin >= 8) {
+        const std::uint64_t keep = ~std::uint64_t{0} << (8 * (8 - rest));  // the last `rest` bytes
+        const std::uint64_t chunk = load_le(end - 8) & keep;
+        if ((non_digit_bytes(chunk) & keep) == 0) {
+            v = v * pow10_u64[rest] + eight_digits(chunk - (0x3030303030303030ull & keep));
+            p = end;
+            return;
+        }
     }
     while (p != end && static_cast<unsigned char>(*p - '0') < 10) v = v * 10 + static_cast<unsigned>(*p++ - '0');
 }
@@ -86,12 +121,12 @@ bool scan(std::string_view t, plain_decimal& d) noexcept {
     }
     const char* const int_begin = p;
     std::uint64_t v = 0;
-    read_digits(p, end, v);
+    read_digits(p, t.data(), end, v);
     d.integer_digits = static_cast<int>(p - int_begin);
     if (p != end && *p == '.') {
         d.point = true;
         const char* const frac_begin = ++p;
-        read_digits(p, end, v);
+        read_digits(p, t.data(), end, v);
         d.fraction = static_cast<int>(p - frac_begin);
     }
     d.digits = v;  // wrapped when more than 19 digits, but then rejected below
@@ -135,7 +170,7 @@ namespace {
 
 // The value of a scanned decimal, exactly as from_chars would give it; false outside the fast
 // paths.
-bool decimal_value(const plain_decimal& d, double& out) noexcept {
+[[gnu::always_inline]] inline bool decimal_value(const plain_decimal& d, double& out) noexcept {
     // Clinger's fast path: both operands exact, so one correctly rounded division.
     double v = static_cast<double>(d.digits) / exact_pow10[d.fraction];
     if (d.digits >= two_pow_53) {
@@ -155,7 +190,7 @@ bool decimal_value(const plain_decimal& d, double& out) noexcept {
 
 // True when `text` (which scanned to `d` and converts to `value`) is byte for byte what
 // std::to_chars(value) writes.
-bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
+[[gnu::always_inline]] inline bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
     if (d.digits == 0) return false;
     // to_chars's fixed form: no '+', no leading zeros except a lone "0" before the point, digits
     // on both sides of a point, no trailing zeros after it.

@@ -4,9 +4,11 @@
 #include "amlops/data/numbers.hpp"
 #include "amlops/features/datetime.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace amlops::features {
 
@@ -93,7 +95,7 @@ reject_reason check_value(double v, std::size_t field) noexcept {
 
 // A present-or-missing float: missing becomes NaN (so the filters drop it, as in pandas).
 // Records in row.text_is_shortest whether the text can be copied to the output as is.
-reject_reason optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit,
+[[gnu::always_inline]] inline reject_reason optional_number(std::string_view cell, double& out, feature_row& row, std::size_t bit,
                               taxi_field field) noexcept {
     if (data::trim(cell).empty()) {
         out = std::numeric_limits<double>::quiet_NaN();
@@ -108,7 +110,13 @@ reject_reason optional_number(std::string_view cell, double& out, feature_row& r
 }
 
 // A required integer; accepts "2" and "2.0" (some exports write integers as floats).
-reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
+[[gnu::always_inline]] inline reject_reason required_integer(std::string_view cell, double& out, taxi_field field) noexcept {
+    // A lone digit (vendor, passengers: nearly every row) is an exact small integer, so only the
+    // range check of the general path below can say no.
+    if (cell.size() == 1 && static_cast<unsigned char>(cell[0] - '0') < 10) {
+        out = cell[0] - '0';
+        return field_ranges[idx(field)].contains(out) ? reject_reason::none : reject_reason::out_of_range;
+    }
     if (data::trim(cell).empty()) return reject_reason::missing_value;
     if (!data::parse_double(cell, out))
         return data::is_overflowing_number(cell) ? reject_reason::not_finite : reject_reason::not_a_number;
@@ -200,9 +208,9 @@ std::string_view taxi_layout::source_name(taxi_field f) const noexcept {
 
 row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string_view> fields,
                           feature_row& out) noexcept {
-    bool empty = true;
-    for (auto f : fields) empty = empty && f.empty();
-    if (empty) return drop(drop_rule::empty_row);
+    // Stops at the first non-empty field (nearly always the first).
+    if (std::all_of(fields.begin(), fields.end(), [](std::string_view f) { return f.empty(); }))
+        return drop(drop_rule::empty_row);
     if (fields.size() < layout.width()) return reject(reject_reason::short_row, taxi_field::vendor);
     if (fields.size() > layout.width()) return reject(reject_reason::long_row, taxi_field::vendor);
     auto cell = [&](taxi_field f) { return fields[layout.column(f)]; };
@@ -217,7 +225,7 @@ row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string
         return reject(r, taxi_field::pickup_datetime);
     if ((r = required_datetime(cell(taxi_field::dropoff_datetime), dropoff)) != reject_reason::none)
         return reject(r, taxi_field::dropoff_datetime);
-    auto number = [&](taxi_field f, double& value, std::size_t bit) {
+    auto number = [&](taxi_field f, double& value, std::size_t bit) __attribute__((always_inline)) {
         return optional_number(cell(f), value, out, bit, f);
     };
     if ((r = number(taxi_field::pickup_longitude, x[f_pickup_lon], f_pickup_lon)) != reject_reason::none)
@@ -237,12 +245,15 @@ row_verdict featurize_row(const taxi_layout& layout, std::span<const std::string
 
     x[f_distance] = 0;
     std::string_view distance_text = data::trim(cell(taxi_field::distance));
-    if (!distance_text.empty() && distance_text != ".00" &&
+    // Spelled out: string_view's operator!= is a memcmp call here (1% of a transform).
+    const bool zero_text = distance_text.size() == 3 && distance_text[0] == '.' && distance_text[1] == '0' &&
+                           distance_text[2] == '0';
+    if (!distance_text.empty() && !zero_text &&
         (r = number(taxi_field::distance, x[f_distance], f_distance)) != reject_reason::none)
         return reject(r, taxi_field::distance);
 
     std::string_view flag = data::trim(cell(taxi_field::store_forward));
-    x[f_store_forward] = (flag.empty() || flag == "0" || flag == "N") ? 0.0 : 1.0;
+    x[f_store_forward] = (flag.empty() || (flag.size() == 1 && (flag[0] == '0' || flag[0] == 'N'))) ? 0.0 : 1.0;
     store_parts(out, f_pickup_parts, pickup);
     store_parts(out, f_dropoff_parts, dropoff);
     return row_verdict{};
@@ -329,44 +340,81 @@ static_assert([] {
     return true;
 }(), "every float feature needs its source field");
 
-// Writes one line; `copy(i)` gives the text to copy for float i (i == feature_count: cost), or
-// an empty view to convert the number.
+// Writes float i (i == feature_count: cost): the text `copy(i)` gives, or the number converted
+// when that is empty.
 template <class Copy>
-void append_line(std::string& out, const feature_row& row, Copy&& copy) {
-    char buf[(feature_count + 1) * (data::max_number_chars + 1)];
-    char* p = buf;
-    auto put_float = [&](std::size_t i, double v) {
-        std::string_view text = copy(i);
-        if (text.empty() || text.size() > data::max_number_chars) {
-            p = data::format_double(p, v);
-        } else {
-            std::memcpy(p, text.data(), text.size());
-            p += text.size();
-        }
-    };
-    for (std::size_t i = 0; i < feature_count; ++i) {
-        if (float_features[i]) put_float(i, row.features[i]);
-        else p = data::format_int(p, static_cast<std::int64_t>(row.features[i]));
-        *p++ = ',';
+[[gnu::always_inline]] inline char* put_float(char* p, std::size_t i, double v, Copy& copy) {
+    std::string_view text = copy(i);
+    const std::size_t n = text.size();
+    if (n == 0 || n > data::max_number_chars) return data::format_double(p, v);
+    // Copies of 1-32 bytes as two fixed-size, possibly overlapping copies within the text (the
+    // compiler makes each a load and a store), instead of a memcpy call per value.
+    const char* s = text.data();
+    if (n >= 16) {
+        std::memcpy(p, s, 16);
+        std::memcpy(p + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        std::memcpy(p, s, 8);
+        std::memcpy(p + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        std::memcpy(p, s, 4);
+        std::memcpy(p + n - 4, s + n - 4, 4);
+    } else {
+        p[0] = s[0];
+        p[n / 2] = s[n / 2];
+        p[n - 1] = s[n - 1];
     }
-    put_float(feature_count, row.cost);
-    *p++ = '\n';
-    out.append(buf, static_cast<std::size_t>(p - buf));
+    return p + n;
 }
+
+// One feature and its comma; unrolled over the compile-time column list, so each column is
+// straight-line code of its own kind (no per-column float/int test, no loop).
+template <std::size_t I, class Copy>
+char* put_feature(char* p, const feature_row& row, Copy& copy) {
+    if constexpr (float_features[I]) p = put_float(p, I, row.features[I], copy);
+    else p = data::format_int(p, static_cast<std::int64_t>(row.features[I]));
+    *p = ',';
+    return p + 1;
+}
+
+template <class Copy, std::size_t... I>
+char* put_features(char* p, const feature_row& row, Copy& copy, std::index_sequence<I...>) {
+    ((p = put_feature<I>(p, row, copy)), ...);
+    return p;
+}
+
+// Writes one line at `p` (at most max_csv_line_bytes); `copy(i)` gives the text to copy for
+// float i (i == feature_count: cost), or an empty view to convert the number.
+template <class Copy>
+char* write_line(char* p, const feature_row& row, Copy&& copy) {
+    p = put_features(p, row, copy, std::make_index_sequence<feature_count>{});
+    p = put_float(p, feature_count, row.cost, copy);
+    *p++ = '\n';
+    return p;
+}
+
+static_assert(max_csv_line_bytes >= (feature_count + 1) * (data::max_number_chars + 1));
 
 }  // namespace
 
 void append_csv(std::string& out, const feature_row& row) {
-    append_line(out, row, [](std::size_t) { return std::string_view{}; });
+    char buf[max_csv_line_bytes];
+    out.append(buf, write_line(buf, row, [](std::size_t) { return std::string_view{}; }));
 }
 
-void append_csv(std::string& out, const feature_row& row, const taxi_layout& layout,
+char* write_csv(char* out, const feature_row& row, const taxi_layout& layout,
                 std::span<const std::string_view> fields) {
-    append_line(out, row, [&](std::size_t i) {
+    return write_line(out, row, [&](std::size_t i) {
         if (!(row.text_is_shortest >> i & 1)) return std::string_view{};
         std::size_t col = layout.column(i == feature_count ? taxi_field::cost : float_sources[i]);
         return col < fields.size() ? data::trim(fields[col]) : std::string_view{};
     });
+}
+
+void append_csv(std::string& out, const feature_row& row, const taxi_layout& layout,
+                std::span<const std::string_view> fields) {
+    char buf[max_csv_line_bytes];
+    out.append(buf, write_csv(buf, row, layout, fields));
 }
 
 }  // namespace amlops::features

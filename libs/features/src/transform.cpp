@@ -10,7 +10,10 @@
 #include "amlops/data/table.hpp"
 #include "amlops/features/split.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -29,13 +32,39 @@ row_counts& row_counts::operator+=(const row_counts& o) noexcept {
 
 namespace {
 
+// Output lines of one chunk. Rows are formatted straight into it (write_csv): appending each
+// line to a std::string copied it once more and re-checked the capacity per row.
+class line_buffer {
+public:
+    /// Room for one more line; pass its end to commit().
+    char* tail() {
+        if (capacity_ - size_ < max_csv_line_bytes) grow();
+        return bytes_.get() + size_;
+    }
+    void commit(char* end) noexcept { size_ = static_cast<std::size_t>(end - bytes_.get()); }
+    void clear() noexcept { size_ = 0; }
+    std::string_view view() const noexcept { return {bytes_.get(), size_}; }
+
+private:
+    void grow() {
+        const std::size_t capacity = std::max<std::size_t>(2 * capacity_, std::size_t{1} << 20);
+        auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+        if (size_) std::memcpy(bigger.get(), bytes_.get(), size_);
+        bytes_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+    std::unique_ptr<char[]> bytes_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
 // One chunk of one input on its way through the pipeline; reused, so buffers keep capacity.
 struct work_item {
     std::size_t input = 0;
     data::csv_chunk chunk;
-    std::string train, test, rejects;
+    line_buffer train, test;
+    std::string rejects;
     row_counts counts;
-    data::csv_record record;
+    std::array<data::csv_record, 2> records;
 };
 
 // An output file staged in the run's output set while its bytes are hashed and counted.
@@ -93,11 +122,10 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
     item.counts = {};
     data::csv_parser parser;
     parser.reset(item.chunk.text, item.chunk.first_line, true);
-    data::csv_record& rec = item.record;
     feature_row row;
     const std::string file = entry.path.string();
 
-    auto add_reject = [&](std::string_view reason) {
+    auto add_reject = [&](const data::csv_record& rec, std::string_view reason) {
         ++item.counts.rejected;
         data::append_csv_field(item.rejects, file);
         item.rejects += ',';
@@ -107,28 +135,41 @@ void process_chunk(work_item& item, const plan_entry& entry, const transform_opt
         data::append_csv_field(item.rejects, reason);
         item.rejects += '\n';
     };
-
-    while (parser.next(rec) == data::csv_status::record) {
+    auto handle = [&](const data::csv_record& rec, std::uint64_t split_hash) {
         ++item.counts.rows_read;
         if (!rec.problem().empty()) {
-            add_reject(rec.problem());
-            continue;
+            add_reject(rec, rec.problem());
+            return;
         }
         row_verdict v = process_row(entry.layout, rec.fields(), row);
         switch (v.outcome) {
         case row_outcome::drop: ++item.counts.dropped[static_cast<std::size_t>(v.rule)]; break;
-        case row_outcome::reject: add_reject(describe_reject(v, entry.layout, rec.fields())); break;
+        case row_outcome::reject: add_reject(rec, describe_reject(v, entry.layout, rec.fields())); break;
         case row_outcome::keep:
             ++item.counts.kept;
-            if (in_test_split(rec.raw(), o.seed, o.test_ratio)) {
+            if (split_unit_of_hash(split_hash) < o.test_ratio) {
                 ++item.counts.test;
-                append_csv(item.test, row, entry.layout, rec.fields());
+                item.test.commit(write_csv(item.test.tail(), row, entry.layout, rec.fields()));
             } else {
                 ++item.counts.train;
-                append_csv(item.train, row, entry.layout, rec.fields());
+                item.train.commit(write_csv(item.train.tail(), row, entry.layout, rec.fields()));
             }
             break;
         }
+    };
+
+    // Rows two at a time, in order: the split hash is a latency-bound multiply chain, and two
+    // rows' chains interleaved (hash_bytes_pair) cost about one. A record's views stay valid
+    // while the next one is parsed into the other record.
+    auto& [first, second] = item.records;
+    while (parser.next(first) == data::csv_status::record) {
+        if (parser.next(second) != data::csv_status::record) {
+            handle(first, hash_bytes(first.raw(), o.seed));
+            break;
+        }
+        const auto [first_hash, second_hash] = hash_bytes_pair(first.raw(), second.raw(), o.seed);
+        handle(first, first_hash);
+        handle(second, second_hash);
     }
 }
 
@@ -175,7 +216,7 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     std::size_t finished_inputs = 0;  // consumer side: inputs whose last chunk was written
 
     auto finish_input_hash = [&] {
-        summary.inputs[current].sha256 = input_hash->hex_digest();
+        if (input_hash) summary.inputs[current].sha256 = input_hash->hex_digest();
         summary.inputs[current].bytes = input_bytes;
         chunker.reset();
         input_hash.reset();
@@ -185,11 +226,11 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
         for (;;) {
             if (current == plan.size()) return false;
             if (!chunker) {
-                input_hash.emplace();
+                if (options.hash_inputs) input_hash.emplace();
                 input_bytes = 0;
                 chunker = std::make_unique<data::csv_chunker>(plan[current].path, options.chunk_bytes,
                                                               [&](std::string_view bytes) {
-                                                                  input_hash->update(bytes);
+                                                                  if (input_hash) input_hash->update(bytes);
                                                                   input_bytes += bytes.size();
                                                               });
             }
@@ -207,8 +248,8 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
     };
     auto consume = [&](work_item& item) {
         report_finished_inputs(item.input);
-        train.write(item.train);
-        test.write(item.test);
+        train.write(item.train.view());
+        test.write(item.test.view());
         rejects.write(item.rejects);
         summary.inputs[item.input].counts += item.counts;
     };
@@ -293,7 +334,7 @@ json::value to_json(const transform_summary& s) {
     json::array inputs;
     for (const auto& in : s.inputs) {
         json::object o{{"path", in.path.string()}, {"schema", to_string(in.schema)}, {"bytes", in.bytes},
-                       {"sha256", in.sha256}};
+                       {"sha256", in.sha256.empty() ? json::value(nullptr) : json::value(in.sha256)}};
         for (auto& [k, v] : counts_json(in.counts)) o[k] = v;
         inputs.push_back(std::move(o));
     }

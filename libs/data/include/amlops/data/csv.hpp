@@ -93,6 +93,26 @@ private:
     std::size_t mask_len_ = 0;
 };
 
+namespace detail {
+
+/// Bit i set when byte p[i] (of 64) is the delimiter / '\n' / a quote or '\r': what
+/// csv_parser's one-line fast path splits by. line_masks is the SIMD one (SSE2 where the target
+/// has it), line_masks_portable the plain loop it must agree with (tested on random bytes).
+struct csv_line_masks {
+    std::uint64_t delim = 0;
+    std::uint64_t newline = 0;
+    std::uint64_t special = 0;
+};
+csv_line_masks line_masks(const char* p, char delim) noexcept;
+csv_line_masks line_masks_portable(const char* p, char delim) noexcept;
+
+/// How many of the `n` bytes at `p` equal `byte` (SSE2 where the target has it; the portable
+/// loop it must agree with).
+std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept;
+std::size_t count_byte_portable(const char* p, std::size_t n, char byte) noexcept;
+
+}  // namespace detail
+
 /// Column names of a CSV file, with lookup by name.
 class csv_header {
 public:
@@ -151,6 +171,9 @@ public:
 
 private:
     void read_more(std::string& buffer, std::size_t at_least);
+    // Reads up to `at_least` bytes to buffer[filled...] (growing it if needed, never shrinking);
+    // returns the new filled length.
+    std::size_t read_into(std::string& buffer, std::size_t filled, std::size_t at_least);
     std::size_t find_cut(std::string_view text) const;
 
     file_reader reader_;

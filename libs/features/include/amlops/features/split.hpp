@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace amlops::features {
 
@@ -26,36 +27,70 @@ constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
 /// multiply and an xor-shift (one short dependency chain per word rather than per byte, as in
 /// FNV-1a), length and seed mixed in first, mix64 last. The result is the same on every
 /// platform, and must never change: train/test membership of existing data depends on it.
-constexpr std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) noexcept {
-    constexpr std::uint64_t k = 0x9fb21c651e98df25ull;
-    const std::size_t n = bytes.size();
-    std::uint64_t h = mix64(seed ^ 0x9e3779b97f4a7c15ull) ^ (static_cast<std::uint64_t>(n) * 0xff51afd7ed558ccdull);
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t w = 0;
-        if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
-            for (std::size_t b = 0; b < 8; ++b)
-                w |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
-        } else {
-            // The same little-endian word as the loop above, as one load: GCC does not merge
-            // the byte loads itself here, and this loop is a few percent of a transform.
-            std::memcpy(&w, bytes.data() + i, 8);
-        }
-        h = (h ^ w) * k;
-        h ^= h >> 29;
+namespace detail {
+
+inline constexpr std::uint64_t hash_multiplier = 0x9fb21c651e98df25ull;
+
+constexpr std::uint64_t hash_start(std::size_t n, std::uint64_t seed) noexcept {
+    return mix64(seed ^ 0x9e3779b97f4a7c15ull) ^ (static_cast<std::uint64_t>(n) * 0xff51afd7ed558ccdull);
+}
+
+// The little-endian word at bytes[i, i + 8).
+constexpr std::uint64_t hash_word(std::string_view bytes, std::size_t i) noexcept {
+    std::uint64_t w = 0;
+    if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
+        for (std::size_t b = 0; b < 8; ++b)
+            w |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    } else {
+        // The same little-endian word as the loop above, as one load: GCC does not merge the
+        // byte loads itself here, and this loop is a few percent of a transform.
+        std::memcpy(&w, bytes.data() + i, 8);
     }
+    return w;
+}
+
+constexpr std::uint64_t hash_step(std::uint64_t h, std::uint64_t w) noexcept {
+    h = (h ^ w) * hash_multiplier;
+    return h ^ (h >> 29);
+}
+
+// The words from `i` on, then the tail and the final mix.
+constexpr std::uint64_t hash_finish(std::uint64_t h, std::string_view bytes, std::size_t i) noexcept {
+    const std::size_t n = bytes.size();
+    for (; i + 8 <= n; i += 8) h = hash_step(h, hash_word(bytes, i));
     std::uint64_t tail = 0;
     for (std::size_t b = 0; i + b < n; ++b)
         tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
-    h = (h ^ tail) * k;
-    h ^= h >> 29;
-    return mix64(h);
+    return mix64(hash_step(h, tail));
 }
+
+}  // namespace detail
+
+constexpr std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) noexcept {
+    return detail::hash_finish(detail::hash_start(bytes.size(), seed), bytes, 0);
+}
+
+/// hash_bytes of two byte strings at once, exactly: the two multiply chains are independent, so
+/// interleaved they run in about the time of one (the chain is latency-bound; a transform hashes
+/// every row).
+constexpr std::pair<std::uint64_t, std::uint64_t> hash_bytes_pair(std::string_view a, std::string_view b,
+                                                                  std::uint64_t seed) noexcept {
+    std::uint64_t ha = detail::hash_start(a.size(), seed), hb = detail::hash_start(b.size(), seed);
+    const std::size_t both = (a.size() < b.size() ? a.size() : b.size()) / 8 * 8;
+    for (std::size_t i = 0; i < both; i += 8) {
+        ha = detail::hash_step(ha, detail::hash_word(a, i));
+        hb = detail::hash_step(hb, detail::hash_word(b, i));
+    }
+    return {detail::hash_finish(ha, a, both), detail::hash_finish(hb, b, both)};
+}
+
+/// split_unit from the row's hash_bytes(raw_row, seed).
+constexpr double split_unit_of_hash(std::uint64_t hash) noexcept { return static_cast<double>(hash >> 11) * 0x1.0p-53; }
 
 /// A number in [0, 1), uniform over rows, fixed by the row's raw bytes (without its line
 /// terminator, so LF and CRLF copies of a file agree) and `seed`.
 constexpr double split_unit(std::string_view raw_row, std::uint64_t seed) noexcept {
-    return static_cast<double>(hash_bytes(raw_row, seed) >> 11) * 0x1.0p-53;
+    return split_unit_of_hash(hash_bytes(raw_row, seed));
 }
 
 /// True when the row belongs to the test split: split_unit < test_ratio (0 -> never, 1 -> always).

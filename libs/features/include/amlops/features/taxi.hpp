@@ -143,6 +143,13 @@ void append_csv_header(std::string& out);
 /// Appends one output line: floats in shortest round-trip form, integer features as integers.
 void append_csv(std::string& out, const feature_row& row);
 
+/// Room write_csv needs at `out`: 21 values of at most 32 characters, each with its separator.
+inline constexpr std::size_t max_csv_line_bytes = (feature_count + 1) * 33;
+
+/// What append_csv(out, row, layout, fields) appends, written at `out` (max_csv_line_bytes of
+/// room); returns the end. For callers that keep their own output buffer.
+char* write_csv(char* out, const feature_row& row, const taxi_layout& layout, std::span<const std::string_view> fields);
+
 /// The same bytes as append_csv(out, row), faster: floats flagged in row.text_is_shortest are
 /// copied from `fields`, which must be the raw row `row` was made from by
 /// process_row/featurize_row with `layout`.

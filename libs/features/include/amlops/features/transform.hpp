@@ -33,7 +33,7 @@ struct input_summary {
     std::filesystem::path path;
     taxi_schema schema = taxi_schema::merged;
     std::uint64_t bytes = 0;
-    std::string sha256;  ///< of the file's bytes as read
+    std::string sha256;  ///< of the file's bytes as read; empty unless transform_options::hash_inputs
     row_counts counts;
 };
 
@@ -64,7 +64,11 @@ struct transform_options {
     std::uint64_t seed = 42;         ///< split seed (see split.hpp)
     double max_reject_ratio = 0.01;  ///< fail when rejected / rows_read exceeds this, in [0, 1]
     unsigned workers = 0;            ///< parsing threads; 0 = one per core
-    std::size_t chunk_bytes = std::size_t{2} << 20;  ///< bytes per parallel work unit
+    std::size_t chunk_bytes = std::size_t{1024} << 10;  ///< bytes per parallel work unit
+    /// Hash every input (input_summary::sha256, the report's inputs[].sha256). Off by default:
+    /// SHA-256 of the inputs was ~12% of a run's CPU and nothing reads it (the pipeline runner
+    /// digests step inputs itself for reuse); the outputs are always hashed.
+    bool hash_inputs = false;
     /// Folders for train.csv / test.csv when they must not share the output folder (Azure ML
     /// pipelines bind each to its own uri_folder output); empty = the output folder.
     std::filesystem::path train_dir, test_dir;
