@@ -291,6 +291,22 @@ TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly"
         if (std::isfinite(r)) check_format(r);
         check_format(static_cast<double>(static_cast<float>(v)));  // float32 data widened
     }
+    // The 16-19 digit exactness proofs (correct rounding by stepping, the one-digit-shorter
+    // neighbours, the closest-decimal test) on doubles of every mantissa, not just float32 ones:
+    // their shortest text, the text one unit off in the last digit, and the fixed 17-digit text.
+    for (int i = 0; i < 100000; ++i) {
+        const auto bits = (std::uint64_t{0x3F7} + next() % 0x3F) << 52 | (next() & ((std::uint64_t{1} << 52) - 1));
+        const double v = std::bit_cast<double>(bits);  // in [2^-8, 2^55): the fast paths' exponent range
+        char buf[max_number_chars];
+        std::string text(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+        check_parse(text);
+        if (text.find('e') == std::string::npos && text.back() < '9') {
+            ++text.back();
+            check_parse(text);
+        }
+        text.assign(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 17).ptr);
+        check_parse(text);
+    }
     // format_double_like with any source text writes what to_chars writes.
     auto check_like = [](double v, const std::string& source) {
         char ours[max_number_chars], theirs[max_number_chars];

@@ -150,18 +150,79 @@ bool decompose(double a, binary& b) noexcept {
     return b.exponent >= -60 && b.exponent <= 0;
 }
 
-// Where digits * 10^-k lies relative to the reals that round to b: -1 below, 0 among them,
-// +1 above. Requires k <= 19.
-int locate(std::uint64_t digits, int k, const binary& b) noexcept {
-    const uint128 x = static_cast<uint128>(digits) << (2 - b.exponent);
-    const uint128 scale = pow10_u64[k];
-    const std::uint64_t m4 = b.mantissa * 4;
-    const uint128 low = static_cast<uint128>(m4 - (b.mantissa == two_pow_52 ? 1 : 2)) * scale;
-    const uint128 high = static_cast<uint128>(m4 + 2) * scale;
-    const bool even = b.mantissa % 2 == 0;  // a midpoint rounds to the even mantissa
-    if (x < low || (x == low && !even)) return -1;
-    if (x > high || (x == high && !even)) return 1;
-    return 0;
+// The reals that round to b, in units of 2^(E-2) * 10^-k, so that a decimal digits * 10^-k is
+// the integer digits * 2^(2-E): centre 4M * 10^k, half-widths 2 * 10^k (10^k below when
+// M = 2^52). Every test below works on a decimal's signed offset from that centre.
+//
+// The offset is computed with wrapping unsigned arithmetic and read as signed, which is exact
+// whenever the true offset fits: always in 128 bits (|x| < 2^126, centre < 2^119), and in 64
+// bits when k <= 16 and 2 - E <= 58 (fits_64 below), because every offset taken is then under
+// 2^62 in magnitude: within a few ulps of the centre (an ulp is 4 * 10^k <= 4e16) plus at most
+// ten units of the decimal's last digit (10 * 2^58). The 64-bit form is one multiply and a
+// shift where the 128-bit one needs carries, and covers 16-17 digit coordinates and amounts.
+inline bool fits_64(int k, const binary& b) noexcept { return k <= 16 && b.exponent >= -56; }
+
+template <class Signed, class Unsigned>
+struct rounding_interval {
+    int shift;      // 2 - E: one unit of the decimal's last digit is 2^shift
+    Signed below;   // half-width below the centre
+    Signed above;   // half-width above
+    bool closed;    // a bound itself rounds to b only when M is even (round-half-even)
+    Unsigned centre;
+
+    rounding_interval(const binary& b, int k) noexcept
+        : shift(2 - b.exponent),
+          below(static_cast<Signed>(pow10_u64[k]) * (b.mantissa == two_pow_52 ? 1 : 2)),
+          above(static_cast<Signed>(pow10_u64[k]) * 2),
+          closed(b.mantissa % 2 == 0),
+          centre(static_cast<Unsigned>(b.mantissa * 4) * pow10_u64[k]) {}  // 4M < 2^55
+
+    // digits * 10^-k as a signed offset from the centre.
+    Signed offset(std::uint64_t digits) const noexcept {
+        return static_cast<Signed>((static_cast<Unsigned>(digits) << shift) - centre);
+    }
+    // digits' offset `units` of its last digit further up.
+    Signed moved(Signed offset, std::int64_t units) const noexcept {
+        return static_cast<Signed>(static_cast<Unsigned>(offset) + (static_cast<Unsigned>(units) << shift));
+    }
+    // -1 below the reals that round to b, 0 among them, +1 above.
+    int locate(Signed x) const noexcept {
+        if (x < -below || (x == -below && !closed)) return -1;
+        if (x > above || (x == above && !closed)) return 1;
+        return 0;
+    }
+};
+using interval_64 = rounding_interval<std::int64_t, std::uint64_t>;
+__extension__ typedef __int128 int128;
+using interval_128 = rounding_interval<int128, uint128>;
+
+// digits * 10^-k relative to the reals that round to b (-1 below, 0 among them, +1 above).
+inline int locate(std::uint64_t digits, int k, const binary& b) noexcept {
+    if (fits_64(k, b)) {
+        const interval_64 r(b, k);
+        return r.locate(r.offset(digits));
+    }
+    const interval_128 r(b, k);
+    return r.locate(r.offset(digits));
+}
+
+// True when digits * 10^-k (k >= 1), which rounds to b, is what the shortest-form algorithm
+// prints for b: no decimal with one digit fewer rounds to b (the nearest ones on each side are
+// the only candidates, as the set rounding to b is an interval), and it is the closest decimal
+// of its length, |offset| < half a unit of its last digit (2^(shift-1)); on an exact tie
+// (common for float32 values widened to double) the algorithm keeps the even last digit.
+template <class Interval>
+bool proves_shortest(std::uint64_t digits, const Interval& r) noexcept {
+    const auto x = r.offset(digits);
+    const auto shorter_below = r.moved(x, -static_cast<std::int64_t>(digits % 10));
+    if (r.locate(shorter_below) == 0 || r.locate(r.moved(shorter_below, 10)) == 0) return false;
+    const auto distance = x < 0 ? -x : x;
+    const auto half = r.moved(0, 1) / 2;
+    return distance < half || (distance == half && digits % 2 == 0);
+}
+
+inline bool proves_shortest(std::uint64_t digits, int k, const binary& b) noexcept {
+    return fits_64(k, b) ? proves_shortest(digits, interval_64(b, k)) : proves_shortest(digits, interval_128(b, k));
 }
 
 }  // namespace
@@ -170,16 +231,16 @@ namespace {
 
 // The value of a scanned decimal, exactly as from_chars would give it; false outside the fast
 // paths.
-[[gnu::always_inline]] inline bool decimal_value(const plain_decimal& d, double& out) noexcept {
+[[gnu::always_inline]] inline bool decimal_value(const plain_decimal& d, double& out, binary& proven) noexcept {
     // Clinger's fast path: both operands exact, so one correctly rounded division.
     double v = static_cast<double>(d.digits) / exact_pow10[d.fraction];
+    proven.mantissa = 0;
     if (d.digits >= two_pow_53) {
         // 17-19 digits: that division is within a couple of ulps; step to the exact neighbour.
         int step = 0;
         for (;; ++step) {
-            binary b;
-            if (step == 4 || !decompose(v, b)) return false;
-            int where = locate(d.digits, d.fraction, b);
+            if (step == 4 || !decompose(v, proven)) return false;
+            const int where = locate(d.digits, d.fraction, proven);
             if (where == 0) break;
             v = std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) + (where > 0 ? 1 : std::uint64_t(-1)));
         }
@@ -190,7 +251,9 @@ namespace {
 
 // True when `text` (which scanned to `d` and converts to `value`) is byte for byte what
 // std::to_chars(value) writes.
-[[gnu::always_inline]] inline bool shortest_form(const plain_decimal& d, std::string_view text, double value) noexcept {
+// `proven` is |value| decomposed when decimal_value already did it (mantissa 0 when not).
+[[gnu::always_inline]] inline bool shortest_form(const plain_decimal& d, std::string_view text, double value,
+                                                 binary b) noexcept {
     if (d.digits == 0) return false;
     // to_chars's fixed form: no '+', no leading zeros except a lone "0" before the point, digits
     // on both sides of a point, no trailing zeros after it.
@@ -209,20 +272,8 @@ namespace {
     if (significant > 15) {
         // Unlike <= 15 digits (unique by DBL_DIG, hence shortest), this needs proof:
         if (d.fraction == 0) return false;
-        binary b;
-        if (!decompose(a, b)) return false;
-        // no decimal with one digit fewer converts to `value` (the nearest ones on each side
-        // are the only candidates, as the set converting to `value` is an interval),
-        const std::uint64_t shorter = d.digits / 10;
-        if (locate(shorter, d.fraction - 1, b) == 0 || locate(shorter + 1, d.fraction - 1, b) == 0) return false;
-        // and it is the closest decimal of its length: |digits * 10^-k - a| < 10^-k / 2, i.e.
-        // |digits * 2^(1-E) - 2M * 10^k| < 2^-E; on an exact tie (common for float32 values
-        // widened to double) the shortest-form algorithm keeps the even last digit.
-        const uint128 lhs = static_cast<uint128>(d.digits) << (1 - b.exponent);
-        const uint128 rhs = static_cast<uint128>(2 * b.mantissa) * pow10_u64[d.fraction];
-        const uint128 diff = lhs > rhs ? lhs - rhs : rhs - lhs;
-        const uint128 half = static_cast<uint128>(1) << (-b.exponent);
-        if (diff > half || (diff == half && d.digits % 2 != 0)) return false;
+        if (b.mantissa == 0 && !decompose(a, b)) return false;
+        if (!proves_shortest(d.digits, d.fraction, b)) return false;
     }
     // to_chars writes scientific notation when it is strictly shorter.
     if (!d.point)
@@ -237,8 +288,9 @@ namespace {
 
 bool parse_plain_decimal(std::string_view text, double& out, bool* shortest) noexcept {
     plain_decimal d;
-    if (!scan(text, d) || !decimal_value(d, out)) return false;
-    if (shortest) *shortest = shortest_form(d, text, out);
+    binary proven;
+    if (!scan(text, d) || !decimal_value(d, out, proven)) return false;
+    if (shortest) *shortest = shortest_form(d, text, out, proven);
     return true;
 }
 
@@ -310,8 +362,10 @@ char* format_short_decimal(char* out, double value) noexcept {
 bool is_shortest_text(double value, std::string_view text) noexcept {
     plain_decimal d;
     double parsed;
-    return scan(text, d) && decimal_value(d, parsed) &&
-           std::bit_cast<std::uint64_t>(parsed) == std::bit_cast<std::uint64_t>(value) && shortest_form(d, text, value);
+    binary proven;
+    return scan(text, d) && decimal_value(d, parsed, proven) &&
+           std::bit_cast<std::uint64_t>(parsed) == std::bit_cast<std::uint64_t>(value) &&
+           shortest_form(d, text, value, proven);
 }
 
 }  // namespace amlops::data::detail
