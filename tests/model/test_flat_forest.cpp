@@ -1,6 +1,7 @@
 #include "amlops/model/flat_forest.hpp"
 
 #include "amlops/core/error.hpp"
+#include "amlops/core/json.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "synthetic_taxi.hpp"
@@ -10,6 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <set>
 
 using namespace amlops;
 
@@ -112,23 +115,80 @@ TEST_CASE("every kernel gives xgboost's bits: complete trees, SIMD lanes, partia
     auto f = model::flat_forest::from_xgboost_json(b.save_json(), "m");
     REQUIRE(f.has_value());
     CHECK(f->has_complete_layout());
+    CHECK(f->has_binned_layout());
     using kernel = model::flat_forest::kernel;
     INFO("CPU has AVX2: " << model::flat_forest::cpu_supports(kernel::avx2)
-                          << ", AVX-512: " << model::flat_forest::cpu_supports(kernel::avx512));
+                          << ", AVX-512: " << model::flat_forest::cpu_supports(kernel::avx512)
+                          << ", AVX-512 byte permutes: " << model::flat_forest::cpu_supports(kernel::binned));
 
     // 1003 rows: full blocks plus a partial one whose tail (1003 is odd) is not a whole SIMD
     // group and goes through plain C++.
     auto x = awkward_rows(t, 1003);
     auto expected = b.predict_dense(x, 1003, 20);
     // Kernels the CPU lacks fall back to plain C++, so this loop is meaningful everywhere.
-    for (auto k : {kernel::automatic, kernel::avx512, kernel::avx2, kernel::portable, kernel::generic}) {
+    for (auto k : {kernel::automatic, kernel::binned, kernel::avx512, kernel::avx2, kernel::portable, kernel::generic}) {
         INFO("kernel " << static_cast<int>(k));
         f->use_kernel(k);
         CHECK(bitwise_equal(f->predict(x, 1003, 1), expected));
         CHECK(bitwise_equal(f->predict(x, 1003, 2), expected));
-        for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{7}, std::size_t{8}, std::size_t{9}, std::size_t{64}}) {
+        for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                              std::size_t{31}, std::size_t{32}, std::size_t{64}, std::size_t{65}, std::size_t{300}}) {
             auto head = f->predict(std::span<const float>(x).first(n * 20), n, 1);
             CHECK(bitwise_equal(head, std::vector<float>(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(n))));
         }
+    }
+}
+
+TEST_CASE("the binned kernel matches xgboost on depth-8 trees, thresholds hit exactly and the 8th level's wide tables") {
+    auto t = test::synthetic_table(16000, 26);  // enough rows that some feature gets 255 thresholds
+    for (std::size_t i = 0; i < t.features.size(); i += 11) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    model::train_params p;
+    p.n_estimators = 60;
+    p.max_bin = 256;
+    p.max_depth = 8;  // the deepest the binned layout takes: node numbers at the bottom reach 255
+    p.eta = 0.3;
+    auto b = train_on(t, p);
+    auto f = model::flat_forest::from_xgboost_json(b.save_json(), "m");
+    REQUIRE(f.has_value());
+    // Every threshold itself, its neighbours on both sides, and the extremes: each is a bin edge.
+    auto x = awkward_rows(t, 2000);
+    const auto model_json = json::parse(b.save_json(), "m");
+    std::vector<float> thresholds;
+    for (const auto& tree : model_json.at_pointer("/learner/gradient_booster/model/trees").as_array())
+        for (const auto& c : tree.at("split_conditions").as_array()) thresholds.push_back(static_cast<float>(c.to_number<double>()));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const float edge = thresholds[(i * 7919) % thresholds.size()];
+        switch (i % 5) {
+        case 1: x[i] = edge; break;
+        case 2: x[i] = std::nextafter(edge, -1e30f); break;
+        case 4: x[i] = (i % 3 == 0) ? std::numeric_limits<float>::max() : -0.0f; break;
+        default: break;
+        }
+    }
+    // Features with 255 distinct thresholds use bin 0xFF as a value: blocks where they are
+    // missing take the float kernel, the others stay binned. Both kinds of block are here.
+    std::map<std::int64_t, std::set<double>> cuts;
+    for (const auto& tree : model_json.at_pointer("/learner/gradient_booster/model/trees").as_array()) {
+        const auto& left = tree.at("left_children").as_array();
+        for (std::size_t i = 0; i < left.size(); ++i)
+            if (left[i].to_number<std::int64_t>() != -1)
+                cuts[tree.at("split_indices").as_array()[i].to_number<std::int64_t>()].insert(
+                    tree.at("split_conditions").as_array()[i].to_number<double>());
+    }
+    std::size_t full_features = 0;
+    for (const auto& [feature, c] : cuts) full_features += c.size() == 255 ? 1 : 0;
+    std::size_t most = 0;
+    for (const auto& [feature, c] : cuts) most = std::max(most, c.size());
+    INFO("most thresholds on one feature: " << most);
+    CHECK(full_features > 0);
+    REQUIRE(f->has_binned_layout());
+    for (std::size_t i = 0; i < 1000 * 20; ++i)
+        if (x[i] != x[i]) x[i] = 1.5f;  // the first 1000 rows: no missing values at all
+    auto expected = b.predict_dense(x, 2000, 20);
+    using kernel = model::flat_forest::kernel;
+    for (auto k : {kernel::binned, kernel::portable}) {
+        f->use_kernel(k);
+        CHECK(bitwise_equal(f->predict(x, 2000, 1), expected));
+        CHECK(bitwise_equal(f->predict(x, 2000, 2), expected));
     }
 }

@@ -19,6 +19,27 @@ namespace amlops::model {
 namespace {
 
 constexpr std::size_t block_rows = 128;
+// The binned kernel's blocks: four groups of 64 rows, so each tree's byte tables, loaded from
+// memory once per block, serve 256 rows.
+constexpr std::size_t binned_block_rows = 256;
+// Fewer rows than this take the float kernels: 64 byte lanes would mostly idle.
+constexpr std::size_t binned_min_rows = 32;
+// Levels a tree may have in the binned layout: within-level node numbers stay below 256.
+constexpr std::uint32_t binned_max_depth = 8;
+constexpr std::uint8_t missing_bin = 0xFF;
+// Per feature, the range from its lowest to its highest threshold is cut into this many equal
+// buckets, each remembering how many thresholds lie in the buckets before it (see bin_bucket).
+constexpr std::uint32_t bin_buckets = 1024;
+
+// The bucket of a non-NaN value: monotone in x (a subtraction and a multiplication by a
+// positive constant never reverse an order, nor do clamping and truncation), which is all the
+// bin lookup relies on. NaN from inf * 0 lands in bucket 0, which is monotone too.
+inline std::uint32_t bin_bucket(float x, float low, float scale) {
+    float at = (x - low) * scale;
+    if (!(at >= 0.0f)) at = 0.0f;
+    if (at > static_cast<float>(bin_buckets - 1)) at = static_cast<float>(bin_buckets - 1);
+    return static_cast<std::uint32_t>(at);
+}
 
 const json::object& object_at(const json::object& o, std::string_view key, std::string_view origin) {
     const auto& v = json::require(o, key, origin);
@@ -167,6 +188,7 @@ std::optional<flat_forest> flat_forest::from_xgboost_json(std::string_view model
         f.depths_.push_back(depth);
     }
     f.build_complete_layout();
+    f.build_binned_layout();
     return f;
 }
 
@@ -220,6 +242,122 @@ void flat_forest::build_complete_layout() {
     heap_threshold_.resize(heap_threshold_.size() + 32, std::numeric_limits<float>::quiet_NaN());
     heap_feature_.resize(heap_feature_.size() + 32, 0u);
     complete_ = true;
+}
+
+// The binned layout. Per feature, the distinct thresholds its splits use, sorted: t_0 < t_1 <
+// ... A value x becomes its bin b(x) = #{j : t_j <= x}; then x < t_j exactly when b(x) <= j, so
+// a split on t_j becomes `b(x) < j + 1` on bytes, for any float x (infinities included) and
+// with no rounding anywhere. Missing values get bin 0xFF. A feature with 255 thresholds (the
+// most a model trained with max_bin 256 has) needs 0xFF for its top bin: its nodes drop their
+// missing-goes-left bit, and a block in which it is missing takes the float kernel instead.
+// Padding nodes of the complete layout (NaN threshold, missing goes
+// right) become threshold byte 0: no bin is below 0, so every row goes right, as before.
+void flat_forest::build_binned_layout() {
+    binned_ = false;
+    if (!complete_ || num_features_ > 126) return;
+    for (auto d : depths_)
+        if (d > binned_max_depth) return;
+    const std::size_t inner_nodes = heap_threshold_.size() - 32;  // without the AVX-512 padding
+    std::vector<std::vector<float>> cuts(num_features_);
+    for (std::size_t i = 0; i < inner_nodes; ++i) {
+        const float t = heap_threshold_[i];
+        if (t != t) {
+            // A padding node; a NaN split with missing-goes-left would not be one.
+            if ((heap_feature_[i] & default_left_bit) != 0) return;
+            continue;
+        }
+        cuts[heap_feature_[i] & ~default_left_bit].push_back(t);
+    }
+    bin_cuts_.clear();
+    bin_cut_offset_.assign(1, 0);
+    bin_range_.clear();
+    bin_guide_.clear();
+    bin_used_.assign(num_features_, 0);
+    for (std::size_t f = 0; f < num_features_; ++f) {
+        auto& c = cuts[f];
+        std::sort(c.begin(), c.end());
+        c.erase(std::unique(c.begin(), c.end()), c.end());  // -0 and +0 are one threshold
+        if (c.size() > missing_bin) return;
+        bin_used_[f] = c.empty() ? 0 : (c.size() == missing_bin ? 2 : 1);
+        bin_cuts_.insert(bin_cuts_.end(), c.begin(), c.end());
+        bin_cut_offset_.push_back(static_cast<std::uint32_t>(bin_cuts_.size()));
+        // Guide: before[k] = the thresholds in buckets below k. As buckets are monotone, those
+        // are all below any x in bucket k and those in buckets above k are all above it, so
+        // x's bin lies in [before[k], before[k + 1]].
+        float low = 0, scale = 0;
+        if (c.size() > 1) {
+            low = c.front();
+            scale = static_cast<float>(bin_buckets) / (c.back() - c.front());
+            if (!std::isfinite(scale)) scale = 0;
+        }
+        bin_range_.push_back({low, scale});
+        std::vector<std::uint8_t> before(bin_buckets + 1, 0);
+        for (float cut : c) ++before[bin_bucket(cut, low, scale) + 1];
+        for (std::uint32_t k = 1; k <= bin_buckets; ++k) before[k] = static_cast<std::uint8_t>(before[k] + before[k - 1]);
+        bin_guide_.insert(bin_guide_.end(), before.begin(), before.end());
+    }
+    // The kernel loads 64 bytes of a level at once (two at the 8th): room to read past the end.
+    bin_feature_.assign(inner_nodes + 128, 0);
+    bin_threshold_.assign(inner_nodes + 128, 0);
+    for (std::size_t i = 0; i < inner_nodes; ++i) {
+        const float t = heap_threshold_[i];
+        if (t != t) continue;
+        const std::uint32_t column = heap_feature_[i] & ~default_left_bit;
+        const auto& c = cuts[column];
+        const auto j = static_cast<std::size_t>(std::lower_bound(c.begin(), c.end(), t) - c.begin());
+        bin_threshold_[i] = static_cast<std::uint8_t>(j + 1);
+        const bool default_left = (heap_feature_[i] & default_left_bit) != 0 && c.size() < missing_bin;
+        bin_feature_[i] = static_cast<std::uint8_t>(column | (default_left ? 0x80u : 0u));
+    }
+    // Per tree and level, the columns its real nodes read: the kernel fetches a row's bin by
+    // selecting among these columns only (one at the root, at most 2^k at level k).
+    level_columns_.clear();
+    level_column_offset_.clear();
+    for (std::size_t t = 0; t < roots_.size(); ++t) {
+        for (std::uint32_t k = 0; k <= binned_max_depth; ++k) {
+            level_column_offset_.push_back(static_cast<std::uint32_t>(level_columns_.size()));
+            if (k >= depths_[t] || k == binned_max_depth) continue;
+            const std::size_t first = heap_node_offset_[t] + (std::size_t{1} << k) - 1;
+            std::array<bool, 128> seen{};
+            for (std::size_t i = first; i < first + (std::size_t{1} << k); ++i) {
+                if (bin_threshold_[i] == 0) continue;
+                const std::uint8_t column = bin_feature_[i] & 0x7Fu;
+                if (!seen[column]) level_columns_.push_back(column);
+                seen[column] = true;
+            }
+        }
+    }
+    level_column_offset_.push_back(static_cast<std::uint32_t>(level_columns_.size()));
+    binned_ = true;
+}
+
+bool flat_forest::quantize_block(const float* rows, std::size_t n, std::uint8_t* bins, std::size_t stride) const {
+    for (std::size_t f = 0; f < num_features_; ++f) {
+        if (bin_used_[f] == 0) continue;  // no split reads it
+        if (bin_used_[f] == 2) {  // 255 thresholds: bin 0xFF is taken, missing values need the float kernel
+            for (std::size_t r = 0; r < n; ++r)
+                if (const float x = rows[r * num_features_ + f]; x != x) return false;
+        }
+        std::uint8_t* column = bins + f * stride;
+        const float* cuts = bin_cuts_.data() + bin_cut_offset_[f];
+        const std::uint8_t* before = bin_guide_.data() + f * (bin_buckets + 1);
+        const auto [low, scale] = bin_range_[f];
+        for (std::size_t r = 0; r < n; ++r) {
+            const float x = rows[r * num_features_ + f];
+            if (x != x) {
+                column[r] = missing_bin;
+                continue;
+            }
+            // The bin (the number of thresholds <= x) lies within x's bucket: count the rest.
+            const std::uint32_t k = bin_bucket(x, low, scale);
+            std::uint32_t bin = before[k];
+            const std::uint32_t end = before[k + 1];
+            while (bin < end && cuts[bin] <= x) ++bin;
+            column[r] = static_cast<std::uint8_t>(bin);
+        }
+        std::fill(column + n, column + stride, std::uint8_t{0});  // lanes past the rows: any defined bin
+    }
+    return true;
 }
 
 // Rows in blocks, trees in the outer loop: one tree's nodes stay in cache for the whole block.
@@ -439,6 +577,87 @@ __attribute__((target("avx512f"))) void predict_groups_avx512(const forest_view&
     for (std::size_t g = 0; g < groups; ++g) _mm512_storeu_ps(out + g * 16, sum[g]);
 }
 
+// The binned layout, 64 rows per register of byte lanes. Per level, a lane's node (column and
+// threshold byte) is a byte permute of the level's table, at most 128 nodes deep in a tree of
+// depth 8; its bin is selected from the level's columns by compare-and-merge; the step is a
+// byte compare. Only the leaf values are gathered, sixteen lanes at a time, and added per lane
+// in tree order, so the sums are the float kernels' sums bit for bit.
+struct binned_view {
+    const std::uint8_t* feature;
+    const std::uint8_t* threshold;
+    const std::uint32_t* node_offset;
+    const float* leaf;
+    const std::uint32_t* leaf_offset;
+    const std::uint32_t* depth;
+    const std::uint8_t* columns;
+    const std::uint32_t* column_offset;
+    std::size_t trees;
+    float base;
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void predict_groups_binned(const binned_view& f, const std::uint8_t* bins,
+                                                                                 std::size_t stride, std::size_t groups, float* out) {
+    constexpr std::size_t max_groups = binned_block_rows / 64;
+    __m512 sum[max_groups][4];
+    __m512i at[max_groups];
+    for (std::size_t g = 0; g < groups; ++g)
+        for (auto& s : sum[g]) s = _mm512_set1_ps(f.base);
+    const __m512i one = _mm512_set1_epi8(1), column_bits = _mm512_set1_epi8(0x7F);
+    const __m512i missing = _mm512_set1_epi8(static_cast<char>(missing_bin));
+    const __m512 zero_f = _mm512_setzero_ps();
+    const __mmask16 all = 0xFFFF;
+    // Masked byte permutes throughout: GCC 12's unmasked ones read an "undefined" vector that
+    // -Wmaybe-uninitialized flags.
+    const __mmask64 every_byte = ~__mmask64{0}, low_byte_of_each_dword = 0x1111111111111111ull;
+    __m512i widen[4];  // byte 4j of quarter q reads lane 16q + j
+    for (std::size_t q = 0; q < 4; ++q) {
+        alignas(64) std::array<std::uint8_t, 64> index{};
+        for (std::size_t j = 0; j < 16; ++j) index[4 * j] = static_cast<std::uint8_t>(16 * q + j);
+        widen[q] = _mm512_load_si512(index.data());
+    }
+    for (std::size_t t = 0; t < f.trees; ++t) {
+        const std::uint8_t* feature = f.feature + f.node_offset[t];
+        const std::uint8_t* threshold = f.threshold + f.node_offset[t];
+        for (std::size_t g = 0; g < groups; ++g) at[g] = _mm512_setzero_si512();
+        for (std::uint32_t k = 0; k < f.depth[t]; ++k) {
+            const std::size_t first = (std::size_t{1} << k) - 1;
+            const __m512i feature_lo = _mm512_loadu_si512(feature + first), threshold_lo = _mm512_loadu_si512(threshold + first);
+            const __m512i feature_hi = _mm512_loadu_si512(feature + first + 64), threshold_hi = _mm512_loadu_si512(threshold + first + 64);
+            const bool wide = k == 7;  // 128 nodes: two registers
+            const std::uint8_t* column = f.columns + f.column_offset[t * 9 + k];
+            const std::uint8_t* column_end = f.columns + f.column_offset[t * 9 + k + 1];
+            for (std::size_t g = 0; g < groups; ++g) {
+                const __m512i node_feature = wide ? _mm512_permutex2var_epi8(feature_lo, at[g], feature_hi)
+                                                  : _mm512_maskz_permutexvar_epi8(every_byte, at[g], feature_lo);
+                const __m512i node_threshold = wide ? _mm512_permutex2var_epi8(threshold_lo, at[g], threshold_hi)
+                                                    : _mm512_maskz_permutexvar_epi8(every_byte, at[g], threshold_lo);
+                const std::uint8_t* group_bins = bins + g * 64;
+                const __m512i lane_column = _mm512_and_si512(node_feature, column_bits);
+                __m512i bin = column == column_end ? _mm512_setzero_si512() : _mm512_loadu_si512(group_bins + column[0] * stride);
+                for (const std::uint8_t* c = column + 1; c < column_end; ++c) {
+                    const __mmask64 reads = _mm512_cmpeq_epi8_mask(lane_column, _mm512_set1_epi8(static_cast<char>(*c)));
+                    bin = _mm512_mask_mov_epi8(bin, reads, _mm512_loadu_si512(group_bins + *c * stride));
+                }
+                const __mmask64 below = _mm512_cmplt_epu8_mask(bin, node_threshold);
+                const __mmask64 is_missing = _mm512_cmpeq_epi8_mask(bin, missing);
+                const __mmask64 default_left = _mm512_movepi8_mask(node_feature);
+                const __mmask64 left = (below & ~is_missing) | (default_left & is_missing);
+                const __m512i twice = _mm512_add_epi8(at[g], at[g]);
+                at[g] = _mm512_mask_add_epi8(twice, static_cast<__mmask64>(~left), twice, one);
+            }
+        }
+        const float* leaf = f.leaf + f.leaf_offset[t];
+        for (std::size_t g = 0; g < groups; ++g)
+            for (std::size_t q = 0; q < 4; ++q) {
+                // Lanes 16q..16q+15's leaf numbers, zero-extended to 32 bits by one byte permute.
+                const __m512i leaf_index = _mm512_maskz_permutexvar_epi8(low_byte_of_each_dword, widen[q], at[g]);
+                sum[g][q] = _mm512_add_ps(sum[g][q], _mm512_mask_i32gather_ps(zero_f, all, leaf_index, leaf, 4));
+            }
+    }
+    for (std::size_t g = 0; g < groups; ++g)
+        for (std::size_t q = 0; q < 4; ++q) _mm512_storeu_ps(out + g * 64 + q * 16, sum[g][q]);
+}
+
 }  // namespace
 #endif
 
@@ -446,10 +665,12 @@ bool flat_forest::cpu_supports(kernel k) noexcept {
 #ifdef AMLOPS_FLAT_FOREST_X86
     static const bool avx2 = __builtin_cpu_supports("avx2");
     static const bool avx512 = __builtin_cpu_supports("avx512f");
+    static const bool avx512_bytes = avx512 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
     if (k == kernel::avx2) return avx2;
     if (k == kernel::avx512) return avx512;
+    if (k == kernel::binned) return avx512_bytes;
 #else
-    if (k == kernel::avx2 || k == kernel::avx512) return false;
+    if (k == kernel::avx2 || k == kernel::avx512 || k == kernel::binned) return false;
 #endif
     return true;
 }
@@ -473,27 +694,50 @@ void flat_forest::predict_block_simd(kernel k, const float* rows, std::size_t n,
     if (n > done) predict_block_complete(rows + done * num_features_, n - done, out + done);
 }
 
+void flat_forest::predict_block_binned(const float* rows, std::size_t n, float* out, std::vector<std::uint8_t>& scratch) const {
+#ifdef AMLOPS_FLAT_FOREST_X86
+    const std::size_t groups = (n + 63) / 64;
+    scratch.resize(num_features_ * binned_block_rows);
+    if (!quantize_block(rows, n, scratch.data(), binned_block_rows)) return predict_block_simd(kernel::avx512, rows, n, out);
+    const binned_view view{bin_feature_.data(), bin_threshold_.data(), heap_node_offset_.data(), heap_leaf_.data(),
+                           heap_leaf_offset_.data(), depths_.data(), level_columns_.data(), level_column_offset_.data(),
+                           roots_.size(), base_margin_};
+    std::array<float, binned_block_rows> sums{};
+    predict_groups_binned(view, scratch.data(), binned_block_rows, groups, sums.data());
+    std::copy(sums.begin(), sums.begin() + static_cast<std::ptrdiff_t>(n), out);
+#else
+    (void)scratch;
+    predict_block_complete(rows, n, out);
+#endif
+}
+
 std::vector<float> flat_forest::predict(std::span<const float> values, std::size_t rows, unsigned threads) const {
     if (values.size() != rows * num_features_)
         throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
                                                " rows of " + std::to_string(num_features_) + " features");
     std::vector<float> out(rows);
-    constexpr std::size_t block = block_rows;
-    const std::size_t blocks = (rows + block - 1) / block;
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(blocks, 1)));
     // The kernel actually used: the requested one, or the next one down that the model and CPU
     // support. The vectorised kernels index rows with 32-bit offsets within one block.
     kernel k = kernel_;
-    if (k == kernel::automatic) k = kernel::avx512;
+    if (k == kernel::automatic) k = kernel::binned;
+    if (k == kernel::binned && (!binned_ || !cpu_supports(k))) k = kernel::avx512;
     if (!complete_ || block_rows * num_features_ >= (std::size_t{1} << 30)) k = kernel::generic;
     if (k == kernel::avx512 && !cpu_supports(k)) k = kernel::avx2;
     if (k == kernel::avx2 && !cpu_supports(k)) k = kernel::portable;
+    // A binned block's short tail (or a short request) takes the float kernel below it.
+    const kernel short_kernel = k != kernel::binned ? k : kernel::avx512;
+    const std::size_t block = k == kernel::binned ? binned_block_rows : block_rows;
+    const std::size_t blocks = (rows + block - 1) / block;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(blocks, 1)));
     auto work = [&](std::size_t first_block, std::size_t last_block) {
+        std::vector<std::uint8_t> scratch;
         for (std::size_t b = first_block; b < last_block; ++b) {
             const std::size_t begin = b * block, n = std::min(block, rows - begin);
             const float* x = values.data() + begin * num_features_;
-            if (k == kernel::avx512 || k == kernel::avx2) predict_block_simd(k, x, n, out.data() + begin);
+            if (k == kernel::binned && n >= binned_min_rows) predict_block_binned(x, n, out.data() + begin, scratch);
+            else if (k == kernel::binned) predict_block_simd(short_kernel, x, n, out.data() + begin);
+            else if (k == kernel::avx512 || k == kernel::avx2) predict_block_simd(k, x, n, out.data() + begin);
             else if (k == kernel::portable) predict_block_complete(x, n, out.data() + begin);
             else predict_block(x, n, out.data() + begin);
         }

@@ -39,6 +39,7 @@ public:
     /// matters for speed (and lets tests compare the kernels).
     enum class kernel {
         automatic,  ///< the fastest one this model and CPU support
+        binned,     ///< 64 rows per step on one-byte threshold bins with AVX-512 byte permutes
         avx512,     ///< 16 rows per step with AVX-512 gathers (complete layout)
         avx2,       ///< 8 rows per step with AVX2 gathers (complete layout)
         portable,   ///< plain C++ on the complete layout
@@ -53,6 +54,9 @@ public:
     bool has_complete_layout() const noexcept { return complete_; }
     /// Deepest tree stored in the complete layout; deeper models use the generic kernel only.
     static constexpr std::uint32_t max_complete_depth = 12;
+    /// True when the model fits the binned kernel: trees at most 8 deep, at most 126 features,
+    /// at most 255 distinct thresholds per feature (hist-trained models with max_bin <= 256).
+    bool has_binned_layout() const noexcept { return binned_; }
 
 private:
     /// A node routes on `feature` (low 31 bits; top bit set = a missing value goes left) to
@@ -74,6 +78,11 @@ private:
     static constexpr std::size_t few_rows = 4;
     void predict_block_simd(kernel k, const float* rows, std::size_t n, float* out) const;
     void build_complete_layout();
+    void build_binned_layout();
+    /// Rows of a block as bin numbers, feature-major: bins[f * stride + r] (0xFF = missing).
+    /// False when a feature with 255 thresholds is missing somewhere in the block.
+    bool quantize_block(const float* rows, std::size_t n, std::uint8_t* bins, std::size_t stride) const;
+    void predict_block_binned(const float* rows, std::size_t n, float* out, std::vector<std::uint8_t>& scratch) const;
 
     std::vector<node> nodes_;
     std::vector<float> leaf_value_;      ///< by node index (0 for inner nodes)
@@ -91,6 +100,24 @@ private:
     std::vector<float> heap_leaf_;
     std::vector<std::uint32_t> heap_node_offset_, heap_leaf_offset_;
     bool complete_ = false;
+
+    // Binned layout (see build_binned_layout): a feature's value becomes its bin, the number of
+    // that feature's distinct split thresholds at or below it, so `x < threshold j` is
+    // `bin < j + 1` on bytes. Per tree, the heap's nodes as bytes at heap_node_offset_[t]:
+    // bin_feature_ (column, top bit = missing goes left) and bin_threshold_ (j + 1; 0 for the
+    // padding nodes that always go right); per tree and level the distinct columns read there.
+    std::vector<float> bin_cuts_;                  ///< per feature, sorted distinct thresholds
+    std::vector<std::uint32_t> bin_cut_offset_;    ///< feature f's cuts: [offset[f], offset[f + 1])
+    struct bin_range {
+        float low, scale;  ///< a feature's buckets: bucket(x) = (x - low) * scale, clamped
+    };
+    std::vector<bin_range> bin_range_;              ///< per feature
+    std::vector<std::uint8_t> bin_guide_;           ///< per feature, bin_buckets + 1 counts
+    std::vector<std::uint8_t> bin_used_;           ///< 0 unread, 1 read, 2 read with 255 thresholds
+    std::vector<std::uint8_t> bin_feature_, bin_threshold_;
+    std::vector<std::uint8_t> level_columns_;      ///< distinct columns per (tree, level)
+    std::vector<std::uint32_t> level_column_offset_;  ///< (tree t, level k) at [t * 9 + k, t * 9 + k + 1)
+    bool binned_ = false;
     kernel kernel_ = kernel::automatic;
 };
 
