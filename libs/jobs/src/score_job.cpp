@@ -78,6 +78,8 @@ json::object run_score_job(const score_request& request, logger& log, const outp
         throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
             .in_file(request.model.string())
             .on_field("--task");
+    if (model.fast_path_checked_at_training())
+        log.info("tree evaluator matched xgboost when aml-train wrote this model (manifest.json fast_path_check): not checked again");
     const data::table_request req = model_table_request(model, true);
     log.info("loading " + request.data.string());
     // Pieces of about chunk_rows rows (a taxi feature row is ~100 bytes; 64 is a floor), but

@@ -98,16 +98,20 @@ bool identity_objective(std::string_view name) {
 
 std::optional<flat_forest> flat_forest::from_xgboost_json(std::string_view model_json, std::string_view origin,
                                                           std::string* why_not) {
-    auto decline = [&](std::string reason) -> std::optional<flat_forest> {
-        if (why_not) *why_not = std::move(reason);
-        return std::nullopt;
-    };
     // The document is read once and dropped: an arena makes its million small allocations (and
     // their frees) nearly free. On a syntax error, json::parse reports it with the line.
     boost::json::monotonic_resource arena;
     boost::system::error_code ec;
     json::value doc = boost::json::parse(boost::json::string_view(model_json.data(), model_json.size()), ec, &arena);
     if (ec) doc = json::parse(model_json, origin);
+    return from_parsed_xgboost_json(doc, origin, why_not);
+}
+
+std::optional<flat_forest> flat_forest::from_parsed_xgboost_json(const json::value& doc, std::string_view origin, std::string* why_not) {
+    auto decline = [&](std::string reason) -> std::optional<flat_forest> {
+        if (why_not) *why_not = std::move(reason);
+        return std::nullopt;
+    };
     if (!doc.is_object()) throw error(error_kind::bad_input, "xgboost model is not a JSON object").in_file(std::string(origin));
     const auto& learner = object_at(doc.get_object(), "learner", origin);
     const auto& params = object_at(learner, "learner_model_param", origin);
@@ -711,19 +715,35 @@ void flat_forest::predict_block_binned(const float* rows, std::size_t n, float* 
 #endif
 }
 
-std::vector<float> flat_forest::predict(std::span<const float> values, std::size_t rows, unsigned threads) const {
-    if (values.size() != rows * num_features_)
-        throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
-                                               " rows of " + std::to_string(num_features_) + " features");
-    std::vector<float> out(rows);
-    // The kernel actually used: the requested one, or the next one down that the model and CPU
-    // support. The vectorised kernels index rows with 32-bit offsets within one block.
+flat_forest::kernel flat_forest::chosen_kernel() const noexcept {
+    // The vectorised kernels index rows with 32-bit offsets within one block.
     kernel k = kernel_;
     if (k == kernel::automatic) k = kernel::binned;
     if (k == kernel::binned && (!binned_ || !cpu_supports(k))) k = kernel::avx512;
     if (!complete_ || block_rows * num_features_ >= (std::size_t{1} << 30)) k = kernel::generic;
     if (k == kernel::avx512 && !cpu_supports(k)) k = kernel::avx2;
     if (k == kernel::avx2 && !cpu_supports(k)) k = kernel::portable;
+    return k;
+}
+
+std::string_view flat_forest::kernel_name(kernel k) noexcept {
+    switch (k) {
+    case kernel::automatic: return "automatic";
+    case kernel::binned: return "binned";
+    case kernel::avx512: return "avx512";
+    case kernel::avx2: return "avx2";
+    case kernel::portable: return "portable";
+    case kernel::generic: return "generic";
+    }
+    return "unknown";
+}
+
+std::vector<float> flat_forest::predict(std::span<const float> values, std::size_t rows, unsigned threads) const {
+    if (values.size() != rows * num_features_)
+        throw error(error_kind::bad_input, std::to_string(values.size()) + " values for " + std::to_string(rows) +
+                                               " rows of " + std::to_string(num_features_) + " features");
+    std::vector<float> out(rows);
+    const kernel k = chosen_kernel();
     // A binned block's short tail (or a short request) takes the float kernel below it.
     const kernel short_kernel = k != kernel::binned ? k : kernel::avx512;
     const std::size_t block = k == kernel::binned ? binned_block_rows : block_rows;

@@ -3,6 +3,7 @@
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/features/schema.hpp"
+#include "amlops/model/fast_path_check.hpp"
 #include "amlops/model/flat_forest.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model_integrity.hpp"
@@ -30,8 +31,10 @@ struct loaded_model::impl {
     std::optional<flat_forest> fast;  ///< absent when the model needs xgboost's own predictor
     std::optional<metrics::fare_classes> classes;  ///< classifiers only
     // The fast path is checked against xgboost on the first rows it predicts and switched off
-    // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off.
+    // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off. A model whose
+    // manifest records aml-train's check (model/fast_path_check.hpp) starts at 1.
     mutable std::atomic<int> fast_state{0};
+    bool checked_at_training = false;
 };
 
 namespace {
@@ -40,10 +43,9 @@ namespace fs = std::filesystem;
 
 // A classifier's folder: fare_classes.json must describe the softprob model beside it, or the
 // probabilities would be labelled with the wrong classes.
-metrics::fare_classes read_classes(const fs::path& file, const std::string& model_bytes, const std::string& model_origin) {
+metrics::fare_classes read_classes(const fs::path& file, const json::value& model, const std::string& model_origin) {
     const std::string origin = file.string();
     auto classes = metrics::fare_classes::from_json(json::parse(read_file(file), origin), origin);
-    const json::value model = json::parse(model_bytes, model_origin);
     const std::string objective = json::string_at(model, {"learner", "objective", "name"});
     const std::string num_class = json::string_at(model, {"learner", "learner_model_param", "num_class"});
     if (objective != "multi:softprob" || num_class != std::to_string(classes.size()))
@@ -75,25 +77,33 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const std::string model_bytes = read_file(model_file);
     // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
     // model document, then the folder's hashes (each file hashed once, from the bytes in hand).
-    require_xgboost_json(model_bytes, model_file.string());
-    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
+    // The document is parsed once, into an arena dropped with it, for the evaluator and checks.
+    boost::json::monotonic_resource arena;
+    const json::value model_doc = parse_xgboost_json(model_bytes, model_file.string(), &arena);
+    const std::string model_name = model_file.lexically_relative(dir).generic_string();
+    json::object manifest;
+    const std::size_t hashed = verify_model_folder(dir, {{mlmodel_file, text}, {model_name, model_bytes}}, &manifest);
     auto p = std::make_unique<impl>();
-    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_bytes, model_file.string());
-    if (!model_bytes.empty() && model_bytes.front() == '{') {
-        // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
-        // keeps predicting: the fast path is an optimization, never a reason to fail.
-        try {
-            p->fast = flat_forest::from_xgboost_json(model_bytes, model_file.string());
-        } catch (const error&) {
-            p->fast.reset();
-        }
+    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_doc, model_file.string());
+    // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
+    // keeps predicting: the fast path is an optimization, never a reason to fail.
+    try {
+        p->fast = flat_forest::from_parsed_xgboost_json(model_doc, model_file.string());
+    } catch (const error&) {
+        p->fast.reset();
     }
     auto load_booster = [](const std::string& bytes, const std::string& source) {
         xgb::booster b = xgb::booster::load_buffer(bytes, source);
         b.set_param("nthread", "0");  // prediction on all cores
         return b;
     };
-    if (p->fast) {
+    if (p->fast && hashed > 0 && fast_path_check_applies(manifest, model_name, *p->fast)) {
+        // aml-train compared this very model with xgboost on this build and kernel: no check
+        // here, and xgboost loads only if something asks for it (deferred: on first get()).
+        p->fast_state.store(1);
+        p->checked_at_training = true;
+        p->booster_future = std::async(std::launch::deferred, load_booster, model_bytes, model_file.string()).share();
+    } else if (p->fast) {
         // The task owns a copy of the bytes; the future's destructor waits for it, so the thread
         // never outlives the model.
         p->booster_future = std::async(std::launch::async, load_booster, model_bytes, model_file.string()).share();
@@ -142,6 +152,7 @@ const std::string& loaded_model::output_column() const noexcept { return impl_->
 const metrics::fare_classes* loaded_model::classes() const noexcept { return impl_->classes ? &*impl_->classes : nullptr; }
 
 bool loaded_model::fast_path_verified() const noexcept { return impl_->fast && impl_->fast_state.load() == 1; }
+bool loaded_model::fast_path_checked_at_training() const noexcept { return impl_->fast && impl_->checked_at_training; }
 
 std::vector<double> loaded_model::predict(const data::numeric_table& table) const {
     const auto& want = impl_->inputs;

@@ -45,7 +45,8 @@ void check_one(const fs::path& dir, const std::string& name, const std::string& 
 
 }  // namespace
 
-std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string, std::string_view>& already_read) {
+std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string, std::string_view>& already_read,
+                                json::object* manifest_out) {
     const fs::path manifest = dir / manifest_file;
     std::error_code ec;
     if (!fs::exists(manifest, ec)) return 0;
@@ -78,6 +79,7 @@ std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string,
     }
     // A manifest without hashes (not written by aml-train) guards nothing, like no manifest.
     for (const auto& [name, sha] : expected) check_one(dir, name, sha, already_read);
+    if (manifest_out != nullptr && !expected.empty()) *manifest_out = o;
     return expected.size();
 }
 
@@ -87,17 +89,21 @@ json::object file_hashes(const std::map<std::string, std::string>& contents) {
     return out;
 }
 
-void require_xgboost_json(std::string_view bytes, const std::string& origin) {
+json::value parse_xgboost_json(std::string_view bytes, const std::string& origin, boost::json::storage_ptr storage) {
     auto fail = [&](const std::string& why) {
         throw error(error_kind::bad_input, "not a valid xgboost model (an xgboost JSON document): " + why).in_file(origin);
     };
     if (bytes.empty()) fail("empty file");
     if (bytes.front() != '{') fail("does not start with '{' (amlops loads model_format json only)");
-    json::value doc;
-    try {
-        doc = json::parse(bytes, origin);
-    } catch (const error& e) {
-        fail(e.what());
+    boost::system::error_code ec;
+    json::value doc = boost::json::parse(boost::json::string_view(bytes.data(), bytes.size()), ec, std::move(storage));
+    if (ec) {
+        try {
+            (void)json::parse(bytes, origin);  // the same failure, described with its line
+        } catch (const error& e) {
+            fail(e.what());
+        }
+        fail(ec.message());
     }
     const auto* learner = doc.as_object().if_contains("learner");
     if (!learner || !learner->is_object()) fail("no \"learner\" object");
@@ -108,6 +114,12 @@ void require_xgboost_json(std::string_view bytes, const std::string& origin) {
     if (!params || !params->is_object()) fail("no learner.learner_model_param object");
     const auto* version = doc.as_object().if_contains("version");
     if (!version || !version->is_array()) fail("no \"version\" array");
+    return doc;
+}
+
+void require_xgboost_json(std::string_view bytes, const std::string& origin) {
+    boost::json::monotonic_resource arena;  // the document is dropped at once
+    (void)parse_xgboost_json(bytes, origin, &arena);
 }
 
 YAML::Node parse_mlmodel(std::string_view text, const std::string& origin) {

@@ -17,6 +17,10 @@
 #include <string_view>
 #include <vector>
 
+namespace boost::json {
+class value;
+}
+
 namespace amlops::model {
 
 class flat_forest {
@@ -26,6 +30,9 @@ public:
     /// error(bad_input) naming `origin` when the JSON is not an xgboost model.
     static std::optional<flat_forest> from_xgboost_json(std::string_view model_json, std::string_view origin,
                                                         std::string* why_not = nullptr);
+    /// The same from a document already parsed (the model loader parses model.json once).
+    static std::optional<flat_forest> from_parsed_xgboost_json(const boost::json::value& doc, std::string_view origin,
+                                                               std::string* why_not = nullptr);
 
     /// One prediction per row of a dense row-major matrix with num_features() columns (NaN =
     /// missing), using `threads` threads (0 = all cores).
@@ -50,6 +57,12 @@ public:
     void use_kernel(kernel k) noexcept { kernel_ = k; }
     /// True when this CPU can run `k` (always for the plain C++ kernels).
     static bool cpu_supports(kernel k) noexcept;
+    /// The kernel predict() runs: the selected one, or the next one down that this model and
+    /// CPU support (the binned kernel hands short blocks, and blocks where a 255-threshold
+    /// feature is missing, to the avx512 one).
+    kernel chosen_kernel() const noexcept;
+    /// "binned", "avx512", "avx2", "portable", "generic" (or "automatic").
+    static std::string_view kernel_name(kernel k) noexcept;
     /// True when the trees are stored complete (max depth <= max_complete_depth).
     bool has_complete_layout() const noexcept { return complete_; }
     /// Deepest tree stored in the complete layout; deeper models use the generic kernel only.

@@ -52,10 +52,14 @@ public:
     std::vector<double> predict_rows(std::span<const float> values, std::size_t rows, unsigned threads = 0) const;
 
     /// True once predictions come from amlops' own tree evaluator and it has matched xgboost on
-    /// the first rows predicted (checked by the first predict_rows call). From then on
+    /// the first rows predicted (checked by the first predict_rows call), or at training. From then on
     /// predict_rows never calls xgboost, so it may run on many threads at once, each with
     /// `threads` = 1.
     bool fast_path_verified() const noexcept;
+    /// True when the folder's manifest.json carries aml-train's record that this build's
+    /// evaluator matched xgboost on this very model (model/fast_path_check.hpp): then
+    /// fast_path_verified() holds from the start and xgboost is never loaded for a check.
+    bool fast_path_checked_at_training() const noexcept;
 
 private:
     struct impl;
