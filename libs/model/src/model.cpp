@@ -65,7 +65,35 @@ std::string signature_side(const YAML::Node& signature, const char* side, const 
     return signature[side].Scalar();
 }
 
+// The columns MLmodel's signature names; no inputs when it has no signature.inputs.
+loaded_model::model_columns signature_columns(const YAML::Node& doc, const std::string& origin) {
+    loaded_model::model_columns out;
+    if (doc["signature"] && doc["signature"]["inputs"]) {
+        for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
+            out.inputs.push_back(std::move(c.name));
+    }
+    if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
+        // MLflow allows an unnamed output column; the taxi target is the natural name then.
+        json::value outs = json::parse(doc["signature"]["outputs"].Scalar(), origin + " signature.outputs");
+        const json::value* name = nullptr;
+        if (outs.is_array() && !outs.get_array().empty() && outs.get_array()[0].is_object())
+            name = outs.get_array()[0].get_object().if_contains("name");
+        out.output = (name != nullptr && name->is_string()) ? std::string(name->get_string()) : std::string(features::target_name);
+    } else {
+        out.output = std::string(features::target_name);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::optional<loaded_model::model_columns> loaded_model::read_signature_columns(const fs::path& dir) {
+    const fs::path mlmodel = dir / mlmodel_file;
+    const std::string origin = mlmodel.string();
+    auto columns = signature_columns(parse_mlmodel(read_file(mlmodel), origin), origin);
+    if (columns.inputs.empty()) return std::nullopt;
+    return columns;
+}
 
 loaded_model loaded_model::load(const fs::path& dir) {
     if (!fs::is_directory(dir)) throw error(error_kind::not_found, "model folder not found").in_file(dir.string());
@@ -112,25 +140,14 @@ loaded_model loaded_model::load(const fs::path& dir) {
         ready.set_value(load_booster(model_bytes, model_file.string()));
         p->booster_future = ready.get_future().share();
     }
-    if (doc["signature"] && doc["signature"]["inputs"]) {
-        for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
-            p->inputs.push_back(std::move(c.name));
-    } else {
+    auto columns = signature_columns(doc, origin);
+    p->inputs = std::move(columns.inputs);
+    p->output = std::move(columns.output);
+    if (p->inputs.empty()) {
         // Models logged without a signature (e.g. by mlflow.xgboost without an input example)
         // still carry the training column names inside the booster.
         p->inputs = p->booster().feature_names();
         if (p->inputs.empty()) (void)signature_side(doc["signature"], "inputs", origin);  // throws: no names at all
-    }
-    if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
-        // MLflow allows an unnamed output column; the taxi target is the natural name then.
-        json::value outs = json::parse(doc["signature"]["outputs"].Scalar(), origin + " signature.outputs");
-        const json::value* name = nullptr;
-        if (outs.is_array() && !outs.get_array().empty() && outs.get_array()[0].is_object())
-            name = outs.get_array()[0].get_object().if_contains("name");
-        p->output = (name != nullptr && name->is_string()) ? std::string(name->get_string())
-                                                            : std::string(features::target_name);
-    } else {
-        p->output = std::string(features::target_name);
     }
     const std::size_t expected = p->fast ? p->fast->num_features() : p->booster().num_features();
     if (expected != p->inputs.size())

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,16 @@ public:
     /// xgboost then reject a file the evaluator accepted, the first predict_rows throws its
     /// error(bad_input).
     static loaded_model load(const std::filesystem::path& dir);
+
+    /// The columns a folder's MLmodel signature names, read without loading the model, so that
+    /// a job can start reading data while load() runs. nullopt when MLmodel has no
+    /// signature.inputs (the names are then inside the model file). Throws what load() throws
+    /// for MLmodel itself.
+    struct model_columns {
+        std::vector<std::string> inputs;
+        std::string output;
+    };
+    static std::optional<model_columns> read_signature_columns(const std::filesystem::path& dir);
 
     loaded_model(loaded_model&&) noexcept;
     loaded_model& operator=(loaded_model&&) noexcept;
