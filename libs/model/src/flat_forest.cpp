@@ -1,7 +1,7 @@
 #include "amlops/model/flat_forest.hpp"
 
 #include "amlops/core/error.hpp"
-#include "amlops/core/json.hpp"
+#include "xgboost_json.hpp"
 
 #include <algorithm>
 #include <array>
@@ -41,51 +41,23 @@ inline std::uint32_t bin_bucket(float x, float low, float scale) {
     return static_cast<std::uint32_t>(at);
 }
 
-const json::object& object_at(const json::object& o, std::string_view key, std::string_view origin) {
-    const auto& v = json::require(o, key, origin);
-    if (!v.is_object())
-        throw error(error_kind::bad_input, "xgboost model: '" + std::string(key) + "' is not an object")
+// xgboost writes its parameters as text ("20", "5E-1"); read it as xgboost does, whole.
+std::int64_t integer_text(const std::string& text, std::string_view what, std::string_view origin) {
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size())
+        throw error(error_kind::bad_input, "xgboost model: '" + std::string(what) + "' is not an integer: " + text)
             .in_file(std::string(origin));
-    return v.get_object();
+    return v;
 }
 
-const json::array& array_at(const json::object& o, std::string_view key, std::string_view origin) {
-    const auto& v = json::require(o, key, origin);
-    if (!v.is_array())
-        throw error(error_kind::bad_input, "xgboost model: '" + std::string(key) + "' is not an array")
+float float_text(const std::string& text, std::string_view what, std::string_view origin) {
+    float v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size())
+        throw error(error_kind::bad_input, "xgboost model: '" + std::string(what) + "' is not a number: " + text)
             .in_file(std::string(origin));
-    return v.get_array();
-}
-
-// xgboost writes each float32 as its shortest decimal; Boost.JSON reads it as a double. Printing
-// that double shortest gives the same decimal back (it has at most 9 digits), and reading the
-// decimal as float rounds it once, exactly as xgboost's own reader does.
-float exact_float(double d) {
-    std::array<char, 32> buf{};
-    auto end = std::to_chars(buf.data(), buf.data() + buf.size(), d).ptr;
-    float f = 0;
-    std::from_chars(buf.data(), end, f);
-    return f;
-}
-
-float number_text(const json::value& v, std::string_view what, std::string_view origin) {
-    if (v.is_string()) {  // learner_model_param values are strings, e.g. "5E-1"
-        std::string s(v.get_string());
-        float f = 0;
-        auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), f);
-        if (ec == std::errc() && ptr == s.data() + s.size()) return f;
-    } else if (v.is_number()) {
-        return exact_float(v.to_number<double>());
-    }
-    throw error(error_kind::bad_input, "xgboost model: '" + std::string(what) + "' is not a number")
-        .in_file(std::string(origin));
-}
-
-std::int64_t integer(const json::value& v) {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64()) return static_cast<std::int64_t>(v.get_uint64());
-    if (v.is_string()) return std::stoll(std::string(v.get_string()));
-    return -1;
+    return v;
 }
 
 // Objectives whose prediction is the raw margin (no link function to reproduce).
@@ -98,62 +70,52 @@ bool identity_objective(std::string_view name) {
 
 std::optional<flat_forest> flat_forest::from_xgboost_json(std::string_view model_json, std::string_view origin,
                                                           std::string* why_not) {
-    // The document is read once and dropped: an arena makes its million small allocations (and
-    // their frees) nearly free. On a syntax error, json::parse reports it with the line.
-    boost::json::monotonic_resource arena;
-    boost::system::error_code ec;
-    json::value doc = boost::json::parse(boost::json::string_view(model_json.data(), model_json.size()), ec, &arena);
-    if (ec) doc = json::parse(model_json, origin);
-    return from_parsed_xgboost_json(doc, origin, why_not);
+    return from_xgboost_fields(read_xgboost_json(model_json, std::string(origin)), origin, why_not);
 }
 
-std::optional<flat_forest> flat_forest::from_parsed_xgboost_json(const json::value& doc, std::string_view origin, std::string* why_not) {
+std::optional<flat_forest> flat_forest::from_xgboost_fields(const xgboost_model_fields& model, std::string_view origin,
+                                                            std::string* why_not) {
     auto decline = [&](std::string reason) -> std::optional<flat_forest> {
         if (why_not) *why_not = std::move(reason);
         return std::nullopt;
     };
-    if (!doc.is_object()) throw error(error_kind::bad_input, "xgboost model is not a JSON object").in_file(std::string(origin));
-    const auto& learner = object_at(doc.get_object(), "learner", origin);
-    const auto& params = object_at(learner, "learner_model_param", origin);
-    const auto& booster = object_at(learner, "gradient_booster", origin);
-    const auto& objective = object_at(learner, "objective", origin);
-
-    const std::string objective_name = json::require_string(objective, "name", origin);
-    if (!identity_objective(objective_name)) return decline("objective " + objective_name + " has a link function");
-    const std::string booster_name = json::require_string(booster, "name", origin);
-    if (booster_name != "gbtree") return decline("booster " + booster_name);
-    for (const char* key : {"num_class", "num_target"}) {
-        if (const auto* v = params.if_contains(key); v && integer(*v) > 1) return decline("multi-output model");
-    }
+    auto bad = [&](const std::string& why) { return error(error_kind::bad_input, "xgboost model: " + why).in_file(std::string(origin)); };
+    if (!model.objective_object || model.objective.empty()) throw bad("no learner.objective.name");
+    if (!identity_objective(model.objective)) return decline("objective " + model.objective + " has a link function");
+    if (model.booster.empty()) throw bad("no learner.gradient_booster.name");
+    if (model.booster != "gbtree") return decline("booster " + model.booster);
+    for (const std::string* v : {&model.num_class, &model.num_target})
+        if (!v->empty() && integer_text(*v, "num_class/num_target", origin) > 1) return decline("multi-output model");
 
     flat_forest f;
-    f.num_features_ = static_cast<std::size_t>(integer(json::require(params, "num_feature", origin)));
-    f.base_margin_ = number_text(json::require(params, "base_score", origin), "base_score", origin);
+    if (model.num_feature.empty()) throw bad("no learner.learner_model_param.num_feature");
+    const std::int64_t features = integer_text(model.num_feature, "num_feature", origin);
+    if (features < 0) throw bad("num_feature is negative");
+    f.num_features_ = static_cast<std::size_t>(features);
+    if (model.base_score.empty()) throw bad("no learner.learner_model_param.base_score");
+    f.base_margin_ = float_text(model.base_score, "base_score", origin);
 
-    const auto& model = object_at(booster, "model", origin);
-    const auto& tree_param = object_at(model, "gbtree_model_param", origin);
-    if (const auto* v = tree_param.if_contains("num_parallel_tree"); v && integer(*v) != 1)
+    if (!model.booster_model || !model.gbtree_model_param) throw bad("no gradient_booster.model.gbtree_model_param");
+    if (!model.num_parallel_tree.empty() && integer_text(model.num_parallel_tree, "num_parallel_tree", origin) != 1)
         return decline("random-forest model (num_parallel_tree > 1)");
-    const auto& trees = array_at(model, "trees", origin);
-    for (const auto& t : trees) {
-        if (!t.is_object()) throw error(error_kind::bad_input, "xgboost model: tree is not an object").in_file(std::string(origin));
-        const auto& tree = t.get_object();
-        const auto& left = array_at(tree, "left_children", origin);
-        const auto& right = array_at(tree, "right_children", origin);
-        const auto& cond = array_at(tree, "split_conditions", origin);
-        const auto& index = array_at(tree, "split_indices", origin);
-        const auto& dleft = array_at(tree, "default_left", origin);
+    if (!model.trees_array) throw bad("no gradient_booster.model.trees array");
+    for (const auto& tree : model.trees) {
+        if (!tree.is_object) throw bad("tree is not an object");
+        if (!tree.has_left || !tree.has_right || !tree.has_conditions || !tree.has_indices || !tree.has_default_left)
+            throw bad("a tree lacks one of left_children, right_children, split_conditions, split_indices, default_left");
+        if (tree.malformed) throw bad("a tree array holds a value of the wrong type");
+        const auto& left = tree.left;
+        const auto& right = tree.right;
+        const auto& cond = tree.split_condition;
+        const auto& index = tree.split_index;
+        const auto& dleft = tree.default_left;
         const std::size_t n = left.size();
         if (right.size() != n || cond.size() != n || index.size() != n || dleft.size() != n || n == 0)
-            throw error(error_kind::bad_input, "xgboost model: inconsistent tree arrays").in_file(std::string(origin));
-        if (const auto* st = tree.if_contains("split_type"); st && st->is_array()) {
-            for (const auto& s : st->get_array())
-                if (integer(s) != 0) return decline("categorical splits");
-        }
-        if (const auto* tp = tree.if_contains("tree_param"); tp && tp->is_object()) {
-            if (const auto* lv = tp->get_object().if_contains("size_leaf_vector"); lv && integer(*lv) > 0)
-                return decline("vector leaves");
-        }
+            throw bad("inconsistent tree arrays");
+        for (auto type : tree.split_type)
+            if (type != 0) return decline("categorical splits");
+        if (!tree.size_leaf_vector.empty() && integer_text(tree.size_leaf_vector, "size_leaf_vector", origin) > 0)
+            return decline("vector leaves");
 
         // Breadth-first renumbering: the children of a node are stored side by side.
         const auto base = static_cast<std::uint32_t>(f.nodes_.size());
@@ -166,21 +128,20 @@ std::optional<flat_forest> flat_forest::from_parsed_xgboost_json(const json::val
         for (std::size_t k = 0; k < order.size(); ++k) {
             const std::size_t src = order[k];
             const auto self = base + static_cast<std::uint32_t>(k);
-            const std::int64_t l = integer(left[src]);
+            const std::int64_t l = left[src];
             if (l == -1) {
                 // Unsigned wrap-around is intended: (self - 1) + 1 == self, node 0 included.
                 f.nodes_[self] = {std::numeric_limits<float>::quiet_NaN(), 0u, self - 1u};
-                f.leaf_value_[self] = number_text(cond[src], "split_conditions", origin);
+                f.leaf_value_[self] = cond[src];
                 depth = std::max(depth, level[k]);
                 continue;
             }
-            const std::int64_t r = integer(right[src]);
-            const std::int64_t feat = integer(index[src]);
+            const std::int64_t r = right[src];
+            const std::int64_t feat = index[src];
             if (l < 0 || r < 0 || static_cast<std::size_t>(l) >= n || static_cast<std::size_t>(r) >= n || feat < 0 ||
                 static_cast<std::size_t>(feat) >= f.num_features_ || order.size() + 2 > n)
-                throw error(error_kind::bad_input, "xgboost model: malformed tree").in_file(std::string(origin));
-            f.nodes_[self] = {number_text(cond[src], "split_conditions", origin),
-                              static_cast<std::uint32_t>(feat) | (integer(dleft[src]) != 0 ? default_left_bit : 0u),
+                throw bad("malformed tree");
+            f.nodes_[self] = {cond[src], static_cast<std::uint32_t>(feat) | (dleft[src] != 0 ? default_left_bit : 0u),
                               base + static_cast<std::uint32_t>(order.size())};
             order.push_back(static_cast<std::size_t>(l));
             order.push_back(static_cast<std::size_t>(r));

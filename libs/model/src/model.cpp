@@ -11,6 +11,7 @@
 #include "amlops/model/task.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "amlops/yaml/load.hpp"
+#include "xgboost_json.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -43,11 +44,11 @@ namespace fs = std::filesystem;
 
 // A classifier's folder: fare_classes.json must describe the softprob model beside it, or the
 // probabilities would be labelled with the wrong classes.
-metrics::fare_classes read_classes(const fs::path& file, const json::value& model, const std::string& model_origin) {
+metrics::fare_classes read_classes(const fs::path& file, const xgboost_model_fields& model, const std::string& model_origin) {
     const std::string origin = file.string();
     auto classes = metrics::fare_classes::from_json(json::parse(read_file(file), origin), origin);
-    const std::string objective = json::string_at(model, {"learner", "objective", "name"});
-    const std::string num_class = json::string_at(model, {"learner", "learner_model_param", "num_class"});
+    const std::string& objective = model.objective;
+    const std::string& num_class = model.num_class;
     if (objective != "multi:softprob" || num_class != std::to_string(classes.size()))
         throw error(error_kind::bad_input, "the folder has " + std::string(fare_classes_file) + " (a classifier with " +
                                                std::to_string(classes.size()) + " classes) but the xgboost model's objective is '" +
@@ -105,18 +106,17 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const std::string model_bytes = read_file(model_file);
     // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
     // model document, then the folder's hashes (each file hashed once, from the bytes in hand).
-    // The document is parsed once, into an arena dropped with it, for the evaluator and checks.
-    boost::json::monotonic_resource arena;
-    const json::value model_doc = parse_xgboost_json(model_bytes, model_file.string(), &arena);
+    // The document is read once, streaming, for the checks and the evaluator.
+    const xgboost_model_fields model_fields = read_xgboost_json(model_bytes, model_file.string());
     const std::string model_name = model_file.lexically_relative(dir).generic_string();
     json::object manifest;
     const std::size_t hashed = verify_model_folder(dir, {{mlmodel_file, text}, {model_name, model_bytes}}, &manifest);
     auto p = std::make_unique<impl>();
-    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_doc, model_file.string());
+    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_fields, model_file.string());
     // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
     // keeps predicting: the fast path is an optimization, never a reason to fail.
     try {
-        p->fast = flat_forest::from_parsed_xgboost_json(model_doc, model_file.string());
+        p->fast = flat_forest::from_xgboost_fields(model_fields, model_file.string());
     } catch (const error&) {
         p->fast.reset();
     }

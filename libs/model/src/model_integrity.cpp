@@ -5,6 +5,7 @@
 #include "amlops/core/sha256.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/yaml/load.hpp"
+#include "xgboost_json.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -89,38 +90,7 @@ json::object file_hashes(const std::map<std::string, std::string>& contents) {
     return out;
 }
 
-json::value parse_xgboost_json(std::string_view bytes, const std::string& origin, boost::json::storage_ptr storage) {
-    auto fail = [&](const std::string& why) {
-        throw error(error_kind::bad_input, "not a valid xgboost model (an xgboost JSON document): " + why).in_file(origin);
-    };
-    if (bytes.empty()) fail("empty file");
-    if (bytes.front() != '{') fail("does not start with '{' (amlops loads model_format json only)");
-    boost::system::error_code ec;
-    json::value doc = boost::json::parse(boost::json::string_view(bytes.data(), bytes.size()), ec, std::move(storage));
-    if (ec) {
-        try {
-            (void)json::parse(bytes, origin);  // the same failure, described with its line
-        } catch (const error& e) {
-            fail(e.what());
-        }
-        fail(ec.message());
-    }
-    const auto* learner = doc.as_object().if_contains("learner");
-    if (!learner || !learner->is_object()) fail("no \"learner\" object");
-    const auto& l = learner->get_object();
-    const auto* booster = l.if_contains("gradient_booster");
-    if (!booster || !booster->is_object()) fail("no learner.gradient_booster object");
-    const auto* params = l.if_contains("learner_model_param");
-    if (!params || !params->is_object()) fail("no learner.learner_model_param object");
-    const auto* version = doc.as_object().if_contains("version");
-    if (!version || !version->is_array()) fail("no \"version\" array");
-    return doc;
-}
-
-void require_xgboost_json(std::string_view bytes, const std::string& origin) {
-    boost::json::monotonic_resource arena;  // the document is dropped at once
-    (void)parse_xgboost_json(bytes, origin, &arena);
-}
+void require_xgboost_json(std::string_view bytes, const std::string& origin) { (void)read_xgboost_json(bytes, origin); }
 
 YAML::Node parse_mlmodel(std::string_view text, const std::string& origin) {
     const YAML::Node doc = yaml::parse(std::string(text), origin, error_kind::bad_input, "MLmodel YAML");

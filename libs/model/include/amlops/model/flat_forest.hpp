@@ -17,11 +17,9 @@
 #include <string_view>
 #include <vector>
 
-namespace boost::json {
-class value;
-}
-
 namespace amlops::model {
+
+struct xgboost_model_fields;
 
 class flat_forest {
 public:
@@ -30,9 +28,9 @@ public:
     /// error(bad_input) naming `origin` when the JSON is not an xgboost model.
     static std::optional<flat_forest> from_xgboost_json(std::string_view model_json, std::string_view origin,
                                                         std::string* why_not = nullptr);
-    /// The same from a document already parsed (the model loader parses model.json once).
-    static std::optional<flat_forest> from_parsed_xgboost_json(const boost::json::value& doc, std::string_view origin,
-                                                               std::string* why_not = nullptr);
+    /// The same from the fields already read (the model loader reads model.json once).
+    static std::optional<flat_forest> from_xgboost_fields(const xgboost_model_fields& model, std::string_view origin,
+                                                          std::string* why_not = nullptr);
 
     /// One prediction per row of a dense row-major matrix with num_features() columns (NaN =
     /// missing), using `threads` threads (0 = all cores).

@@ -39,9 +39,7 @@ json::object file_hashes(const std::map<std::string, std::string>& contents);
 /// xgboost model ({"learner": {"gradient_booster": {...}, "learner_model_param": {...}, ...},
 /// "version": [...]}), so random bytes never reach libxgboost.
 void require_xgboost_json(std::string_view bytes, const std::string& origin);
-/// The same check, returning the parsed document (allocated from `storage`), so that a loader
-/// parses the model once.
-json::value parse_xgboost_json(std::string_view bytes, const std::string& origin, boost::json::storage_ptr storage = {});
+
 
 /// Parses MLmodel text: a YAML mapping with a "flavors" mapping, else error(bad_input) naming
 /// `origin` (and the line of a YAML syntax error).
