@@ -261,6 +261,7 @@ void flat_forest::build_binned_layout() {
         for (std::uint32_t k = 1; k <= bin_buckets; ++k) before[k] = static_cast<std::uint8_t>(before[k] + before[k - 1]);
         bin_guide_.insert(bin_guide_.end(), before.begin(), before.end());
     }
+    bin_guide_.resize(bin_guide_.size() + 4, 0);  // the vector lookup reads 4 bytes at the last bucket
     // The kernel loads 64 bytes of a level at once (two at the 8th): room to read past the end.
     bin_feature_.assign(inner_nodes + 128, 0);
     bin_threshold_.assign(inner_nodes + 128, 0);
@@ -296,21 +297,70 @@ void flat_forest::build_binned_layout() {
     binned_ = true;
 }
 
+#ifdef AMLOPS_FLAT_FOREST_X86
+namespace {
+
+// quantize_block's lookup for 16 rows at a time (the scalar loop's steps lane by lane: the same
+// bucket arithmetic, in the same float operations, then the same forward count). The bucket's
+// two bounds come from one 32-bit gather (before[k] and before[k + 1] are adjacent bytes).
+// Returns the number of rows done (a multiple of 16); false in `missing` when some value is NaN.
+__attribute__((target("avx512f,avx512bw"))) std::size_t quantize_column_avx512(const float* rows, std::size_t n, std::size_t stride,
+                                                                               const float* cuts, const std::uint8_t* before,
+                                                                               float low, float scale, std::uint8_t* column,
+                                                                               bool& missing) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i offsets = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int>(stride)));
+    const __m512 low_v = _mm512_set1_ps(low), scale_v = _mm512_set1_ps(scale);
+    const __m512 zero = _mm512_setzero_ps(), last_bucket = _mm512_set1_ps(static_cast<float>(bin_buckets - 1));
+    const __m512i byte = _mm512_set1_epi32(0xFF), one = _mm512_set1_epi32(1);
+    const __m512i missing_v = _mm512_set1_epi32(missing_bin);
+    const __mmask16 all = 0xFFFF;
+    std::size_t r = 0;
+    for (; r + 16 <= n; r += 16) {
+        const __m512 x = _mm512_mask_i32gather_ps(zero, all, offsets, rows + r * stride, 4);
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        if (nan != 0) missing = true;
+        // max(NaN, 0) is 0, as the scalar `!(at >= 0)`. (Zero-masked forms throughout: GCC 12
+        // flags the unmasked ones' "undefined" source with -Wmaybe-uninitialized.)
+        __m512 at = _mm512_maskz_max_ps(all, _mm512_mul_ps(_mm512_sub_ps(x, low_v), scale_v), zero);
+        at = _mm512_maskz_min_ps(all, at, last_bucket);
+        const __m512i k = _mm512_maskz_cvttps_epi32(all, at);
+        const __m512i bounds = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), all, k, before, 1);
+        __m512i bin = _mm512_and_si512(bounds, byte);
+        const __m512i end = _mm512_and_si512(_mm512_maskz_srli_epi32(all, bounds, 8), byte);
+        __mmask16 active = static_cast<__mmask16>(_mm512_cmplt_epi32_mask(bin, end) & ~nan);
+        while (active != 0) {
+            const __m512 cut = _mm512_mask_i32gather_ps(zero, active, bin, cuts, 4);
+            const __mmask16 step = _mm512_mask_cmp_ps_mask(active, cut, x, _CMP_LE_OQ);
+            bin = _mm512_mask_add_epi32(bin, step, bin, one);
+            active = _mm512_mask_cmplt_epi32_mask(step, bin, end);
+        }
+        bin = _mm512_mask_mov_epi32(bin, nan, missing_v);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(column + r), _mm512_maskz_cvtepi32_epi8(all, bin));
+    }
+    return r;
+}
+
+}  // namespace
+#endif
+
 bool flat_forest::quantize_block(const float* rows, std::size_t n, std::uint8_t* bins, std::size_t stride) const {
     for (std::size_t f = 0; f < num_features_; ++f) {
         if (bin_used_[f] == 0) continue;  // no split reads it
-        if (bin_used_[f] == 2) {  // 255 thresholds: bin 0xFF is taken, missing values need the float kernel
-            for (std::size_t r = 0; r < n; ++r)
-                if (const float x = rows[r * num_features_ + f]; x != x) return false;
-        }
         std::uint8_t* column = bins + f * stride;
         const float* cuts = bin_cuts_.data() + bin_cut_offset_[f];
         const std::uint8_t* before = bin_guide_.data() + f * (bin_buckets + 1);
         const auto [low, scale] = bin_range_[f];
-        for (std::size_t r = 0; r < n; ++r) {
+        bool missing = false;
+        std::size_t r = 0;
+#ifdef AMLOPS_FLAT_FOREST_X86
+        if (cpu_supports(kernel::binned)) r = quantize_column_avx512(rows + f, n, num_features_, cuts, before, low, scale, column, missing);
+#endif
+        for (; r < n; ++r) {
             const float x = rows[r * num_features_ + f];
             if (x != x) {
                 column[r] = missing_bin;
+                missing = true;
                 continue;
             }
             // The bin (the number of thresholds <= x) lies within x's bucket: count the rest.
@@ -320,6 +370,8 @@ bool flat_forest::quantize_block(const float* rows, std::size_t n, std::uint8_t*
             while (bin < end && cuts[bin] <= x) ++bin;
             column[r] = static_cast<std::uint8_t>(bin);
         }
+        // 255 thresholds: bin 0xFF is a value, so missing values need the float kernel.
+        if (missing && bin_used_[f] == 2) return false;
         std::fill(column + n, column + stride, std::uint8_t{0});  // lanes past the rows: any defined bin
     }
     return true;
