@@ -167,6 +167,17 @@ private:
     }
 
     bool number(boost::json::string_view s, bool integral, std::int64_t value) {
+        // Most numbers sit in arrays amlops skips, or are integers wanted as such: no text.
+        const place p = stack_.empty() ? place::other : stack_.back().where;
+        if (p == place::other) {
+            text_.clear();
+            return true;
+        }
+        if (p >= place::left_children && p <= place::split_type && p != place::split_conditions) {
+            text_.clear();
+            scalar(integral, value);
+            return true;
+        }
         text_.append(s.data(), s.size());
         scalar(integral, value);
         return true;
