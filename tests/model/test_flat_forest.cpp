@@ -192,3 +192,42 @@ TEST_CASE("the binned kernel matches xgboost on depth-8 trees, thresholds hit ex
         CHECK(bitwise_equal(f->predict(x, 2000, 2), expected));
     }
 }
+
+TEST_CASE("the model reader takes what xgboost writes, booleans for default_left too, and refuses trailing junk") {
+    auto t = test::synthetic_table(400, 27);
+    for (std::size_t i = 0; i < t.features.size(); i += 5) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    model::train_params p;
+    p.n_estimators = 4;
+    p.max_depth = 3;
+    auto b = train_on(t, p);
+    const std::string text = b.save_json();
+    const auto expected = b.predict_dense(t.features, t.rows, 20);
+    auto predicts_like_xgboost = [&](const std::string& model_json) {
+        auto f = model::flat_forest::from_xgboost_json(model_json, "m");
+        REQUIRE(f.has_value());
+        return bitwise_equal(f->predict(t.features, t.rows), expected);
+    };
+    CHECK(predicts_like_xgboost(text));
+    CHECK(predicts_like_xgboost(text + "\n \t\n"));
+    // default_left as JSON booleans (older xgboost versions): the same routing.
+    std::string booleans = text;
+    std::size_t replaced = 0;
+    for (std::size_t at = booleans.find("\"default_left\":["); at != std::string::npos; at = booleans.find("\"default_left\":[", at + 1)) {
+        const std::size_t end = booleans.find(']', at);
+        std::string list = booleans.substr(at, end - at);
+        std::string out;
+        for (char c : list) out += c == '0' ? std::string("false") : c == '1' ? std::string("true") : std::string(1, c);
+        booleans.replace(at, end - at, out);
+        ++replaced;
+    }
+    CHECK(replaced == 4);
+    CHECK(predicts_like_xgboost(booleans));
+    CHECK_THROWS_AS(model::flat_forest::from_xgboost_json(text + " {}", "m"), error);
+    CHECK_THROWS_AS(model::flat_forest::from_xgboost_json(text.substr(0, text.size() / 2), "m"), error);
+    // A split condition that is not a number is an error naming the model, not a crash.
+    std::string bad = text;
+    const std::size_t cond = bad.find("\"split_conditions\":[");
+    REQUIRE(cond != std::string::npos);
+    bad.insert(cond + 20, "\"x\",");
+    CHECK_THROWS_AS(model::flat_forest::from_xgboost_json(bad, "m"), error);
+}
