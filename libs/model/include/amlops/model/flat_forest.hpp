@@ -3,8 +3,9 @@
 // of rows on all cores. Trees of moderate depth (the usual case) are stored complete, as implicit
 // heaps (node i's children are 2i+1 and 2i+2; a leaf above the bottom level becomes a node that
 // always goes right, down to a copy of its value), so a step is one compare and no child load,
-// and 8 rows step at once with AVX2 gathers where the CPU has them; deeper trees keep a
-// node-and-child layout. It reproduces xgboost's CPU predictor bit for bit (same float
+// and 8 or 16 rows step at once with AVX2/AVX-512 gathers where the CPU has them; trees up to 8
+// deep also get a binned layout (values as one-byte bins of the thresholds, 64 rows a step with
+// byte permutes; docs/fast-path.md); deeper trees keep a node-and-child layout. It reproduces xgboost's CPU predictor bit for bit (same float
 // comparisons, missing-value routing and summation order) for the models it accepts; anything
 // else (categorical splits, DART, linear boosters, multi-output, non-identity objectives) is
 // declined so the caller keeps using xgboost.

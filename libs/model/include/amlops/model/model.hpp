@@ -22,7 +22,8 @@ public:
     /// When amlops' own tree evaluator reads the model, xgboost's copy (needed only to check
     /// that evaluator, or as its fallback) finishes loading on a background thread; should
     /// xgboost then reject a file the evaluator accepted, the first predict_rows throws its
-    /// error(bad_input).
+    /// error(bad_input). When manifest.json records aml-train's check of this model by this
+    /// build and kernel (docs/fast-path.md), xgboost's copy loads only if asked for.
     static loaded_model load(const std::filesystem::path& dir);
 
     /// The columns a folder's MLmodel signature names, read without loading the model, so that
