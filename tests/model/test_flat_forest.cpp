@@ -43,12 +43,18 @@ std::vector<float> awkward_rows(const data::numeric_table& t, std::size_t rows) 
     return x;
 }
 
+// Synthetic rows with every `every`-th value missing, so that default directions differ between
+// splits in training and the missing-value routing is exercised in prediction.
+data::numeric_table table_with_missing(std::size_t rows, std::uint64_t seed, std::size_t every) {
+    auto t = test::synthetic_table(rows, seed);
+    for (std::size_t i = 0; i < t.features.size(); i += every) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    return t;
+}
+
 }  // namespace
 
 TEST_CASE("the flat forest reproduces xgboost's predictions bit for bit") {
-    auto t = test::synthetic_table(3000, 21);
-    // Missing values in training, so default directions differ between splits.
-    for (std::size_t i = 0; i < t.features.size(); i += 13) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    auto t = table_with_missing(3000, 21, 13);
     model::train_params p;
     p.n_estimators = 60;
     p.max_depth = 7;
@@ -104,8 +110,7 @@ TEST_CASE("models the flat forest does not implement are declined with a reason"
 }
 
 TEST_CASE("every kernel gives xgboost's bits: complete trees, SIMD lanes, partial blocks, missing values") {
-    auto t = test::synthetic_table(4000, 25);
-    for (std::size_t i = 0; i < t.features.size(); i += 7) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    auto t = table_with_missing(4000, 25, 7);
     model::train_params p;
     p.n_estimators = 43;  // not a multiple of the sixteen trees the few-row kernel walks at once
     p.max_depth = 6;
@@ -140,8 +145,7 @@ TEST_CASE("every kernel gives xgboost's bits: complete trees, SIMD lanes, partia
 }
 
 TEST_CASE("the binned kernel matches xgboost on depth-8 trees, thresholds hit exactly and the 8th level's wide tables") {
-    auto t = test::synthetic_table(16000, 26);  // enough rows that some feature gets 255 thresholds
-    for (std::size_t i = 0; i < t.features.size(); i += 11) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    auto t = table_with_missing(16000, 26, 11);  // enough rows that some feature gets 255 thresholds
     model::train_params p;
     p.n_estimators = 60;
     p.max_bin = 256;
@@ -194,8 +198,7 @@ TEST_CASE("the binned kernel matches xgboost on depth-8 trees, thresholds hit ex
 }
 
 TEST_CASE("the model reader takes what xgboost writes, booleans for default_left too, and refuses trailing junk") {
-    auto t = test::synthetic_table(400, 27);
-    for (std::size_t i = 0; i < t.features.size(); i += 5) t.features[i] = std::numeric_limits<float>::quiet_NaN();
+    auto t = table_with_missing(400, 27, 5);
     model::train_params p;
     p.n_estimators = 4;
     p.max_depth = 3;
