@@ -16,7 +16,6 @@
 #include <array>
 #include <charconv>
 #include <future>
-#include <mutex>
 #include <optional>
 
 namespace amlops::model {
@@ -82,17 +81,16 @@ json::object run_score_job(const score_request& request, logger& log, const outp
     // failed to load (or is of the wrong task) is reported instead, as when it loaded first.
     std::shared_future<loaded_model> loading =
         std::async(std::launch::async, [&request] { return loaded_model::load(request.model); }).share();
-    std::once_flag model_checked;
     auto ready_model = [&]() -> const loaded_model& {
         // Each caller reads through its own copy of the shared_future (which makes get()
-        // safe from several threads).
+        // safe from several threads). The task check is a comparison: repeated by every caller
+        // rather than guarded by call_once, whose behaviour when the callable throws has been
+        // unreliable in libstdc++.
         const loaded_model& model = std::shared_future<loaded_model>(loading).get();
-        std::call_once(model_checked, [&] {
-            if (!request.task.empty() && is_classification(request.task) != (model.classes() != nullptr))
-                throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
-                    .in_file(request.model.string())
-                    .on_field("--task");
-        });
+        if (!request.task.empty() && is_classification(request.task) != (model.classes() != nullptr))
+            throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
+                .in_file(request.model.string())
+                .on_field("--task");
         return model;
     };
     auto prefer_model_error = [&] { (void)ready_model(); };  // throws the model's error, if any

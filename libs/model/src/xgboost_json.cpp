@@ -85,6 +85,11 @@ public:
     bool on_double(double, boost::json::string_view s, boost::system::error_code&) { return number(s, false, 0); }
     bool on_bool(bool b, boost::system::error_code&) {
         // default_left was written as booleans by some xgboost versions.
+        if (!stack_.empty() && stack_.back().where == place::split_conditions) {
+            fields.trees.back().malformed = true;  // a threshold is a number
+            text_.clear();
+            return true;
+        }
         text_.clear();  // (push_back: GCC 12 warns falsely, -Wrestrict, on assigning a literal)
         text_.push_back(b ? '1' : '0');
         scalar(true, b ? 1 : 0);
