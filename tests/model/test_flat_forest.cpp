@@ -2,12 +2,14 @@
 
 #include "amlops/core/error.hpp"
 #include "amlops/core/json.hpp"
+#include "amlops/model/fast_path_check.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "synthetic_taxi.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -190,10 +192,18 @@ TEST_CASE("the binned kernel matches xgboost on depth-8 trees, thresholds hit ex
         if (x[i] != x[i]) x[i] = 1.5f;  // the first 1000 rows: no missing values at all
     auto expected = b.predict_dense(x, 2000, 20);
     using kernel = model::flat_forest::kernel;
+    // The probe of a recorded check (model/fast_path_check.hpp): thresholds and their neighbours,
+    // infinities, and missing values only in the last block, so the first blocks stay binned.
+    const auto probe = model::fast_path_probe(*f, model::fast_path_probe_rows);
+    const auto probe_expected = b.predict_dense(probe, model::fast_path_probe_rows, 20);
+    const auto first_missing = std::find_if(probe.begin(), probe.end(), [](float v) { return v != v; });
+    CHECK(static_cast<std::size_t>(first_missing - probe.begin()) / 20 >= model::fast_path_probe_rows - 256);
+    CHECK(first_missing != probe.end());
     for (auto k : {kernel::binned, kernel::portable}) {
         f->use_kernel(k);
         CHECK(bitwise_equal(f->predict(x, 2000, 1), expected));
         CHECK(bitwise_equal(f->predict(x, 2000, 2), expected));
+        CHECK(bitwise_equal(f->predict(probe, model::fast_path_probe_rows, 1), probe_expected));
     }
 }
 

@@ -171,9 +171,11 @@ TEST_CASE("a manifest record of aml-train's check skips the check at loading onl
     trained t;
     const std::string model_json = read_file(t.folder / "model.json");
     const std::vector<float> reference(t.expected.begin(), t.expected.end());
-    auto check = model::check_fast_path(model_json, t.table.features, t.table.rows, reference);
+    const auto booster = xgb::booster::load_buffer(model_json, "model.json");
+    auto check = model::check_fast_path(model_json, booster, t.table.features, t.table.rows, reference);
     REQUIRE(check.has_value());
     CHECK(check->identical);
+    CHECK(check->probe_sha256.size() == 64);
     CHECK(check->rows == t.table.rows);
     CHECK(check->build_commit == build_commit());
 
@@ -200,6 +202,7 @@ TEST_CASE("a manifest record of aml-train's check skips the check at loading onl
         SECTION("another kernel") { other.kernel = "generic"; }
         SECTION("another model file") { other.model_sha256 = std::string(64, 'a'); }
         SECTION("no rows compared") { other.rows = 0; }
+        SECTION("the evaluator predicts the probe differently now") { other.probe_sha256 = std::string(64, '0'); }
         write_manifest(t.folder, other);
         auto m = model::loaded_model::load(t.folder);
         CHECK_FALSE(m.fast_path_checked_at_training());

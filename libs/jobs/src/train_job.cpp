@@ -31,11 +31,11 @@ std::optional<fast_path_check> check_fast_path_at_training(const std::string& mo
                                                            const std::vector<float>& test_predicted, logger& log) {
     std::optional<fast_path_check> check;
     if (test != nullptr && test->rows > 0) {
-        check = check_fast_path(model_json, test->features, test->rows, test_predicted);
+        check = check_fast_path(model_json, booster, test->features, test->rows, test_predicted);
     } else {
         const std::size_t rows = std::min<std::size_t>(train.rows, 65536), cols = train.columns.size();
         const std::span<const float> values = std::span<const float>(train.features).first(rows * cols);
-        check = check_fast_path(model_json, values, rows, booster.predict_dense(values, rows, cols));
+        check = check_fast_path(model_json, booster, values, rows, booster.predict_dense(values, rows, cols));
     }
     if (!check) return check;
     if (check->identical)

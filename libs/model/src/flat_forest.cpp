@@ -727,7 +727,12 @@ void flat_forest::predict_block_simd(kernel k, const float* rows, std::size_t n,
 void flat_forest::predict_block_binned(const float* rows, std::size_t n, float* out, std::vector<std::uint8_t>& scratch) const {
 #ifdef AMLOPS_FLAT_FOREST_X86
     scratch.resize(num_features_ * binned_block_rows);
-    if (!quantize_block(rows, n, scratch.data(), binned_block_rows)) return predict_block_simd(kernel::avx512, rows, n, out);
+    if (!quantize_block(rows, n, scratch.data(), binned_block_rows)) {
+        // The float kernel's blocks are smaller than the binned kernel's.
+        for (std::size_t done = 0; done < n; done += block_rows)
+            predict_block_simd(kernel::avx512, rows + done * num_features_, std::min(block_rows, n - done), out + done);
+        return;
+    }
     const binned_view view{bin_feature_.data(), bin_threshold_.data(), heap_node_offset_.data(), heap_leaf_.data(),
                            heap_leaf_offset_.data(), depths_.data(), level_columns_.data(), level_column_offset_.data(),
                            roots_.size(), base_margin_};
@@ -738,6 +743,25 @@ void flat_forest::predict_block_binned(const float* rows, std::size_t n, float* 
     (void)scratch;
     predict_block_complete(rows, n, out);
 #endif
+}
+
+std::vector<std::vector<float>> flat_forest::split_thresholds() const {
+    std::vector<std::vector<float>> out(num_features_);
+    if (binned_) {  // already collected, sorted and distinct
+        for (std::size_t f = 0; f < num_features_; ++f)
+            out[f].assign(bin_cuts_.begin() + bin_cut_offset_[f], bin_cuts_.begin() + bin_cut_offset_[f + 1]);
+        return out;
+    }
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const node& nd = nodes_[i];
+        if (nd.child == static_cast<std::uint32_t>(i) - 1u) continue;  // a leaf routes to itself
+        out[nd.feature & ~default_left_bit].push_back(nd.threshold);
+    }
+    for (auto& t : out) {
+        std::sort(t.begin(), t.end());
+        t.erase(std::unique(t.begin(), t.end()), t.end());
+    }
+    return out;
 }
 
 flat_forest::kernel flat_forest::chosen_kernel() const noexcept {

@@ -39,6 +39,8 @@ public:
     std::vector<float> predict(std::span<const float> values, std::size_t rows, unsigned threads = 0) const;
 
     std::size_t num_features() const noexcept { return num_features_; }
+    /// Per feature, the distinct thresholds the model's splits use on it, ascending.
+    std::vector<std::vector<float>> split_thresholds() const;
     std::size_t num_trees() const noexcept { return roots_.size(); }
 
     /// How rows are stepped through the trees. Every kernel gives the same bits; the choice only
@@ -88,6 +90,7 @@ private:
     float predict_row_across_trees(const float* row) const;
     /// Blocks with fewer rows than this take predict_row_across_trees.
     static constexpr std::size_t few_rows = 4;
+    /// At most block_rows rows (the kernels' per-block arrays are that large).
     void predict_block_simd(kernel k, const float* rows, std::size_t n, float* out) const;
     void build_complete_layout();
     void build_binned_layout();
