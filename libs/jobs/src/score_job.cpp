@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <future>
 #include <optional>
 
@@ -144,6 +145,9 @@ json::object run_score_job(const score_request& request, logger& log, const outp
                 item.ready = false;
                 stream->parse(item.piece, item.rows);
                 if (request.observer) request.observer->observe(item.rows);
+                // While the model is still loading, workers go on parsing the next pieces; the
+                // writer predicts these (on all cores) once it is there.
+                if (std::shared_future<loaded_model>(loading).wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
                 const loaded_model& model = ready_model();
                 if (model.fast_path_verified()) predict_and_format(item, model, target_column, 1);
             },
