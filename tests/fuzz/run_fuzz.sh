@@ -23,7 +23,7 @@ case "$target" in
     sources="$src/libs/data/src/csv.cpp $src/libs/data/src/numbers.cpp $src/libs/data/src/file_reader.cpp"
     includes="$includes -I$src/libs/data/include" corpus="$src/tests/fuzz/corpus-csv" max_len=4096 ;;
   model_files)
-    sources="$src/libs/model/src/model_integrity.cpp $yaml $core"
+    sources="$src/libs/model/src/model_integrity.cpp $src/libs/model/src/xgboost_json.cpp $yaml $core"
     includes="$includes -I$src/libs/model/include -I$src/libs/data/include -I$src/libs/yaml/include" libs="-lyaml-cpp -lcrypto"
     corpus="$src/tests/fuzz/corpus-model" max_len=4096 ;;
   pipeline)

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 namespace m = amlops::metrics;
@@ -106,4 +107,21 @@ TEST_CASE("bad inputs throw bad_input with a reason") {
     CHECK(kind_of([&] { m::quantile(none, 0.5); }) == amlops::error_kind::bad_input);
     CHECK_THROWS_WITH(m::quantile(two, 1.5), Contains("q must be in [0, 1]"));
     CHECK(kind_of([&] { m::quantile(two, -0.1); }) == amlops::error_kind::bad_input);
+}
+
+TEST_CASE("summarize's residual quantiles (by selection) equal the sorted quantiles exactly, ties and tiny sets included") {
+    std::mt19937 rng(7);
+    for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{10}, std::size_t{101}, std::size_t{5000}}) {
+        std::vector<double> a(n), p(n), residual(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            a[i] = static_cast<double>(rng() % 50);  // small integers: many equal residuals
+            p[i] = static_cast<double>(rng() % 50) + ((i % 3 == 0) ? 0.25 : 0.0);
+            residual[i] = std::fabs(a[i] - p[i]);
+        }
+        const auto s = m::summarize(a, p);
+        INFO("n = " << n);
+        CHECK(s.residual_p50 == m::quantile(residual, 0.50));
+        CHECK(s.residual_p90 == m::quantile(residual, 0.90));
+        CHECK(s.residual_p99 == m::quantile(residual, 0.99));
+    }
 }

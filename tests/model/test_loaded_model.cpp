@@ -2,7 +2,11 @@
 
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
+#include "amlops/core/json.hpp"
+#include "amlops/core/version.hpp"
+#include "amlops/model/fast_path_check.hpp"
 #include "amlops/model/mlflow.hpp"
+#include "amlops/model/model_integrity.hpp"
 #include "amlops/model/trainer.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "model_folder.hpp"
@@ -150,4 +154,63 @@ TEST_CASE("a model with neither a signature nor feature names is rejected, namin
     auto e = load_error(dir / "m");
     CHECK(e.kind() == error_kind::bad_input);
     CHECK(std::string(e.what()).find("signature.inputs") != std::string::npos);
+}
+
+namespace {
+
+// A manifest like aml-train's: the model file's hash and, optionally, a fast-path record.
+void write_manifest(const fs::path& folder, const std::optional<model::fast_path_check>& check) {
+    json::object manifest{{"files", model::file_hashes({{"model.json", read_file(folder / "model.json")}})}};
+    if (check) manifest[model::fast_path_check_key] = model::to_json(*check);
+    json::write_file(folder / model::manifest_file, manifest);
+}
+
+}  // namespace
+
+TEST_CASE("a manifest record of aml-train's check skips the check at loading only for this model, build and kernel") {
+    trained t;
+    const std::string model_json = read_file(t.folder / "model.json");
+    const std::vector<float> reference(t.expected.begin(), t.expected.end());
+    const auto booster = xgb::booster::load_buffer(model_json, "model.json");
+    auto check = model::check_fast_path(model_json, booster, t.table.features, t.table.rows, reference);
+    REQUIRE(check.has_value());
+    CHECK(check->identical);
+    CHECK(check->probe_sha256.size() == 64);
+    CHECK(check->rows == t.table.rows);
+    CHECK(check->build_commit == build_commit());
+
+    SECTION("a matching record: verified from the start, same predictions") {
+        write_manifest(t.folder, check);
+        auto m = model::loaded_model::load(t.folder);
+        CHECK(m.fast_path_checked_at_training());
+        CHECK(m.fast_path_verified());
+        CHECK(m.predict(t.table) == t.expected);
+    }
+    SECTION("no record (a model from elsewhere): checked against xgboost on the first rows") {
+        write_manifest(t.folder, std::nullopt);
+        auto m = model::loaded_model::load(t.folder);
+        CHECK_FALSE(m.fast_path_checked_at_training());
+        CHECK_FALSE(m.fast_path_verified());
+        CHECK(m.predict(t.table) == t.expected);
+        CHECK(m.fast_path_verified());
+    }
+    SECTION("records that do not apply are ignored, never trusted") {
+        auto other = *check;
+        SECTION("a difference was recorded") { other.identical = false; }
+        SECTION("another build") { other.build_commit = "0000000"; }
+        SECTION("another version") { other.amlops_version = "0.0.0-other"; }
+        SECTION("another kernel") { other.kernel = "generic"; }
+        SECTION("another model file") { other.model_sha256 = std::string(64, 'a'); }
+        SECTION("no rows compared") { other.rows = 0; }
+        SECTION("the evaluator predicts the probe differently now") { other.probe_sha256 = std::string(64, '0'); }
+        write_manifest(t.folder, other);
+        auto m = model::loaded_model::load(t.folder);
+        CHECK_FALSE(m.fast_path_checked_at_training());
+        CHECK(m.predict(t.table) == t.expected);
+    }
+    SECTION("a model changed after the check fails the folder's hash, record or not") {
+        write_manifest(t.folder, check);
+        replace_in_file(t.folder / "model.json", "\"num_feature\":\"20\"", "\"num_feature\":\"20\" ");
+        CHECK(load_error(t.folder).kind() == error_kind::bad_input);
+    }
 }

@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
          "without a 'cost' column in the data, predictions.csv (predicted) only. A classifier's folder\n"
          "(fare_classes.json) gives labels A-J and metrics accuracy, macro_f1, log_loss, confusion_matrix.\n"
          "--drift adds drift.json; a drift limit exceeded: exit 3, status \"rejected\", predictions still\n"
-         "written (docs/drift.md)."},
+         "written (docs/drift.md). Regression models are predicted by amlops' tree evaluator, bit for bit\n"
+         "xgboost's results: checked by aml-train (manifest.json fast_path_check, this build and CPU kernel\n"
+         "only) or else against xgboost on the first rows (docs/fast-path.md)."},
         describe, run);
 }

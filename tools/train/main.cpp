@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
          "--train FILE|DIR [--test FILE|DIR] [--params FILE] [--sweep FILE] [--task regression|classification] [--threads N] [PARAM FLAGS] --output DIR",
          "Output folder: MLmodel, model.json, conda.yaml, python_env.yaml, requirements.txt, input_example.json,\n"
          "metrics.json, feature_importance.json, profile.json (training profile, docs/drift.md), manifest.json.\n"
+         "manifest.json records the tree evaluator's bitwise check against xgboost on the test rows\n"
+         "(fast_path_check), which spares aml-score that check on this build (docs/fast-path.md).\n"
          "Example: aml-train --train prepared/ --test prepared/test.csv --params train-params.yaml --eta 0.05 -o model/"},
         describe, run);
 }

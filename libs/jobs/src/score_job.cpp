@@ -15,6 +15,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
+#include <future>
+#include <optional>
 
 namespace amlops::model {
 namespace {
@@ -73,19 +76,45 @@ void predict_and_format(score_item& item, const loaded_model& model, bool has_ta
 }  // namespace
 
 json::object run_score_job(const score_request& request, logger& log, const output_sink& add_output) {
-    loaded_model model = loaded_model::load(request.model);
-    if (!request.task.empty() && is_classification(request.task) != (model.classes() != nullptr))
-        throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
-            .in_file(request.model.string())
-            .on_field("--task");
-    const data::table_request req = model_table_request(model, true);
+    // The model loads on a thread of its own while the first pieces of data are read and parsed
+    // (the columns to read come from MLmodel's signature alone); the pipeline's workers wait for
+    // it before predicting. Errors keep their order: whenever something fails, a model that
+    // failed to load (or is of the wrong task) is reported instead, as when it loaded first.
+    std::shared_future<loaded_model> loading =
+        std::async(std::launch::async, [&request] { return loaded_model::load(request.model); }).share();
+    auto ready_model = [&]() -> const loaded_model& {
+        // Each caller reads through its own copy of the shared_future (which makes get()
+        // safe from several threads). The task check is a comparison: repeated by every caller
+        // rather than guarded by call_once, whose behaviour when the callable throws has been
+        // unreliable in libstdc++.
+        const loaded_model& model = std::shared_future<loaded_model>(loading).get();
+        if (!request.task.empty() && is_classification(request.task) != (model.classes() != nullptr))
+            throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
+                .in_file(request.model.string())
+                .on_field("--task");
+        return model;
+    };
+    auto prefer_model_error = [&] { (void)ready_model(); };  // throws the model's error, if any
+
+    std::optional<loaded_model::model_columns> columns;
+    std::optional<data::numeric_table_stream> stream;
     log.info("loading " + request.data.string());
-    // Pieces of about chunk_rows rows (a taxi feature row is ~100 bytes; 64 is a floor), but
-    // never fewer than the stream would choose, so that all cores get work on small files too.
-    const std::size_t chunk_rows = std::max<std::size_t>(request.chunk_rows, 1);
-    data::numeric_table_stream stream(request.data, req,
-                                      chunk_rows >= (std::size_t{1} << 16) ? 0 : std::max<std::size_t>(chunk_rows * 64, 256));
-    const bool target_column = stream.has_target();
+    try {
+        columns = loaded_model::read_signature_columns(request.model);
+        if (!columns) {  // no signature: the names are inside the model file
+            const loaded_model& model = ready_model();
+            columns = loaded_model::model_columns{model.input_columns(), model.output_column()};
+        }
+        // Pieces of about chunk_rows rows (a taxi feature row is ~100 bytes; 64 is a floor), but
+        // never fewer than the stream would choose, so that all cores get work on small files too.
+        const std::size_t chunk_rows = std::max<std::size_t>(request.chunk_rows, 1);
+        stream.emplace(request.data, bounded_table_request(columns->inputs, columns->output, true),
+                       chunk_rows >= (std::size_t{1} << 16) ? 0 : std::max<std::size_t>(chunk_rows * 64, 256));
+    } catch (...) {
+        prefer_model_error();
+        throw;
+    }
+    const bool target_column = stream->has_target();
 
     std::error_code ec;
     std::filesystem::create_directories(request.output, ec);
@@ -109,23 +138,39 @@ json::object run_score_job(const score_request& request, logger& log, const outp
         header_written = true;
     };
     const unsigned workers = data::default_workers();
-    data::run_ordered<score_item>(
-        workers, 2 * workers + 2, [&](score_item& item) { return stream.next(item.piece); },
-        [&](score_item& item) {
-            item.ready = false;
-            stream.parse(item.piece, item.rows);
-            if (request.observer) request.observer->observe(item.rows);
-            if (model.fast_path_verified()) predict_and_format(item, model, target_column, 1);
-        },
-        [&](score_item& item) {
-            if (item.rows.rows == 0) return;
-            if (!header_written) write_header(target_column);
-            if (!item.ready) predict_and_format(item, model, target_column, 0);
-            out.write(item.text);
-            rows += item.rows.rows;
-            if (target_column) actual.insert(actual.end(), item.rows.target.begin(), item.rows.target.end());
-            predicted.insert(predicted.end(), item.predicted.begin(), item.predicted.end());
-        });
+    try {
+        data::run_ordered<score_item>(
+            workers, 2 * workers + 2, [&](score_item& item) { return stream->next(item.piece); },
+            [&](score_item& item) {
+                item.ready = false;
+                stream->parse(item.piece, item.rows);
+                if (request.observer) request.observer->observe(item.rows);
+                // While the model is still loading, workers go on parsing the next pieces; the
+                // writer predicts these (on all cores) once it is there.
+                if (std::shared_future<loaded_model>(loading).wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+                const loaded_model& model = ready_model();
+                if (model.fast_path_verified()) predict_and_format(item, model, target_column, 1);
+            },
+            [&](score_item& item) {
+                if (item.rows.rows == 0) return;
+                if (!header_written) write_header(target_column);
+                if (!item.ready) predict_and_format(item, ready_model(), target_column, 0);
+                out.write(item.text);
+                rows += item.rows.rows;
+                if (target_column) actual.insert(actual.end(), item.rows.target.begin(), item.rows.target.end());
+                predicted.insert(predicted.end(), item.predicted.begin(), item.predicted.end());
+            });
+    } catch (...) {
+        prefer_model_error();
+        throw;
+    }
+    const loaded_model& model = ready_model();
+    // The data was read by the signature as read before the model loaded: the same file, unless
+    // it changed in between, and then these predictions must not be written.
+    if (model.input_columns() != columns->inputs || model.output_column() != columns->output)
+        throw error(error_kind::bad_input, "MLmodel changed while the model was loading").in_file((request.model / "MLmodel").string());
+    if (model.fast_path_checked_at_training())
+        log.info("tree evaluator matched xgboost when aml-train wrote this model (manifest.json fast_path_check): not checked again");
     // A target column without rows is reported like no target: there is nothing to measure.
     const bool has_target = target_column && rows > 0;
     if (!header_written) write_header(false);

@@ -8,6 +8,7 @@
 #include "amlops/core/version.hpp"
 #include "amlops/data/table.hpp"
 #include "amlops/drift/profile.hpp"
+#include "amlops/model/fast_path_check.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model_integrity.hpp"
 #include "amlops/model/signature.hpp"
@@ -22,6 +23,30 @@
 
 namespace amlops::model {
 namespace {
+
+// The flat evaluator against xgboost (model/fast_path_check.hpp), on rows xgboost has predicted
+// here anyway: the test rows, else (no test set) up to 65536 training rows.
+std::optional<fast_path_check> check_fast_path_at_training(const std::string& model_json, const xgb::booster& booster,
+                                                           const data::numeric_table& train, const data::numeric_table* test,
+                                                           const std::vector<float>& test_predicted, logger& log) {
+    std::optional<fast_path_check> check;
+    if (test != nullptr && test->rows > 0) {
+        check = check_fast_path(model_json, booster, test->features, test->rows, test_predicted);
+    } else {
+        const std::size_t rows = std::min<std::size_t>(train.rows, 65536), cols = train.columns.size();
+        const std::span<const float> values = std::span<const float>(train.features).first(rows * cols);
+        check = check_fast_path(model_json, booster, values, rows, booster.predict_dense(values, rows, cols));
+    }
+    if (!check) return check;
+    if (check->identical)
+        log.info("fast evaluator (" + check->kernel + " kernel) matches xgboost bit for bit on " + std::to_string(check->rows) +
+                 " rows: recorded in manifest.json");
+    else
+        log.warn("fast evaluator differs from xgboost on " + std::to_string(check->rows) +
+                 " rows: aml-score and the server will check it again and predict with xgboost");
+    return check;
+}
+
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
@@ -142,10 +167,12 @@ json::object run_train_job(const train_request& request, logger& log, const env_
                                                        {"validation", outcome.validation ? json::value(metrics::to_json(*outcome.validation))
                                                                                          : json::value(nullptr)}};
     json::object rows{{"train", outcome.train_rows}, {"validation", outcome.validation_rows}};
+    std::vector<float> test_predicted;  // xgboost's, kept for the flat evaluator's check below
     if (test) {
-        metrics_doc["test"] = classify ? metrics::to_json(metrics::summarize_classes(
-                                             test->target, outcome.booster.predict_dense(test->features, test->rows, test->columns.size()), labels))
-                                       : metrics::to_json(metrics::summarize(test->target, predict_table(outcome.booster, *test)));
+        test_predicted = outcome.booster.predict_dense(test->features, test->rows, test->columns.size());
+        metrics_doc["test"] = classify ? metrics::to_json(metrics::summarize_classes(test->target, test_predicted, labels))
+                                       : metrics::to_json(metrics::summarize(
+                                             test->target, std::vector<double>(test_predicted.begin(), test_predicted.end())));
         rows["test"] = test->rows;
     }
     metrics_doc["best_iteration"] = outcome.best_iteration;
@@ -199,6 +226,8 @@ json::object run_train_job(const train_request& request, logger& log, const env_
     if (classify) {
         manifest["task"] = request.task;
         manifest["fare_classes"] = classes->to_json();
+    } else if (auto check = check_fast_path_at_training(spec.model_json, outcome.booster, train, test ? &*test : nullptr, test_predicted, log)) {
+        manifest[fast_path_check_key] = to_json(*check);
     }
 
     // Reports first, the MLflow files last (MLmodel last of all): a reader that finds MLmodel

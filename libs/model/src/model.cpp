@@ -3,6 +3,7 @@
 #include "amlops/core/atomic_file.hpp"
 #include "amlops/core/error.hpp"
 #include "amlops/features/schema.hpp"
+#include "amlops/model/fast_path_check.hpp"
 #include "amlops/model/flat_forest.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/model/model_integrity.hpp"
@@ -10,6 +11,7 @@
 #include "amlops/model/task.hpp"
 #include "amlops/xgb/booster.hpp"
 #include "amlops/yaml/load.hpp"
+#include "xgboost_json.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -30,8 +32,10 @@ struct loaded_model::impl {
     std::optional<flat_forest> fast;  ///< absent when the model needs xgboost's own predictor
     std::optional<metrics::fare_classes> classes;  ///< classifiers only
     // The fast path is checked against xgboost on the first rows it predicts and switched off
-    // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off.
+    // for good if they ever disagree: 0 = not yet checked, 1 = agrees, 2 = off. A model whose
+    // manifest records aml-train's check (model/fast_path_check.hpp) starts at 1.
     mutable std::atomic<int> fast_state{0};
+    bool checked_at_training = false;
 };
 
 namespace {
@@ -40,12 +44,11 @@ namespace fs = std::filesystem;
 
 // A classifier's folder: fare_classes.json must describe the softprob model beside it, or the
 // probabilities would be labelled with the wrong classes.
-metrics::fare_classes read_classes(const fs::path& file, const std::string& model_bytes, const std::string& model_origin) {
+metrics::fare_classes read_classes(const fs::path& file, const xgboost_model_fields& model, const std::string& model_origin) {
     const std::string origin = file.string();
     auto classes = metrics::fare_classes::from_json(json::parse(read_file(file), origin), origin);
-    const json::value model = json::parse(model_bytes, model_origin);
-    const std::string objective = json::string_at(model, {"learner", "objective", "name"});
-    const std::string num_class = json::string_at(model, {"learner", "learner_model_param", "num_class"});
+    const std::string& objective = model.objective;
+    const std::string& num_class = model.num_class;
     if (objective != "multi:softprob" || num_class != std::to_string(classes.size()))
         throw error(error_kind::bad_input, "the folder has " + std::string(fare_classes_file) + " (a classifier with " +
                                                std::to_string(classes.size()) + " classes) but the xgboost model's objective is '" +
@@ -63,7 +66,35 @@ std::string signature_side(const YAML::Node& signature, const char* side, const 
     return signature[side].Scalar();
 }
 
+// The columns MLmodel's signature names; no inputs when it has no signature.inputs.
+loaded_model::model_columns signature_columns(const YAML::Node& doc, const std::string& origin) {
+    loaded_model::model_columns out;
+    if (doc["signature"] && doc["signature"]["inputs"]) {
+        for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
+            out.inputs.push_back(std::move(c.name));
+    }
+    if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
+        // MLflow allows an unnamed output column; the taxi target is the natural name then.
+        json::value outs = json::parse(doc["signature"]["outputs"].Scalar(), origin + " signature.outputs");
+        const json::value* name = nullptr;
+        if (outs.is_array() && !outs.get_array().empty() && outs.get_array()[0].is_object())
+            name = outs.get_array()[0].get_object().if_contains("name");
+        out.output = (name != nullptr && name->is_string()) ? std::string(name->get_string()) : std::string(features::target_name);
+    } else {
+        out.output = std::string(features::target_name);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::optional<loaded_model::model_columns> loaded_model::read_signature_columns(const fs::path& dir) {
+    const fs::path mlmodel = dir / mlmodel_file;
+    const std::string origin = mlmodel.string();
+    auto columns = signature_columns(parse_mlmodel(read_file(mlmodel), origin), origin);
+    if (columns.inputs.empty()) return std::nullopt;
+    return columns;
+}
 
 loaded_model loaded_model::load(const fs::path& dir) {
     if (!fs::is_directory(dir)) throw error(error_kind::not_found, "model folder not found").in_file(dir.string());
@@ -75,25 +106,32 @@ loaded_model loaded_model::load(const fs::path& dir) {
     const std::string model_bytes = read_file(model_file);
     // Integrity before use: the model's JSON shape, so libxgboost only ever parses a well-formed
     // model document, then the folder's hashes (each file hashed once, from the bytes in hand).
-    require_xgboost_json(model_bytes, model_file.string());
-    verify_model_folder(dir, {{mlmodel_file, text}, {model_file.lexically_relative(dir).generic_string(), model_bytes}});
+    // The document is read once, streaming, for the checks and the evaluator.
+    const xgboost_model_fields model_fields = read_xgboost_json(model_bytes, model_file.string());
+    const std::string model_name = model_file.lexically_relative(dir).generic_string();
+    json::object manifest;
+    const std::size_t hashed = verify_model_folder(dir, {{mlmodel_file, text}, {model_name, model_bytes}}, &manifest);
     auto p = std::make_unique<impl>();
-    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_bytes, model_file.string());
-    if (!model_bytes.empty() && model_bytes.front() == '{') {
-        // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
-        // keeps predicting: the fast path is an optimization, never a reason to fail.
-        try {
-            p->fast = flat_forest::from_xgboost_json(model_bytes, model_file.string());
-        } catch (const error&) {
-            p->fast.reset();
-        }
+    if (fs::exists(dir / fare_classes_file)) p->classes = read_classes(dir / fare_classes_file, model_fields, model_file.string());
+    // xgboost accepted the model; if the flat evaluator cannot read some detail of it, xgboost
+    // keeps predicting: the fast path is an optimization, never a reason to fail.
+    try {
+        p->fast = flat_forest::from_xgboost_fields(model_fields, model_file.string());
+    } catch (const error&) {
+        p->fast.reset();
     }
     auto load_booster = [](const std::string& bytes, const std::string& source) {
         xgb::booster b = xgb::booster::load_buffer(bytes, source);
         b.set_param("nthread", "0");  // prediction on all cores
         return b;
     };
-    if (p->fast) {
+    if (p->fast && hashed > 0 && fast_path_check_applies(manifest, model_name, *p->fast)) {
+        // aml-train compared this very model with xgboost on this build and kernel: no check
+        // here, and xgboost loads only if something asks for it (deferred: on first get()).
+        p->fast_state.store(1);
+        p->checked_at_training = true;
+        p->booster_future = std::async(std::launch::deferred, load_booster, model_bytes, model_file.string()).share();
+    } else if (p->fast) {
         // The task owns a copy of the bytes; the future's destructor waits for it, so the thread
         // never outlives the model.
         p->booster_future = std::async(std::launch::async, load_booster, model_bytes, model_file.string()).share();
@@ -102,25 +140,14 @@ loaded_model loaded_model::load(const fs::path& dir) {
         ready.set_value(load_booster(model_bytes, model_file.string()));
         p->booster_future = ready.get_future().share();
     }
-    if (doc["signature"] && doc["signature"]["inputs"]) {
-        for (auto& c : columns_from_json(signature_side(doc["signature"], "inputs", origin), origin + " signature.inputs"))
-            p->inputs.push_back(std::move(c.name));
-    } else {
+    auto columns = signature_columns(doc, origin);
+    p->inputs = std::move(columns.inputs);
+    p->output = std::move(columns.output);
+    if (p->inputs.empty()) {
         // Models logged without a signature (e.g. by mlflow.xgboost without an input example)
         // still carry the training column names inside the booster.
         p->inputs = p->booster().feature_names();
         if (p->inputs.empty()) (void)signature_side(doc["signature"], "inputs", origin);  // throws: no names at all
-    }
-    if (doc["signature"]["outputs"] && doc["signature"]["outputs"].IsScalar()) {
-        // MLflow allows an unnamed output column; the taxi target is the natural name then.
-        json::value outs = json::parse(doc["signature"]["outputs"].Scalar(), origin + " signature.outputs");
-        const json::value* name = nullptr;
-        if (outs.is_array() && !outs.get_array().empty() && outs.get_array()[0].is_object())
-            name = outs.get_array()[0].get_object().if_contains("name");
-        p->output = (name != nullptr && name->is_string()) ? std::string(name->get_string())
-                                                            : std::string(features::target_name);
-    } else {
-        p->output = std::string(features::target_name);
     }
     const std::size_t expected = p->fast ? p->fast->num_features() : p->booster().num_features();
     if (expected != p->inputs.size())
@@ -142,6 +169,7 @@ const std::string& loaded_model::output_column() const noexcept { return impl_->
 const metrics::fare_classes* loaded_model::classes() const noexcept { return impl_->classes ? &*impl_->classes : nullptr; }
 
 bool loaded_model::fast_path_verified() const noexcept { return impl_->fast && impl_->fast_state.load() == 1; }
+bool loaded_model::fast_path_checked_at_training() const noexcept { return impl_->fast && impl_->checked_at_training; }
 
 std::vector<double> loaded_model::predict(const data::numeric_table& table) const {
     const auto& want = impl_->inputs;

@@ -5,6 +5,7 @@
 #include "amlops/core/sha256.hpp"
 #include "amlops/model/mlflow.hpp"
 #include "amlops/yaml/load.hpp"
+#include "xgboost_json.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -45,7 +46,8 @@ void check_one(const fs::path& dir, const std::string& name, const std::string& 
 
 }  // namespace
 
-std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string, std::string_view>& already_read) {
+std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string, std::string_view>& already_read,
+                                json::object* manifest_out) {
     const fs::path manifest = dir / manifest_file;
     std::error_code ec;
     if (!fs::exists(manifest, ec)) return 0;
@@ -78,6 +80,7 @@ std::size_t verify_model_folder(const fs::path& dir, const std::map<std::string,
     }
     // A manifest without hashes (not written by aml-train) guards nothing, like no manifest.
     for (const auto& [name, sha] : expected) check_one(dir, name, sha, already_read);
+    if (manifest_out != nullptr && !expected.empty()) *manifest_out = o;
     return expected.size();
 }
 
@@ -87,28 +90,7 @@ json::object file_hashes(const std::map<std::string, std::string>& contents) {
     return out;
 }
 
-void require_xgboost_json(std::string_view bytes, const std::string& origin) {
-    auto fail = [&](const std::string& why) {
-        throw error(error_kind::bad_input, "not a valid xgboost model (an xgboost JSON document): " + why).in_file(origin);
-    };
-    if (bytes.empty()) fail("empty file");
-    if (bytes.front() != '{') fail("does not start with '{' (amlops loads model_format json only)");
-    json::value doc;
-    try {
-        doc = json::parse(bytes, origin);
-    } catch (const error& e) {
-        fail(e.what());
-    }
-    const auto* learner = doc.as_object().if_contains("learner");
-    if (!learner || !learner->is_object()) fail("no \"learner\" object");
-    const auto& l = learner->get_object();
-    const auto* booster = l.if_contains("gradient_booster");
-    if (!booster || !booster->is_object()) fail("no learner.gradient_booster object");
-    const auto* params = l.if_contains("learner_model_param");
-    if (!params || !params->is_object()) fail("no learner.learner_model_param object");
-    const auto* version = doc.as_object().if_contains("version");
-    if (!version || !version->is_array()) fail("no \"version\" array");
-}
+void require_xgboost_json(std::string_view bytes, const std::string& origin) { (void)read_xgboost_json(bytes, origin); }
 
 YAML::Node parse_mlmodel(std::string_view text, const std::string& origin) {
     const YAML::Node doc = yaml::parse(std::string(text), origin, error_kind::bad_input, "MLmodel YAML");

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,8 +22,19 @@ public:
     /// When amlops' own tree evaluator reads the model, xgboost's copy (needed only to check
     /// that evaluator, or as its fallback) finishes loading on a background thread; should
     /// xgboost then reject a file the evaluator accepted, the first predict_rows throws its
-    /// error(bad_input).
+    /// error(bad_input). When manifest.json records aml-train's check of this model by this
+    /// build and kernel (docs/fast-path.md), xgboost's copy loads only if asked for.
     static loaded_model load(const std::filesystem::path& dir);
+
+    /// The columns a folder's MLmodel signature names, read without loading the model, so that
+    /// a job can start reading data while load() runs. nullopt when MLmodel has no
+    /// signature.inputs (the names are then inside the model file). Throws what load() throws
+    /// for MLmodel itself.
+    struct model_columns {
+        std::vector<std::string> inputs;
+        std::string output;
+    };
+    static std::optional<model_columns> read_signature_columns(const std::filesystem::path& dir);
 
     loaded_model(loaded_model&&) noexcept;
     loaded_model& operator=(loaded_model&&) noexcept;
@@ -52,10 +64,14 @@ public:
     std::vector<double> predict_rows(std::span<const float> values, std::size_t rows, unsigned threads = 0) const;
 
     /// True once predictions come from amlops' own tree evaluator and it has matched xgboost on
-    /// the first rows predicted (checked by the first predict_rows call). From then on
+    /// the first rows predicted (checked by the first predict_rows call), or at training. From then on
     /// predict_rows never calls xgboost, so it may run on many threads at once, each with
     /// `threads` = 1.
     bool fast_path_verified() const noexcept;
+    /// True when the folder's manifest.json carries aml-train's record that this build's
+    /// evaluator matched xgboost on this very model (model/fast_path_check.hpp): then
+    /// fast_path_verified() holds from the start and xgboost is never loaded for a check.
+    bool fast_path_checked_at_training() const noexcept;
 
 private:
     struct impl;

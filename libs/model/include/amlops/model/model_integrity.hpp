@@ -27,8 +27,10 @@ inline constexpr const char* manifest_file = "manifest.json";
 /// hashes; nothing to check).
 /// Throws error(bad_input) naming the file whose hash differs or that is missing, or the
 /// manifest when it is not a JSON object of that shape.
+/// When `manifest_out` is given and some file was checked, it receives the manifest.
 std::size_t verify_model_folder(const std::filesystem::path& dir,
-                                const std::map<std::string, std::string_view>& already_read = {});
+                                const std::map<std::string, std::string_view>& already_read = {},
+                                json::object* manifest_out = nullptr);
 
 /// The "files" object of a manifest: name -> sha256 of `contents`.
 json::object file_hashes(const std::map<std::string, std::string>& contents);
@@ -37,6 +39,7 @@ json::object file_hashes(const std::map<std::string, std::string>& contents);
 /// xgboost model ({"learner": {"gradient_booster": {...}, "learner_model_param": {...}, ...},
 /// "version": [...]}), so random bytes never reach libxgboost.
 void require_xgboost_json(std::string_view bytes, const std::string& origin);
+
 
 /// Parses MLmodel text: a YAML mapping with a "flavors" mapping, else error(bad_input) naming
 /// `origin` (and the line of a YAML syntax error).
