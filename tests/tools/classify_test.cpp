@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <sstream>
 
 using namespace amlops;
 using amlops::test::run_tool;
@@ -89,6 +90,48 @@ TEST_CASE("aml-score labels a classifier's rows and reports accuracy, macro-F1, 
     const auto trained = json::read_file(f.good / "metrics.json").at("test");
     CHECK(m.at("accuracy").to_number<double>() == trained.at("accuracy").to_number<double>());
     CHECK(m.at("log_loss").to_number<double>() == Catch::Detail::Approx(trained.at("log_loss").to_number<double>()));
+}
+
+TEST_CASE("aml-score --probabilities adds each class's probability after the label; a regressor refuses it") {
+    auto& f = shared();
+    auto r = run_tool("aml-score", {"--model", f.good.string(), "--input", f.test_csv.string(), "--probabilities", "-o",
+                                    (f.dir / "scored-p").string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto text = test::read_text(f.dir / "scored-p/predictions.csv");
+    CHECK(text.rfind("actual,predicted,p_A,p_B,p_C,p_D,p_E,p_F,p_G,p_H,p_I,p_J\n", 0) == 0);
+    // Every row: two labels and ten probabilities that sum to 1, the label the most probable class.
+    std::istringstream lines(text);
+    std::string line;
+    std::getline(lines, line);
+    std::size_t rows = 0;
+    const std::string labels = "ABCDEFGHIJ";
+    while (std::getline(lines, line)) {
+        std::vector<std::string> cells;
+        std::istringstream cs(line);
+        for (std::string c; std::getline(cs, c, ',');) cells.push_back(c);
+        REQUIRE(cells.size() == 12);
+        double sum = 0, best = -1;
+        std::size_t best_class = 0;
+        for (std::size_t c = 0; c < 10; ++c) {
+            const double p = std::stod(cells[2 + c]);
+            sum += p;
+            if (p > best) best = p, best_class = c;
+        }
+        CHECK(sum == Approx(1.0).epsilon(1e-5));
+        CHECK(cells[1] == std::string(1, labels[best_class]));
+        ++rows;
+    }
+    CHECK(rows == 400);
+    // Labels and metrics as without the flag.
+    REQUIRE(run_tool("aml-score", {"--model", f.good.string(), "--input", f.test_csv.string(), "-o", (f.dir / "scored-l").string()}).exit_code == 0);
+    CHECK(test::read_text(f.dir / "scored-p/metrics.json") == test::read_text(f.dir / "scored-l/metrics.json"));
+
+    r = run_tool("aml-score", {"--model", f.regressor.string(), "--input", f.test_csv.string(), "--probabilities", "-o",
+                               (f.dir / "scored-r").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--probabilities needs a classifier"));
+    CHECK_FALSE(fs::exists(f.dir / "scored-r/predictions.csv"));
 }
 
 TEST_CASE("a model of one task scored as the other, an unknown task or tampered classes exit 2") {

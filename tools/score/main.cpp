@@ -11,6 +11,7 @@ namespace {
 // rejects paths that contain spaces.
 struct options {
     std::string model, data, output, task;
+    bool probabilities = false;
     std::size_t chunk_rows = amlops::model::score_request{}.chunk_rows;
     amlops::model::drift_check drift;
 };
@@ -23,6 +24,8 @@ void describe(amlops::cli::option_spec& s, options& o) {
         ("output,o", po::value(&o.output)->required()->value_name("DIR"), "folder for predictions.csv and metrics.json");
     amlops::cli::add_bounded(s, "chunk-rows", o.chunk_rows, 1, 100'000'000, "N",
                              "rows predicted per step (default " + std::to_string(o.chunk_rows) + ")");
+    s.options.add_options()("probabilities", po::bool_switch(&o.probabilities),
+                            "a classifier's predictions.csv also gets each class's probability (p_A..p_J after the label)");
     s.options.add_options()("drift", po::bool_switch(&o.drift.enabled), "report PSI and KS per feature against the model's training profile (drift.json)");
     amlops::cli::add_limit(s, "drift-threshold", o.drift.limits.psi, 0, 1e6, "exit 3 when a feature's PSI exceeds X (implies --drift; 0.25 is a common limit)");
     amlops::cli::add_limit(s, "drift-ks-threshold", o.drift.limits.ks, 0, 1, "exit 3 when a feature's KS statistic exceeds X (implies --drift)");
@@ -32,7 +35,9 @@ void describe(amlops::cli::option_spec& s, options& o) {
 
 amlops::json::value run(const options& o, amlops::cli::context& ctx) {
     if (o.data.empty()) throw amlops::error(amlops::error_kind::usage, "the option '--input' is required but missing").on_field("--input");
-    auto scored = amlops::model::run_score_job({o.model, o.data, o.output, o.chunk_rows, nullptr, o.task}, o.drift, ctx.log(),
+    amlops::model::score_request request{o.model, o.data, o.output, o.chunk_rows, nullptr, o.task};
+    request.probabilities = o.probabilities;
+    auto scored = amlops::model::run_score_job(request, o.drift, ctx.log(),
                                                [&](const std::string& name, const auto& path) { ctx.add_output(name, path); });
     if (scored.rejected) ctx.reject();
     return amlops::tracking::log_tool_result(ctx.env(), ctx.log(), "aml-score", std::move(scored.result));  // when MLFLOW_TRACKING_URI is set

@@ -49,20 +49,28 @@ struct score_item {
     std::string text;    // the piece's lines of predictions.csv
 };
 
-// A classifier's rows: labels, the actual one from the cost.
-void format_classes(score_item& item, const metrics::fare_classes& classes, bool has_target) {
-    const auto predicted = metrics::argmax_rows(std::vector<float>(item.predicted.begin(), item.predicted.end()), classes.size());
+// A classifier's rows: labels, the actual one from the cost; then, when asked, each class's
+// probability (float32 inside xgboost, printed as the shortest text of the float).
+void format_classes(score_item& item, const metrics::fare_classes& classes, bool has_target, bool probabilities) {
+    const std::size_t k = classes.size();
+    const auto predicted = metrics::argmax_rows(std::vector<float>(item.predicted.begin(), item.predicted.end()), k);
     for (std::size_t i = 0; i < item.rows.rows; ++i) {
         if (has_target) item.text.append(classes.labels()[classes.classify(item.rows.target[i])]).push_back(',');
-        item.text.append(classes.labels()[predicted[i]]).push_back('\n');
+        item.text.append(classes.labels()[predicted[i]]);
+        if (probabilities)
+            for (std::size_t c = 0; c < k; ++c) {
+                item.text.push_back(',');
+                append_prediction(item.text, item.predicted[i * k + c]);
+            }
+        item.text.push_back('\n');
     }
 }
 
-void predict_and_format(score_item& item, const loaded_model& model, bool has_target, unsigned threads) {
+void predict_and_format(score_item& item, const loaded_model& model, bool has_target, bool probabilities, unsigned threads) {
     item.predicted = model.predict_rows(item.rows.features, item.rows.rows, threads);
     item.text.clear();
     item.ready = true;
-    if (model.classes() != nullptr) return format_classes(item, *model.classes(), has_target);
+    if (model.classes() != nullptr) return format_classes(item, *model.classes(), has_target, probabilities);
     for (std::size_t i = 0; i < item.rows.rows; ++i) {
         if (has_target) {
             append_number(item.text, item.rows.target[i]);
@@ -92,6 +100,10 @@ json::object run_score_job(const score_request& request, logger& log, const outp
             throw error(error_kind::bad_input, "--task " + request.task + " but the model is a " + std::string(model.task()) + " model")
                 .in_file(request.model.string())
                 .on_field("--task");
+        if (request.probabilities && model.classes() == nullptr)
+            throw error(error_kind::bad_input, "--probabilities needs a classifier, but the model is a " + std::string(model.task()) + " model")
+                .in_file(request.model.string())
+                .on_field("--probabilities");
         return model;
     };
     auto prefer_model_error = [&] { (void)ready_model(); };  // throws the model's error, if any
@@ -134,7 +146,10 @@ json::object run_score_job(const score_request& request, logger& log, const outp
     std::size_t rows = 0;
     bool header_written = false;
     auto write_header = [&](bool with_target) {
-        out.write(with_target ? "actual,predicted\n" : "predicted\n");
+        std::string header = with_target ? "actual,predicted" : "predicted";
+        if (request.probabilities)  // a classifier: ready_model() refuses anything else
+            for (const auto& label : ready_model().classes()->labels()) header.append(",p_").append(label);
+        out.write(header.append("\n"));
         header_written = true;
     };
     const unsigned workers = data::default_workers();
@@ -149,12 +164,12 @@ json::object run_score_job(const score_request& request, logger& log, const outp
                 // writer predicts these (on all cores) once it is there.
                 if (std::shared_future<loaded_model>(loading).wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
                 const loaded_model& model = ready_model();
-                if (model.fast_path_verified()) predict_and_format(item, model, target_column, 1);
+                if (model.fast_path_verified()) predict_and_format(item, model, target_column, request.probabilities, 1);
             },
             [&](score_item& item) {
                 if (item.rows.rows == 0) return;
                 if (!header_written) write_header(target_column);
-                if (!item.ready) predict_and_format(item, ready_model(), target_column, 0);
+                if (!item.ready) predict_and_format(item, ready_model(), target_column, request.probabilities, 0);
                 out.write(item.text);
                 rows += item.rows.rows;
                 if (target_column) actual.insert(actual.end(), item.rows.target.begin(), item.rows.target.end());

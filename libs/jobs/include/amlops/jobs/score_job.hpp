@@ -33,6 +33,9 @@ struct score_request {
     /// Expected task ("regression"/"classification"); empty = whatever the model folder holds.
     /// A model of the other task is error(bad_input).
     std::string task{};
+    /// A classifier's predictions.csv also gets each class's probability (p_A..p_J columns after
+    /// the label). A regression model with this set is error(bad_input).
+    bool probabilities = false;
 };
 
 /// Scores `request.data` with the model. Writes `predictions.csv` (`actual,predicted`, or only
