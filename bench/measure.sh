@@ -3,11 +3,14 @@
 #
 # measure STEP IMPL CMD...: wall time (ns clock), peak RSS and CPU seconds (user + sys, GNU
 # time), exit code; never aborts. CPU time is the load-independent part: on a shared machine the
-# wall times are inflated by waiting for a core.
+# wall times are inflated by waiting for a core. Each step starts after a `sync`, untimed, so the
+# kernel is not still writing back the previous step's output (e.g. aml-datagen's 165 MB right
+# before the first transform) on the same cores while this one is timed.
 measure() {
   local step="$1" impl="$2"; shift 2
   local log="$work/logs/$step.$impl" rc=0 t0 t1 usage
   say "$step ($impl)"
+  sync
   t0=$(date +%s%N)
   /usr/bin/time -f '%M %U %S' -o "$log.rss" "$@" >"$log.out" 2>"$log.err" || rc=$?
   t1=$(date +%s%N)
