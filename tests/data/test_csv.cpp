@@ -466,6 +466,28 @@ TEST_CASE("number fast paths: adversarial decimals at the edges of the exactness
                 if (text.front() != ' ' && text.back() != ' ') check_parse(text);  // blanks are trimmed by design
             }
     }
+    // Every text of 1-5 bytes over digits, point and bytes next to them (the amount path and
+    // the general one must both agree with from_chars).
+    auto every_text = [](const std::string& alphabet, std::size_t length, auto&& visit) {
+        std::vector<std::size_t> at(length, 0);
+        std::string text(length, alphabet[0]);
+        for (;;) {
+            visit(text);
+            std::size_t i = 0;
+            while (i < length && ++at[i] == alphabet.size()) {
+                at[i] = 0;
+                text[i] = alphabet[0];
+                ++i;
+            }
+            if (i == length) return;
+            text[i] = alphabet[at[i]];
+        }
+    };
+    auto check = [](const std::string& text) { check_parse(text); };
+    for (std::size_t length = 1; length <= 4; ++length) every_text("0123456789.-/:e", length, check);
+    every_text("01259.-/:", 5, check);
+    for (const char* amount : {"0.5", "20.91", "5.14", "0.3", "1.1", "0.05", "0.001", "999.9"}) CHECK(check_parse(amount));
+    for (const char* amount : {"0.0", "1.0", "00.5", "1.50", "0.00", "05.1"}) CHECK_FALSE(check_parse(amount));
     // The fast path does settle the common case (agreement above is not vacuous): float32
     // coordinates printed shortest are recognised as shortest.
     int recognised = 0;
