@@ -6,12 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -488,6 +490,26 @@ TEST_CASE("number fast paths: adversarial decimals at the edges of the exactness
     every_text("01259.-/:", 5, check);
     for (const char* amount : {"0.5", "20.91", "5.14", "0.3", "1.1", "0.05", "0.001", "999.9"}) CHECK(check_parse(amount));
     for (const char* amount : {"0.0", "1.0", "00.5", "1.50", "0.00", "05.1"}) CHECK_FALSE(check_parse(amount));
+    // The fast paths read only inside the cell (a CSV block is not padded): each text sits alone
+    // in a heap block of exactly its size, where AddressSanitizer builds catch a read past
+    // either end (a std::string would hide it in its inline buffer or its terminating NUL).
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (int i = 0; i < 300; ++i) {
+            std::string text;
+            for (std::size_t k = 0; k < length; ++k) text += static_cast<char>('0' + next() % 10);
+            if (i % 3 > 0 && length > 1) text[1 + next() % std::min<std::size_t>(length - 1, 4)] = '.';
+            if (i % 2 > 0) text[0] = '-';
+            const auto block = std::make_unique<char[]>(length);
+            std::memcpy(block.get(), text.data(), length);
+            double ours = 0, theirs = 0;
+            bool shortest = false;
+            const bool ok = parse_double(std::string_view(block.get(), length), ours, shortest);
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + length, theirs);
+            if (ok != (ec == std::errc() && ptr == text.data() + length) ||
+                (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
+                FAIL_CHECK("parse in an exact-size block: " << text);
+        }
+    }
     // The fast path does settle the common case (agreement above is not vacuous): float32
     // coordinates printed shortest are recognised as shortest.
     int recognised = 0;
