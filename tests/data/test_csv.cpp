@@ -6,11 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -242,6 +245,29 @@ TEST_CASE("numbers parse strictly and print shortest round-trip") {
     CHECK(s == "6 0.1 -73.98726654052734");
 }
 
+namespace {
+
+// parse_double (with and without the shortest flag) gives exactly what std::from_chars gives
+// for `text`, and "shortest" only when text is what std::to_chars writes. Returns that flag.
+bool check_parse(const std::string& text) {
+    double ours = 0, theirs = 0;
+    bool ok = parse_double(text, ours);
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), theirs);
+    bool std_ok = ec == std::errc() && ptr == text.data() + text.size();
+    if (ok != std_ok || (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
+        FAIL_CHECK("parse " << text);
+    bool shortest = false;
+    double again = 0;
+    if (parse_double(text, again, shortest) != ok || (ok && std::bit_cast<std::uint64_t>(again) != std::bit_cast<std::uint64_t>(theirs)))
+        FAIL_CHECK("parse with shortest flag " << text);
+    char buf[max_number_chars];
+    if (shortest && std::string_view(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, again).ptr - buf)) != text)
+        FAIL_CHECK("not shortest: " << text);
+    return shortest;
+}
+
+}  // namespace
+
 TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly") {
     test_random next{12345};
     auto check_format = [](double v) {
@@ -249,21 +275,6 @@ TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly"
         std::string_view a(ours, static_cast<std::size_t>(format_double(ours, v) - ours));
         std::string_view b(theirs, static_cast<std::size_t>(std::to_chars(theirs, theirs + sizeof theirs, v).ptr - theirs));
         if (a != b) FAIL_CHECK("format " << b << ": got " << a);
-    };
-    auto check_parse = [](const std::string& text) {
-        double ours = 0, theirs = 0;
-        bool ok = parse_double(text, ours);
-        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), theirs);
-        bool std_ok = ec == std::errc() && ptr == text.data() + text.size();
-        if (ok != std_ok || (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
-            FAIL_CHECK("parse " << text);
-        bool shortest = false;
-        double again = 0;
-        if (parse_double(text, again, shortest) != ok || (ok && std::bit_cast<std::uint64_t>(again) != std::bit_cast<std::uint64_t>(theirs)))
-            FAIL_CHECK("parse with shortest flag " << text);
-        char buf[max_number_chars];
-        if (shortest && std::string_view(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, again).ptr - buf)) != text)
-            FAIL_CHECK("not shortest: " << text);
     };
     for (double v : {0.0, -0.0, 1.0, 6.0, 0.1, 0.5, 1e-7, 9.9e-8, 1e-5, 1e-4, 0.001, 100.0, 1e4, 1e5, 123456.0,
                      1e14, 1e15, 999999999999999.0, 99999999999999.9, 4.35, -73.98726654052734, 40.6938362121582,
@@ -363,6 +374,152 @@ TEST_CASE("number fast paths agree with std::from_chars / std::to_chars exactly"
     for (const char* text : {"1e5", "nan", "inf", "-", ".", "", "1.", ".5", "-.5", "00012.500", "18446744073709551616",
                              "9007199254740993", "0.30000000000000004", "1.0000000000000000000001"})
         check_parse(text);
+}
+
+TEST_CASE("number fast paths: adversarial decimals at the edges of the exactness proofs") {
+    // The decimals nearest to the midpoint between a double and its neighbours (where correct
+    // rounding and the one-digit-shorter neighbours are decided by a single unit), cut to 16-19
+    // significant digits, on both sides and exactly on it when it is that short. The midpoint
+    // (a 54-bit mantissa) is exact in x87 long double and printf prints it exactly.
+    auto midpoint_texts = [](double v, double toward) {
+        const long double mid = (static_cast<long double>(v) + static_cast<long double>(std::nextafter(v, toward))) / 2;
+        char exact[128];
+        std::snprintf(exact, sizeof exact, "%.70Lf", mid);
+        std::string full(exact);
+        while (full.back() == '0') full.pop_back();
+        std::vector<std::string> texts;
+        const std::size_t first = full.find_first_not_of("-0.");
+        for (std::size_t significant = 16; significant <= 19; ++significant) {
+            std::string cut;
+            std::size_t taken = 0;
+            for (std::size_t i = 0; i < full.size() && (taken < significant || full[i] == '.'); ++i) {
+                if (i >= first && full[i] != '.') ++taken;
+                if (full[i] == '.' && taken >= significant) break;
+                cut += full[i];
+            }
+            if (cut.find('.') == std::string::npos) continue;  // an integer part longer than `significant`
+            texts.push_back(cut);  // the midpoint when it has <= significant digits, else just toward zero
+            std::string up = cut;  // one unit of the last digit further from zero
+            for (std::size_t i = up.size(); i-- > 0;) {
+                if (up[i] == '.' || up[i] == '-') continue;
+                if (up[i] != '9') {
+                    ++up[i];
+                    break;
+                }
+                up[i] = '0';
+            }
+            texts.push_back(up);
+        }
+        return texts;
+    };
+    test_random next{2026};
+    std::vector<double> values;
+    for (int e = -8; e <= 53; ++e) values.push_back(std::ldexp(1.0, e));  // M = 2^52: the asymmetric interval
+    for (int i = 0; i < 4000; ++i) {
+        // float32 coordinates widened (the common case), doubles of any mantissa, fares.
+        values.push_back(static_cast<double>(static_cast<float>(static_cast<double>(next() % 100000000) / 1e6 - 74.0)));
+        values.push_back(std::bit_cast<double>((std::uint64_t{0x3F7} + next() % 0x3F) << 52 | (next() & ((std::uint64_t{1} << 52) - 1))));
+        values.push_back(static_cast<double>(next() % 10000000) / 100.0);
+    }
+    for (double v : values) {
+        for (double sign : {1.0, -1.0}) {
+            const double w = sign * v;
+            for (double toward : {0.0, 2 * w}) {
+                if (w == 0 || std::abs(w) >= 1e19) continue;
+                for (const auto& text : midpoint_texts(w, toward)) check_parse(text);
+            }
+            char buf[max_number_chars];
+            for (int precision = 15; precision <= 19; ++precision) {  // 16-digit neighbours of 17-digit forms
+                std::string text(buf, std::to_chars(buf, buf + sizeof buf, w, std::chars_format::general, precision).ptr);
+                check_parse(text);
+                text.assign(buf, std::to_chars(buf, buf + sizeof buf, w, std::chars_format::fixed, precision).ptr);
+                check_parse(text);
+            }
+        }
+    }
+    // Around 2^53 (where the digits stop being exact doubles) with the point anywhere.
+    for (std::uint64_t digits = 9007199254740980ull; digits <= 9007199254741010ull; ++digits) {
+        const std::string body = std::to_string(digits);
+        for (std::size_t point = 1; point < body.size(); ++point) {
+            // Built with append(): GCC 12 reports a false -Wrestrict for operator+ here.
+            std::string text("-");
+            text.append(body, 0, point).append(".").append(body, point, std::string::npos);
+            check_parse(text);
+            check_parse(text.substr(1));
+        }
+        check_parse(body);
+        check_parse(std::string(body).append("0"));
+    }
+    // Zeros, integers, trailing zeros, leading zeros: all shapes the fast paths must hand on.
+    for (const char* text : {"0", "-0", "0.0", "-0.0", "0.00000000000000", "-0.0000000000000000", "00.000000000",
+                             "0.000000000000000001", "0.0000000000000001", "1", "-1", "73", "100", "9007199254740992",
+                             "40.68868255615234400", "-73.9647521972656200", "1.50", "40.000000000000000",
+                             "040.68868255615234", "-073.96475219726562", "0.6886825561523438", "-0.6886825561523438",
+                             "123.4567890123456789", "999.9999999999999999", "1.000000000000000", "1.0000000000000001",
+                             "4.5", "0.1", "-.5", "1.", "-", "-.", "40,688682556152344", "40.688682556152344e0", "4O.688682556152344", "40.6886825561523-4"})
+        check_parse(text);
+    // Every byte of a coordinate replaced by bytes that are not digits (or that borrow and carry
+    // in the 8-byte digit tests): parsing must still agree with from_chars.
+    for (std::string base : {"-73.96475219726562", "40.688682556152344", "-7.123456789", "123.4567890123456789"}) {
+        for (std::size_t i = 0; i < base.size(); ++i)
+            for (char bad : {'.', '-', '/', ':', ' ', 'e', '\0', '\xff', '\x80', '\x7f', '\x2e', '\x3a'}) {
+                std::string text = base;
+                text[i] = bad;
+                if (text.front() != ' ' && text.back() != ' ') check_parse(text);  // blanks are trimmed by design
+            }
+    }
+    // Every text of 1-5 bytes over digits, point and bytes next to them (the amount path and
+    // the general one must both agree with from_chars).
+    auto every_text = [](const std::string& alphabet, std::size_t length, auto&& visit) {
+        std::vector<std::size_t> at(length, 0);
+        std::string text(length, alphabet[0]);
+        for (;;) {
+            visit(text);
+            std::size_t i = 0;
+            while (i < length && ++at[i] == alphabet.size()) {
+                at[i] = 0;
+                text[i] = alphabet[0];
+                ++i;
+            }
+            if (i == length) return;
+            text[i] = alphabet[at[i]];
+        }
+    };
+    auto check = [](const std::string& text) { check_parse(text); };
+    for (std::size_t length = 1; length <= 4; ++length) every_text("0123456789.-/:e", length, check);
+    every_text("01259.-/:", 5, check);
+    for (const char* amount : {"0.5", "20.91", "5.14", "0.3", "1.1", "0.05", "0.001", "999.9"}) CHECK(check_parse(amount));
+    for (const char* amount : {"0.0", "1.0", "00.5", "1.50", "0.00", "05.1"}) CHECK_FALSE(check_parse(amount));
+    // The fast paths read only inside the cell (a CSV block is not padded): each text sits alone
+    // in a heap block of exactly its size, where AddressSanitizer builds catch a read past
+    // either end (a std::string would hide it in its inline buffer or its terminating NUL).
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (int i = 0; i < 300; ++i) {
+            std::string text;
+            for (std::size_t k = 0; k < length; ++k) text += static_cast<char>('0' + next() % 10);
+            if (i % 3 > 0 && length > 1) text[1 + next() % std::min<std::size_t>(length - 1, 4)] = '.';
+            if (i % 2 > 0) text[0] = '-';
+            const auto block = std::make_unique<char[]>(length);
+            std::memcpy(block.get(), text.data(), length);
+            double ours = 0, theirs = 0;
+            bool shortest = false;
+            const bool ok = parse_double(std::string_view(block.get(), length), ours, shortest);
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + length, theirs);
+            if (ok != (ec == std::errc() && ptr == text.data() + length) ||
+                (ok && std::bit_cast<std::uint64_t>(ours) != std::bit_cast<std::uint64_t>(theirs)))
+                FAIL_CHECK("parse in an exact-size block: " << text);
+        }
+    }
+    // The fast path does settle the common case (agreement above is not vacuous): float32
+    // coordinates printed shortest are recognised as shortest.
+    int recognised = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const double v = static_cast<double>(static_cast<float>(static_cast<double>(next() % 100000000) / 1e6 - 74.0));
+        char buf[max_number_chars];
+        const std::string text(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+        recognised += check_parse(text);
+    }
+    CHECK(recognised == 1000);
 }
 
 TEST_CASE("format_int writes what std::to_chars writes") {

@@ -1,6 +1,9 @@
 #include "amlops/data/numbers.hpp"
 
+#include <array>
 #include <bit>
+#include <cstring>
+#include <utility>
 
 // The fast paths below must give exactly what std::from_chars / std::to_chars give; they only
 // take a case when they can prove it, and otherwise return "no" so the caller uses the standard
@@ -66,9 +69,13 @@ inline std::uint64_t eight_digits(std::uint64_t chunk) noexcept {  // chunk: dig
     return (chunk * 10000 + (chunk >> 32)) & 0x00000000FFFFFFFFull;    // 1 eight-digit number
 }
 
+// One unaligned 8-byte load (memcpy), byte-swapped on big-endian machines. GCC 12 does not merge
+// the portable shift-or loop into one load when it is inlined into a caller (it emitted eight
+// byte loads and seven shift-ors per call), and these loads are the scan's critical path.
 inline std::uint64_t load_le(const char* p) noexcept {
-    std::uint64_t chunk = 0;
-    for (int i = 0; i < 8; ++i) chunk |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    std::uint64_t chunk;
+    std::memcpy(&chunk, p, sizeof chunk);
+    if constexpr (std::endian::native == std::endian::big) chunk = __builtin_bswap64(chunk);
     return chunk;
 }
 
@@ -286,10 +293,179 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+// 2^(63 + p) / 10^k rounded down, with p = ceil(log2(10^k)) so the result has its top bit set:
+// a 64-bit reciprocal of 10^k for the multiplication below.
+struct reciprocal {
+    std::uint64_t factor;
+    int p;
+};
+constexpr reciprocal make_reciprocal(int k) noexcept {
+    uint128 ten_k = 1;
+    for (int i = 0; i < k; ++i) ten_k *= 10;
+    int p = 0;
+    while ((uint128{1} << p) < ten_k) ++p;
+    return {static_cast<std::uint64_t>((uint128{1} << (63 + p)) / ten_k), p};
+}
+template <std::size_t... k>
+constexpr auto make_reciprocals(std::index_sequence<k...>) noexcept {
+    return std::array<reciprocal, sizeof...(k)>{make_reciprocal(static_cast<int>(k))...};
+}
+constexpr auto reciprocals = make_reciprocals(std::make_index_sequence<17>());
+
+// digits * 10^-k for 1 <= digits < 10^19 and k <= 16, as the nearest double M * 2^E when E
+// lies in [-56, 0] (the 64-bit offset range, see fits_64), with the offset and interval of
+// rounding_interval in a form that needs no branches: x is among the reals that round to the
+// double exactly when lo <= x <= hi.
+//
+// The candidate comes from one 64x64->128-bit multiplication by a truncated reciprocal of 10^k,
+// in the manner of the Eisel-Lemire algorithm (D. Lemire, "Number Parsing at a Gigabyte per
+// Second", Software: Practice and Experience 51(8), 2021; N. Eisel's idea). Unlike
+// Eisel-Lemire it does not reason about when the truncation is harmless: the reciprocal's
+// relative error is below 2^-63, so the candidate is the nearest double or one unit off, and
+// the exact integer test lo <= x <= hi (which the shortest-form proof needs anyway) says which.
+struct fast_decimal {
+    std::uint64_t mantissa;  // M in [2^52, 2^53)
+    int exponent;            // E
+    int shift;               // 2 - E: one unit of the decimal's last digit is 2^shift offset units
+    std::int64_t offset;     // digits * 2^shift - 4M * 10^k: the decimal relative to the double
+    std::int64_t lo, hi;     // the reals that round to M * 2^E, as offsets (ends included)
+};
+
+[[gnu::always_inline]] inline bool multiply_value(std::uint64_t digits, int k, fast_decimal& f) noexcept {
+    if (digits == 0) return false;
+    const int lz = std::countl_zero(digits);
+    const reciprocal r = reciprocals[static_cast<std::size_t>(k)];
+    const auto hi = static_cast<std::uint64_t>((static_cast<uint128>(digits << lz) * r.factor) >> 64);  // >= 2^62
+    const int top = static_cast<int>(hi >> 63);
+    // The top 54 bits (mantissa and one rounding bit), rounded half up; a tie or a carry into
+    // 2^53 is settled by the exact test.
+    const std::uint64_t rounded = ((hi >> (9 + top)) + 1) >> 1;  // in [2^52, 2^53]
+    const int carry = static_cast<int>(rounded >> 53);
+    f.mantissa = rounded >> carry;
+    f.exponent = 11 + top + carry - lz - r.p;
+    if (f.exponent < -56 || f.exponent > 0) return false;
+    f.shift = 2 - f.exponent;
+    // As in rounding_interval: half-widths 2 * 10^k (10^k below when M = 2^52); the ends belong
+    // to the double only when M is even.
+    const std::uint64_t ten_k = pow10_u64[k];
+    const auto open = static_cast<std::int64_t>(f.mantissa & 1);
+    f.lo = open - static_cast<std::int64_t>(ten_k << static_cast<int>(f.mantissa != two_pow_52));
+    f.hi = static_cast<std::int64_t>(2 * ten_k) - open;
+    f.offset = static_cast<std::int64_t>((digits << f.shift) - 4 * f.mantissa * ten_k);
+    return (f.lo <= f.offset) & (f.offset <= f.hi);
+}
+
+// proves_shortest for a decimal with fast_decimal f whose last digit is `last_digit`: its two
+// one-digit-shorter neighbours lie outside [lo, hi] (below and above it: the decimal itself is
+// inside), and it is the closest decimal of its length, ties to an even last digit.
+[[gnu::always_inline]] inline bool proves_shortest(const fast_decimal& f, std::int64_t last_digit) noexcept {
+    const auto unit = static_cast<std::int64_t>(std::uint64_t{1} << f.shift);
+    const std::int64_t shorter_below = f.offset - last_digit * unit;
+    const std::int64_t shorter_above = shorter_below + 10 * unit;
+    const std::int64_t twice_distance = 2 * (f.offset < 0 ? -f.offset : f.offset);
+    return (shorter_below < f.lo) & (shorter_above > f.hi) & (twice_distance < unit + ((last_digit & 1) ^ 1));
+}
+
+// The hot shape of CSV coordinates, `-?D{1,3}.D{8,16}` ("-73.96475219726562",
+// "40.688682556152344"), without loops or length-dependent branches: three 8-byte loads that
+// all lie inside the text (its first 8 bytes after the sign, and the first and last 8 of the
+// fraction, which overlap when it is shorter than 16 digits), so nothing past the cell is read.
+// Returns false for any other shape, and for the rare values the fast test cannot settle; the
+// general path then decides.
+[[gnu::always_inline]] inline bool parse_coordinate_shape(std::string_view text, double& out, bool* shortest) noexcept {
+    const std::size_t n = text.size();
+    if (n < 10 || n > 21) return false;
+    const char* const begin = text.data();
+    const char* const end = begin + n;
+    const bool negative = *begin == '-';
+    const char* const q = begin + static_cast<std::size_t>(negative);
+    const std::uint64_t head = load_le(q);  // q + 8 <= end: n - negative >= 9
+    const std::uint64_t point_bytes = head ^ 0x2E2E2E2E2E2E2E2Eull;  // '.' -> 0
+    // The lowest zero byte is found exactly (borrows only disturb the bytes above it).
+    const std::uint64_t point_tag = (point_bytes - 0x0101010101010101ull) & ~point_bytes & 0x8080808080808080ull;
+    const int point = std::countr_zero(point_tag) / 8;  // integer digits; 8 when there is no '.'
+    const auto fraction = static_cast<int>(end - q) - point - 1;
+    // A leading zero ("0.25", "01.5") goes to the general path, which counts significant digits.
+    if (point < 1 || point > 3 || fraction < 8 || fraction > 16 || *q == '0') return false;
+
+    // Digit values; a byte that is not a digit leaves its high bit set in v or in v + 0x76 (a
+    // borrow or carry it causes only reaches the bytes above it, which never hides it).
+    constexpr std::uint64_t zeros = 0x3030303030303030ull;
+    const std::uint64_t integer_v = head - zeros;
+    const std::uint64_t first_v = load_le(q + point + 1) - zeros;
+    const std::uint64_t last_v = load_le(end - 8) - zeros;
+    auto non_digits = [](std::uint64_t v) { return v | (v + 0x7676767676767676ull); };
+    const std::uint64_t integer_bytes = ~std::uint64_t{0} >> (64 - 8 * point);
+    if ((((non_digits(integer_v) & integer_bytes) | non_digits(first_v) | non_digits(last_v)) & 0x8080808080808080ull) != 0)
+        return false;
+
+    const std::uint64_t integer = eight_digits(integer_v << (64 - 8 * point));
+    // The fraction's first fraction - 8 digits (none when it has exactly 8), then its last 8.
+    const std::uint64_t lead = fraction > 8 ? eight_digits(first_v << (8 * (16 - fraction))) : 0;
+    const std::uint64_t digits = integer * pow10_u64[fraction] + lead * 100000000 + eight_digits(last_v);
+
+    fast_decimal f;
+    if (!multiply_value(digits, fraction, f)) return false;
+    // Exponent field E + 1075, plus the hidden bit 2^52 of M carrying into it.
+    out = std::bit_cast<double>((static_cast<std::uint64_t>(negative) << 63) +
+                                (static_cast<std::uint64_t>(f.exponent + 1074) << 52) + f.mantissa);
+    if (shortest) {
+        // to_chars prints a value of at least one in fixed notation (shorter than scientific),
+        // without a trailing zero. Up to 15 significant digits the text then is the shortest
+        // form (DBL_DIG); beyond, proves_shortest decides.
+        const auto last_digit = static_cast<std::int64_t>(last_v >> 56);
+        *shortest = (last_digit != 0) & ((point + fraction <= 15) | proves_shortest(f, last_digit));
+    }
+    return true;
+}
+
+// Amount-shaped decimals of 3-5 bytes, `D+.D+` ("0.5", "0.0", "5.14", "20.91"): most number
+// cells of a taxi file (8 per row, against 4 coordinates). The general scan reads them a byte
+// at a time with loops whose trip counts vary from cell to cell; here three overlapping 2-byte
+// loads inside the text gather it into one word, the point is found and squeezed out with word
+// operations, and the at most 4 digits are converted at once. digits / 10^k with both exact is
+// one correctly rounded division (Clinger's fast path). The text is the shortest form exactly
+// when shortest_form's rules hold, which for this shape reduce to: not zero, no trailing zero,
+// no leading zero but a lone "0" (and fixed notation is never longer than scientific: at most
+// 5 bytes against at least 5). Returns false for other shapes; the general path then decides.
+[[gnu::always_inline]] inline bool parse_amount_shape(std::string_view text, double& out, bool* shortest) noexcept {
+    const std::size_t n = text.size();
+    if (n - 3 > 2) return false;  // n in [3, 5]
+    const char* const p = text.data();
+    auto load_2 = [](const char* at) {
+        std::uint16_t pair;
+        std::memcpy(&pair, at, sizeof pair);
+        if constexpr (std::endian::native == std::endian::big) pair = static_cast<std::uint16_t>(pair << 8 | pair >> 8);
+        return static_cast<std::uint64_t>(pair);
+    };
+    // Bytes 0..n-1 from three overlapping 2-byte loads at 0, n/2 - 1 and n - 2.
+    const std::size_t middle = n / 2 - 1;
+    const std::uint64_t word = load_2(p) | load_2(p + middle) << (8 * middle) | load_2(p + n - 2) << (8 * (n - 2));
+    const std::uint64_t point_bytes = word ^ 0x2E2E2E2E2E2E2E2Eull;
+    const std::uint64_t point_tag = (point_bytes - 0x0101010101010101ull) & ~point_bytes & 0x8080808080808080ull;
+    const int point = std::countr_zero(point_tag) / 8;
+    const int count = static_cast<int>(n) - 1;
+    if (point == 0 || point >= count) return false;
+    const std::uint64_t below_point = (std::uint64_t{1} << (8 * point)) - 1;
+    const std::uint64_t v = ((word & below_point) | ((word >> 8) & ~below_point)) - 0x3030303030303030ull;
+    const std::uint64_t digit_bytes = ~std::uint64_t{0} >> (64 - 8 * count);
+    if (((v | (v + 0x7676767676767676ull)) & digit_bytes & 0x8080808080808080ull) != 0) return false;
+    const std::uint64_t digits = eight_digits(v << (64 - 8 * count));
+    out = static_cast<double>(digits) / exact_pow10[count - point];
+    if (shortest) *shortest = (digits != 0) & (p[n - 1] != '0') & ((point == 1) | (p[0] != '0'));
+    return true;
+}
+
+}  // namespace
+
 bool parse_plain_decimal(std::string_view text, double& out, bool* shortest) noexcept {
+    if (parse_coordinate_shape(text, out, shortest) || parse_amount_shape(text, out, shortest)) return true;
     plain_decimal d;
+    if (!scan(text, d)) return false;
     binary proven;
-    if (!scan(text, d) || !decimal_value(d, out, proven)) return false;
+    if (!decimal_value(d, out, proven)) return false;
     if (shortest) *shortest = shortest_form(d, text, out, proven);
     return true;
 }
