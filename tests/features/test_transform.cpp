@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 using namespace amlops;
 using namespace amlops::features;
 using amlops::test::raw_trip;
@@ -240,4 +242,33 @@ TEST_CASE("transform: malformed CSV quoting is a reject, not an abort") {
     CHECK(s.totals.rejected == 1);
     CHECK(s.totals.kept == 200);
     CHECK_THAT(test::read_text(dir / "out/rejects.csv"), Catch::Contains(",202,unexpected character after closing quote"));
+}
+
+TEST_CASE("transform: an input that shrinks while being read fails with io, outputs untouched") {
+    test::scratch_dir dir("transform");
+    test::write_text(dir / "a.csv", green_file(50, 10));
+    const std::string b = green_file(20000, 30);  // ~3 MB: hundreds of 4 kB chunks
+    test::write_text(dir / "b.csv", b);
+    auto o = opts(0.2);
+    o.chunk_bytes = 4096;
+    o.workers = 2;
+    // The previous run's outputs, to be left as they are.
+    run_transform({dir / "a.csv"}, dir / "out", o);
+    const std::string previous_train = test::read_text(dir / "out/train.csv");
+    const std::string previous_report = test::read_text(dir / "out/transform_report.json");
+
+    // Called on the main thread when the first chunk of b.csv is consumed: b.csv is mapped by
+    // then, a few chunks are cut and most of the file is still to be read.
+    o.on_input_done = [&](const input_summary& done) {
+        if (done.path == dir / "a.csv") REQUIRE(::truncate((dir / "b.csv").c_str(), 100000) == 0);
+    };
+    error e = test::error_of([&] { run_transform({dir / "a.csv", dir / "b.csv"}, dir / "out", o); });
+    CHECK(e.kind() == error_kind::io);  // exit 1
+    CHECK(e.context().file == (dir / "b.csv").string());
+    CHECK_THAT(e.what(), Catch::Contains("changed size while being read (" + std::to_string(b.size()) +
+                                         " bytes when opened, 100000 now)"));
+    CHECK(test::read_text(dir / "out/train.csv") == previous_train);
+    CHECK(test::read_text(dir / "out/transform_report.json") == previous_report);
+    for (const auto& entry : fs::directory_iterator(dir / "out"))
+        CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }

@@ -389,24 +389,35 @@ std::size_t csv_header::require(std::string_view name, const std::filesystem::pa
 // csv_chunker
 
 csv_chunker::csv_chunker(std::filesystem::path path, std::size_t chunk_bytes, byte_observer observer,
-                         char delimiter)
+                         char delimiter, source how)
     : reader_(std::move(path)), chunk_bytes_(std::max<std::size_t>(chunk_bytes, 64)),
       observer_(std::move(observer)), delim_(delimiter) {
+    if (how == source::map_if_possible) mapping_ = reader_.map();
     std::string buffer;
-    read_more(buffer, chunk_bytes_);
+    std::string_view text;  // what has been read so far: all of it when mapped
+    if (mapping_) {
+        text = mapping_->bytes();
+    } else {
+        read_more(buffer, chunk_bytes_);
+        text = buffer;
+    }
     std::size_t skip = 0;
-    if (buffer.size() >= 3 && std::memcmp(buffer.data(), "\xEF\xBB\xBF", 3) == 0) skip = 3;
+    if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) skip = 3;
 
     csv_parser parser(delim_);
     csv_record rec;
     for (;;) {
-        parser.reset(std::string_view(buffer).substr(skip), 1, eof_);
+        parser.reset(text.substr(skip), 1, eof_ || mapping_ != nullptr);
         csv_status st = parser.next(rec);
         if (st == csv_status::record) break;
-        if (st == csv_status::end)
+        if (st == csv_status::end) {
+            if (mapping_) mapping_->check();  // zeros where the file was cut off
             throw error(error_kind::bad_input, "empty file: no header line").in_file(this->path().string());
+        }
         read_more(buffer, chunk_bytes_);
+        text = buffer;
     }
+    if (mapping_) mapping_->check();
     if (!rec.problem().empty())
         throw error(error_kind::bad_input, "malformed header: " + std::string(rec.problem()))
             .in_file(this->path().string())
@@ -414,7 +425,13 @@ csv_chunker::csv_chunker(std::filesystem::path path, std::size_t chunk_bytes, by
     header_ = csv_header(std::vector<std::string>(rec.fields().begin(), rec.fields().end()), rec.line());
     header_line_ = rec.line();
     next_line_ = parser.line();
-    pending_.assign(buffer, skip + parser.consumed());
+    if (mapping_) {
+        mapped_at_ = skip + parser.consumed();
+        if (observer_) observer_(text.substr(0, mapped_at_));
+        mapping_->check();
+    } else {
+        pending_.assign(buffer, skip + parser.consumed());
+    }
 }
 
 void csv_chunker::read_more(std::string& buffer, std::size_t at_least) {
@@ -450,22 +467,47 @@ std::size_t csv_chunker::find_cut(std::string_view text) const {
 }
 
 bool csv_chunker::next(csv_chunk& out) {
-    // out.text keeps its size from its last use: only [0, filled) is this chunk's text.
+    if (mapping_) return next_mapped(out);
+    out.mapping.reset();
+    // out.storage keeps its size from its last use: only [0, filled) is this chunk's text.
+    std::string& buffer = out.storage;
     std::size_t filled = pending_.size();
-    if (out.text.size() < filled) out.text.resize(filled);
-    std::memcpy(out.text.data(), pending_.data(), filled);
+    if (buffer.size() < filled) buffer.resize(filled);
+    std::memcpy(buffer.data(), pending_.data(), filled);
     out.first_line = next_line_;
     std::size_t cut = 0;
     for (;;) {
-        if (!eof_) filled = read_into(out.text, filled, chunk_bytes_ > filled ? chunk_bytes_ - filled : chunk_bytes_);
-        cut = find_cut(std::string_view(out.text.data(), filled));
+        if (!eof_) filled = read_into(buffer, filled, chunk_bytes_ > filled ? chunk_bytes_ - filled : chunk_bytes_);
+        cut = find_cut(std::string_view(buffer.data(), filled));
         if (cut > 0 || eof_) break;
         // One record longer than everything read so far: read on.
     }
-    pending_.assign(out.text, cut, filled - cut);
-    out.text.resize(cut);
+    pending_.assign(buffer, cut, filled - cut);
+    buffer.resize(cut);
+    out.text = buffer;
     // A SIMD count: memchr per line was 2% of a transform, on the thread that reads and writes.
     next_line_ += detail::count_byte(out.text.data(), out.text.size(), '\n');
+    return !out.text.empty();
+}
+
+bool csv_chunker::next_mapped(csv_chunk& out) {
+    const std::string_view data = mapping_->bytes();
+    const std::string_view rest = data.substr(mapped_at_);
+    out.first_line = next_line_;
+    std::size_t cut = rest.size();  // the rest of the file, when it fits the window
+    for (std::size_t window = chunk_bytes_; window < rest.size(); window *= 2) {
+        cut = find_cut(rest.substr(0, window));
+        if (cut > 0) break;
+        cut = rest.size();  // one record longer than the window: widen it
+    }
+    out.text = rest.substr(0, cut);
+    out.mapping = out.text.empty() ? nullptr : mapping_;
+    mapped_at_ += cut;
+    if (observer_ && !out.text.empty()) observer_(out.text);
+    next_line_ += detail::count_byte(out.text.data(), out.text.size(), '\n');
+    // Whatever this thread read of the mapping (the cut, the observer, the count) is trusted
+    // only if no page was lost meanwhile.
+    mapping_->check();
     return !out.text.empty();
 }
 
