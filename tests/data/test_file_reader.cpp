@@ -151,3 +151,28 @@ TEST_CASE("SIGBUS outside the registered mappings still kills the process") {
     CHECK(WTERMSIG(status) == SIGBUS);
     CHECK_FALSE(registered->damaged());
 }
+
+TEST_CASE("mapped chunks: lines counted while cutting, also past a line longer than a chunk") {
+    test::scratch_dir dir("file_reader");
+    std::string text = "a,b\n";
+    for (int i = 0; i < 50; ++i) text += (i == 20 ? std::string(500, 'w') : std::to_string(i)) + ",x\n\n";
+    test::write_text(dir / "in.csv", text);
+    csv_chunker chunker(dir / "in.csv", 64, {}, ',', csv_chunker::source::map_if_possible);
+    REQUIRE(chunker.mapped());
+    csv_chunk chunk;
+    csv_parser parser;
+    csv_record rec;
+    std::uint64_t expected_line = 2;
+    int rows = 0;
+    while (chunker.next(chunk)) {
+        CHECK(chunk.first_line >= expected_line);
+        parser.reset(chunk.text, chunk.first_line, true);
+        while (parser.next(rec) == csv_status::record) {
+            CHECK(rec.line() == expected_line);
+            CHECK(rec[1] == "x");
+            expected_line += 2;  // each record is followed by a blank line
+            ++rows;
+        }
+    }
+    CHECK(rows == 50);
+}
