@@ -46,9 +46,7 @@ int status_of_child(F&& body) {
         body();
         ::_exit(0);
     }
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    return status;
+    return test::wait_status(pid);
 }
 
 }  // namespace

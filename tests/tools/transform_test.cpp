@@ -264,9 +264,7 @@ struct background_transform {
     }
     int finish() {
         wait_for("\x01never");  // the rest of stderr
-        int status = 0;
-        REQUIRE(::waitpid(pid, &status, 0) == pid);
-        return status;
+        return test::wait_status(pid);
     }
 };
 
