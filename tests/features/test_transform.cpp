@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -271,4 +272,34 @@ TEST_CASE("transform: an input that shrinks while being read fails with io, outp
     CHECK(test::read_text(dir / "out/transform_report.json") == previous_report);
     for (const auto& entry : fs::directory_iterator(dir / "out"))
         CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("transform: a pipe input is read whole, as the same bytes in a file") {
+    test::scratch_dir dir("transform");
+    const std::string text = green_file(3000, 10);  // ~480 kB: several 64 kB header-check blocks
+    test::write_text(dir / "a.csv", text);
+    auto o = opts(0.2);
+    o.hash_inputs = true;
+    const auto from_file = run_transform({dir / "a.csv"}, dir / "file", o);
+
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::thread writer([&] {
+        for (std::size_t at = 0; at < text.size();) {
+            const ssize_t n = ::write(fds[1], text.data() + at, text.size() - at);
+            if (n <= 0) break;
+            at += static_cast<std::size_t>(n);
+        }
+        ::close(fds[1]);
+    });
+    const fs::path pipe = "/proc/self/fd/" + std::to_string(fds[0]);
+    const auto from_pipe = run_transform({pipe}, dir / "pipe", o);
+    writer.join();
+    ::close(fds[0]);
+    REQUIRE(from_pipe.inputs.size() == 1);
+    CHECK(from_pipe.inputs[0].bytes == text.size());
+    CHECK(from_pipe.inputs[0].sha256 == from_file.inputs[0].sha256);
+    CHECK(from_pipe.totals.rows_read == 3000);
+    CHECK(from_pipe.train.sha256 == from_file.train.sha256);
+    CHECK(from_pipe.test.sha256 == from_file.test.sha256);
 }

@@ -14,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -93,10 +94,32 @@ struct hashed_output {
     std::size_t unflushed = 0;
 };
 
+// How much of one input has been read, and its running hash (when hash_inputs).
+struct input_reading {
+    std::optional<sha256> hash;
+    std::size_t bytes = 0;
+};
+
 struct plan_entry {
     fs::path path;
     taxi_layout layout;
+    // An input that cannot be opened twice (a pipe, /dev/stdin or <(...) from a process): the
+    // header check already read its first block, so it is read on from this chunker.
+    std::unique_ptr<data::csv_chunker> opened;
 };
+
+// Mapped when possible: chunks are views into the file instead of copies (the main thread
+// reads, hashes and writes everything; the copy was a quarter of its time).
+std::unique_ptr<data::csv_chunker> open_input(const fs::path& file, const transform_options& o, input_reading& reading) {
+    if (o.hash_inputs) reading.hash.emplace();
+    return std::make_unique<data::csv_chunker>(
+        file, o.chunk_bytes,
+        [&reading](std::string_view bytes) {
+            if (reading.hash) reading.hash->update(bytes);
+            reading.bytes += bytes.size();
+        },
+        ',', data::csv_chunker::source::map_if_possible);
+}
 
 void check_options(const transform_options& o) {
     if (!(o.test_ratio >= 0 && o.test_ratio <= 1))
@@ -107,13 +130,25 @@ void check_options(const transform_options& o) {
 }
 
 // Expands folders and reads every header up front, so a missing column fails before any output.
-std::vector<plan_entry> plan_inputs(const std::vector<fs::path>& inputs) {
+// `reading` gets one entry per planned input (a deque: the chunkers keep references).
+std::vector<plan_entry> plan_inputs(const std::vector<fs::path>& inputs, const transform_options& o,
+                                    std::deque<input_reading>& reading) {
     if (inputs.empty()) throw error(error_kind::usage, "no input files given");
     std::vector<plan_entry> plan;
     for (const auto& input : inputs)
         for (auto& file : data::csv_files(input)) {
-            data::csv_reader reader(file, std::size_t{64} << 10);
-            plan.push_back({file, taxi_layout::from_header(reader.header(), file)});
+            input_reading& r = reading.emplace_back();
+            std::error_code ec;
+            if (fs::is_regular_file(file, ec)) {
+                data::csv_reader reader(file, std::size_t{64} << 10);
+                plan.push_back({file, taxi_layout::from_header(reader.header(), file), nullptr});
+            } else {
+                // Reopening a pipe would go on where the header check stopped: its first block
+                // (64 kB) of rows was lost without a word.
+                auto chunker = open_input(file, o, r);
+                auto layout = taxi_layout::from_header(chunker->header(), file);
+                plan.push_back({file, layout, std::move(chunker)});
+            }
         }
     return plan;
 }
@@ -188,7 +223,8 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
                                 const transform_options& options) {
     const auto started = options.clock();
     check_options(options);
-    const std::vector<plan_entry> plan = plan_inputs(inputs);
+    std::deque<input_reading> reading;
+    std::vector<plan_entry> plan = plan_inputs(inputs, options, reading);
 
     transform_summary summary;
     summary.test_ratio = options.test_ratio;
@@ -211,41 +247,30 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
         rejects.write("file,line,reason\n");
     }
 
-    // Producer state: the input being read, with its running hash.
+    // Producer state: the input being read.
     std::size_t current = 0;
     std::unique_ptr<data::csv_chunker> chunker;
-    std::optional<sha256> input_hash;
-    std::size_t input_bytes = 0;
     std::size_t finished_inputs = 0;  // consumer side: inputs whose last chunk was written
 
-    auto finish_input_hash = [&] {
-        if (input_hash) summary.inputs[current].sha256 = input_hash->hex_digest();
-        summary.inputs[current].bytes = input_bytes;
+    auto finish_input = [&] {
+        input_reading& r = reading[current];
+        if (r.hash) summary.inputs[current].sha256 = r.hash->hex_digest();
+        summary.inputs[current].bytes = r.bytes;
         chunker.reset();
-        input_hash.reset();
         ++current;
     };
     auto produce = [&](work_item& item) {
         for (;;) {
             if (current == plan.size()) return false;
             if (!chunker) {
-                if (options.hash_inputs) input_hash.emplace();
-                input_bytes = 0;
-                // Mapped: chunks are views into the file instead of copies (the main thread
-                // reads, hashes and writes everything; the copy was a quarter of its time).
-                chunker = std::make_unique<data::csv_chunker>(
-                    plan[current].path, options.chunk_bytes,
-                    [&](std::string_view bytes) {
-                        if (input_hash) input_hash->update(bytes);
-                        input_bytes += bytes.size();
-                    },
-                    ',', data::csv_chunker::source::map_if_possible);
+                plan_entry& entry = plan[current];
+                chunker = entry.opened ? std::move(entry.opened) : open_input(entry.path, options, reading[current]);
             }
             if (chunker->next(item.chunk)) {
                 item.input = current;
                 return true;
             }
-            finish_input_hash();
+            finish_input();
         }
     };
     auto report_finished_inputs = [&](std::size_t up_to) {
