@@ -49,6 +49,17 @@ int status_of_child(F&& body) {
     return test::wait_status(pid);
 }
 
+// The child did not get past its SIGBUS: without a sanitizer it died of the signal; under
+// AddressSanitizer the handler installed before ours (ASan's) reports the fault and exits non-zero.
+void check_died_of_sigbus(int status) {
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK((WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) < 10)));
+#else
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGBUS);
+#endif
+}
+
 }  // namespace
 
 TEST_CASE("file_reader maps regular non-empty files only") {
@@ -137,16 +148,14 @@ TEST_CASE("SIGBUS outside the registered mappings still kills the process") {
         (void)p[2 * 4096];  // beyond the end of the file now: SIGBUS
         ::_exit(11);        // not reached
     });
-    CHECK(WIFSIGNALED(status));
-    CHECK(WTERMSIG(status) == SIGBUS);
+    check_died_of_sigbus(status);
 
     // A SIGBUS sent by another process is not a fault: it keeps its default action.
     status = status_of_child([] {
         ::raise(SIGBUS);
         ::_exit(12);
     });
-    CHECK(WIFSIGNALED(status));
-    CHECK(WTERMSIG(status) == SIGBUS);
+    check_died_of_sigbus(status);
     CHECK_FALSE(registered->damaged());
 }
 
