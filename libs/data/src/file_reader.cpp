@@ -68,6 +68,8 @@ static_assert(std::atomic<std::uintptr_t>::is_always_lock_free && std::atomic<bo
 constexpr std::size_t max_mappings = 64;
 std::array<mapping_slot, max_mappings> mapping_slots;
 struct sigaction previous_bus_action;
+// Set before the handler is installed: sysconf is not async-signal-safe.
+std::uintptr_t page_size = 4096;
 
 void forward_bus_error(int sig, siginfo_t* info, void* context) {
     const struct sigaction& prev = previous_bus_action;
@@ -95,7 +97,7 @@ void on_bus_error(int sig, siginfo_t* info, void* context) {
     const int saved_errno = errno;
     if (info != nullptr && info->si_code > 0) {  // raised by the kernel for an access
         const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
-        const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+        const std::uintptr_t page = page_size;
         for (auto& slot : mapping_slots) {
             const std::uintptr_t begin = slot.begin.load(), end = slot.end.load();
             if (address < begin || address >= end) continue;
@@ -115,6 +117,7 @@ void on_bus_error(int sig, siginfo_t* info, void* context) {
 }
 
 void install_bus_handler() {
+    page_size = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     struct sigaction action {};
     action.sa_sigaction = on_bus_error;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -167,7 +170,7 @@ std::shared_ptr<const mapped_file> file_reader::map() const {
 mapped_file::mapped_file(int fd, std::size_t size, std::filesystem::path path, const char* data,
                          std::size_t slot) noexcept
     : path_(std::move(path)), fd_(fd), data_(data), size_(size), slot_(slot) {
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t page = page_size;
     const auto begin = reinterpret_cast<std::uintptr_t>(data_);
     auto& s = mapping_slots[slot_];
     // begin before end, and end cleared first on the way out: the handler never sees a range
