@@ -4,6 +4,7 @@
 #include "amlops/core/environment.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -38,8 +39,13 @@ fs::path tool_path(const std::string& name) {
 }
 
 int wait_status(int pid) {
+    // Throws rather than REQUIRE: this library is also linked into programs without Catch
+    // (amlops-ci-fixture); a test that calls it fails on the exception all the same.
     int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    pid_t got;
+    while ((got = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (got != pid) throw std::runtime_error("waitpid(" + std::to_string(pid) + ") failed");
     return status;
 }
 
