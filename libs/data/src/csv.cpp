@@ -230,9 +230,6 @@ template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
     }
 }
 
-using split_function = const char* (*)(const char*, const char*, char, std::string_view*, std::size_t, std::size_t&,
-                                        mask_cache&) noexcept;
-
 template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
 const char* split_with(const char* start, const char* end, char delim, std::string_view* out, std::size_t room,
                        std::size_t& count, mask_cache& cache) noexcept {
@@ -247,13 +244,17 @@ __attribute__((target("avx2"))) const char* split_avx2(const char* start, const 
 }
 #endif
 
-split_function split_for(detail::csv_simd simd) noexcept {
+// split_simple_line with the masks of `simd`: direct calls (an indirect one through a table
+// of the three cost a visible share of next()).
+[[gnu::always_inline]] inline const char* split_simple(detail::csv_simd simd, const char* start, const char* end,
+                                                       char delim, std::string_view* out, std::size_t room,
+                                                       std::size_t& count, mask_cache& cache) noexcept {
     switch (simd) {
 #if AMLOPS_CSV_X86_DISPATCH
-    case detail::csv_simd::avx2: return split_avx2;
+    case detail::csv_simd::avx2: return split_avx2(start, end, delim, out, room, count, cache);
 #endif
-    case detail::csv_simd::sse2: return split_with<detail::line_masks>;
-    default: return split_with<detail::line_masks_portable>;
+    case detail::csv_simd::sse2: return split_with<detail::line_masks>(start, end, delim, out, room, count, cache);
+    default: return split_with<detail::line_masks_portable>(start, end, delim, out, room, count, cache);
     }
 }
 
@@ -339,7 +340,7 @@ csv_status csv_parser::next(csv_record& rec) {
         if (rec.fields_.size() < 128) rec.fields_.resize(128);
         mask_cache cache{block_, {block_delim_, block_newline_, block_special_}};
         std::size_t count = 0;
-        const char* nl = split_for(simd_)(start, end, delim, rec.fields_.data(), rec.fields_.size(), count, cache);
+        const char* nl = split_simple(simd_, start, end, delim, rec.fields_.data(), rec.fields_.size(), count, cache);
         if (nl) {
             block_ = cache.block;
             block_delim_ = cache.masks.delim;
