@@ -125,9 +125,11 @@ reject_reason check_value(double v, std::size_t field) noexcept {
     return reject_reason::none;
 }
 
+// Parses first: a blank cell never parses, so only a refused one needs the (out-of-line) trim
+// that tells "missing" from "malformed" (two calls per row saved).
 reject_reason required_datetime(std::string_view cell, datetime_parts& out) noexcept {
-    if (data::trim(cell).empty()) return reject_reason::missing_value;
-    return parse_datetime(cell, out) ? reject_reason::none : reject_reason::malformed_datetime;
+    if (parse_datetime(cell, out)) return reject_reason::none;
+    return data::trim(cell).empty() ? reject_reason::missing_value : reject_reason::malformed_datetime;
 }
 
 void store_parts(feature_row& row, const std::array<std::size_t, 6>& at_pos, const datetime_parts& t) noexcept {
