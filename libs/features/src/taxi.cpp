@@ -132,7 +132,8 @@ reject_reason required_datetime(std::string_view cell, datetime_parts& out) noex
     return data::trim(cell).empty() ? reject_reason::missing_value : reject_reason::malformed_datetime;
 }
 
-void store_parts(feature_row& row, const std::array<std::size_t, 6>& at_pos, const datetime_parts& t) noexcept {
+[[gnu::always_inline]] inline void store_parts(feature_row& row, const std::array<std::size_t, 6>& at_pos,
+                                            const datetime_parts& t) noexcept {
     row.features[at_pos[0]] = t.weekday;
     row.features[at_pos[1]] = t.month;
     row.features[at_pos[2]] = t.monthday;
