@@ -1,6 +1,7 @@
 #include "amlops/features/datetime.hpp"
 
 #include <cstdio>
+#include <random>
 
 #include <catch2/catch.hpp>
 
@@ -101,13 +102,7 @@ TEST_CASE("datetime: the word-at-a-time ISO reader agrees with the general parse
     // Valid timestamps with 1-3 bytes replaced by digits, separators and their byte neighbours
     // ('/' and ':' border the digits, 0xFA+ would carry), all through parse_datetime (fast path)
     // and the general parser.
-    std::uint64_t state = 2016;
-    auto next = [&] {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    };
+    std::mt19937_64 next(2016);
     static constexpr char replacements[] = "0123456789-: T/:;.\x2f\x3a\x3f\x40\xfa\xff\x00\x06\x39\x30";
     char text[20];
     int accepted = 0;
