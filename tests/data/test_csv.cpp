@@ -30,9 +30,10 @@ struct parsed {
     std::string problem;
 };
 
-// Parses a whole in-memory text as the final input.
-std::vector<parsed> parse_all(std::string_view text) {
-    csv_parser parser;
+// Parses a whole in-memory text as the final input (with the fastest instruction set the CPU
+// has, or the one given).
+std::vector<parsed> parse_all(std::string_view text, detail::csv_simd simd = detail::best_csv_simd()) {
+    csv_parser parser(',', simd);
     csv_record rec;
     parser.reset(text, 1, true);
     std::vector<parsed> out;
@@ -571,16 +572,32 @@ TEST_CASE("number parsing agrees with std::from_chars on malformed text of every
     }
 }
 
-TEST_CASE("csv line masks: the SIMD version agrees with the portable loop") {
+// Every instruction set the parser can use on this build and CPU (portable first).
+std::vector<detail::csv_simd> supported_simd() {
+    std::vector<detail::csv_simd> levels;
+    for (auto s : {detail::csv_simd::portable, detail::csv_simd::sse2, detail::csv_simd::avx2})
+        if (detail::csv_simd_supported(s)) levels.push_back(s);
+    return levels;
+}
+
+TEST_CASE("csv line masks: the SIMD versions agree with the portable loop") {
+    const auto levels = supported_simd();
+    INFO(levels.size() << " instruction sets");
     test_random next{99};
     static constexpr char alphabet[] = ",,,\n\"\r;ab9 \t\x80\xff";
     char block[64];
     for (int i = 0; i < 20000; ++i) {
         for (char& c : block) c = alphabet[next() % (sizeof alphabet - 1)];
         for (char delim : {',', ';', '\t'}) {
-            const auto simd = detail::line_masks(block, delim), plain = detail::line_masks_portable(block, delim);
-            if (simd.delim != plain.delim || simd.newline != plain.newline || simd.special != plain.special)
-                FAIL_CHECK("masks differ for block " << i << " delimiter '" << delim << "'");
+            const auto plain = detail::line_masks_portable(block, delim);
+            for (auto level : levels) {
+                const auto simd = detail::line_masks(block, delim, level);
+                if (simd.delim != plain.delim || simd.newline != plain.newline || simd.special != plain.special)
+                    FAIL_CHECK("masks differ for block " << i << " delimiter '" << delim << "' instruction set "
+                                                         << static_cast<int>(level));
+            }
+            const auto sse = detail::line_masks(block, delim);
+            CHECK((sse.delim == plain.delim && sse.newline == plain.newline && sse.special == plain.special));
         }
     }
     CHECK(detail::line_masks_portable(",\n\"\rxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ',').special == 0b1100);
@@ -644,14 +661,16 @@ TEST_CASE("csv parser: records of every shape and length give the fields they we
             }
             expected.push_back(rec);
         }
-        const auto got = parse_all(text);
-        REQUIRE(got.size() == expected.size());
-        for (std::size_t i = 0; i < got.size(); ++i) {
-            INFO("round " << round << " record " << i);
-            CHECK(got[i].fields == expected[i].fields);
-            CHECK(got[i].raw == expected[i].raw);
-            CHECK(got[i].line == expected[i].line);
-            CHECK(got[i].problem.empty());
+        for (auto level : supported_simd()) {
+            const auto got = parse_all(text, level);
+            REQUIRE(got.size() == expected.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                INFO("round " << round << " record " << i << " instruction set " << static_cast<int>(level));
+                CHECK(got[i].fields == expected[i].fields);
+                CHECK(got[i].raw == expected[i].raw);
+                CHECK(got[i].line == expected[i].line);
+                CHECK(got[i].problem.empty());
+            }
         }
     }
 }
@@ -683,5 +702,52 @@ TEST_CASE("csv_reader over any block size matches parsing the whole text at once
                 CHECK(chunked[i].problem == whole[i].problem);
             }
         }
+    }
+}
+
+TEST_CASE("csv parser: every instruction set splits like the portable loop, at 16/32/64-byte boundaries") {
+    // Lines whose ends, delimiters, quotes and CRs fall on either side of the 16-, 32- and 64-byte
+    // compare widths (and of the 64-byte blocks the fast path keeps between records), then random
+    // malformed text; every supported instruction set must give the portable parser's records.
+    const auto levels = supported_simd();
+    auto same_as_portable = [&](const std::string& text, const std::string& what) {
+        const auto expected = parse_all(text, detail::csv_simd::portable);
+        for (auto level : levels) {
+            const auto got = parse_all(text, level);
+            INFO(what << " instruction set " << static_cast<int>(level));
+            REQUIRE(got.size() == expected.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                INFO("record " << i);
+                CHECK(got[i].fields == expected[i].fields);
+                CHECK(got[i].raw == expected[i].raw);
+                CHECK(got[i].line == expected[i].line);
+                CHECK(got[i].problem == expected[i].problem);
+            }
+        }
+    };
+    const std::vector<std::string> shapes = {"x", ",", ",,", "\"q\"", "\"a,b\"", "\"a\"\"b\"", "\"multi\nline\"", "e\r",
+                                             "", "1.5", "\"x\"y", "\"open"};
+    for (std::size_t length : {15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 95, 127, 128, 129}) {
+        for (std::size_t s = 0; s < shapes.size(); ++s) {
+            // A run of plain lines of `length` bytes, one with the shape at its end, a CRLF line,
+            // a line with an empty last field, then more plain lines and a last line without "\n".
+            std::string plain(length, 'a');
+            for (std::size_t k = 3; k < length; k += 7) plain[k] = ',';
+            std::string text;
+            for (int r = 0; r < 3; ++r) text += plain + "\n";
+            std::string shaped = plain.substr(0, length > shapes[s].size() ? length - shapes[s].size() : 0) + shapes[s];
+            text += shaped + "\n" + plain + "\r\n" + plain + ",\n";
+            for (int r = 0; r < 3; ++r) text += plain + "\n";
+            text += shaped;
+            same_as_portable(text, "length " + std::to_string(length) + " shape " + std::to_string(s));
+            same_as_portable(text.substr(1), "shifted, length " + std::to_string(length) + " shape " + std::to_string(s));
+        }
+    }
+    test_random next{777};
+    static constexpr char alphabet[] = "abc,,,,\n\n\"\r 1";
+    for (int round = 0; round < 2000; ++round) {
+        std::string text(next() % 300, 'x');
+        for (char& c : text) c = next() % 4 == 0 ? alphabet[next() % (sizeof alphabet - 1)] : "ab1."[next() % 4];
+        same_as_portable(text, "random text " + std::to_string(round));
     }
 }

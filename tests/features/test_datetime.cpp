@@ -1,6 +1,7 @@
 #include "amlops/features/datetime.hpp"
 
 #include <cstdio>
+#include <random>
 
 #include <catch2/catch.hpp>
 
@@ -95,4 +96,32 @@ TEST_CASE("datetime: every day of 1895-2205 agrees with the calendar arithmetic"
                 ++checked;
             }
     CHECK(checked == 311 * 12 * 31);
+}
+
+TEST_CASE("datetime: the word-at-a-time ISO reader agrees with the general parser") {
+    // Valid timestamps with 1-3 bytes replaced by digits, separators and their byte neighbours
+    // ('/' and ':' border the digits, 0xFA+ would carry), all through parse_datetime (fast path)
+    // and the general parser.
+    std::mt19937_64 next(2016);
+    static constexpr char replacements[] = "0123456789-: T/:;.\x2f\x3a\x3f\x40\xfa\xff\x00\x06\x39\x30";
+    char text[20];
+    int accepted = 0;
+    for (int round = 0; round < 200000; ++round) {
+        std::snprintf(text, sizeof text, "%04d-%02d-%02d%c%02d:%02d:%02d", static_cast<int>(1890 + next() % 330),
+                      static_cast<int>(next() % 14), static_cast<int>(next() % 33), next() % 2 ? ' ' : 'T',
+                      static_cast<int>(next() % 25), static_cast<int>(next() % 61), static_cast<int>(next() % 61));
+        const int changes = static_cast<int>(next() % 4);
+        for (int c = 0; c < changes; ++c) text[next() % 19] = replacements[next() % (sizeof replacements - 1)];
+        const std::string_view view(text, 19);
+        datetime_parts fast, general;
+        const bool fast_ok = parse_datetime(view, fast), general_ok = detail::parse_datetime_general(view, general);
+        INFO(view);
+        REQUIRE(fast_ok == general_ok);
+        if (!fast_ok) continue;
+        ++accepted;
+        CHECK((fast.year == general.year && fast.month == general.month && fast.monthday == general.monthday &&
+               fast.hour == general.hour && fast.minute == general.minute && fast.second == general.second &&
+               fast.weekday == general.weekday));
+    }
+    CHECK(accepted > 20000);  // the comparison covered accepted timestamps, not only refusals
 }

@@ -57,18 +57,25 @@ TEST_CASE("split: the test share is close to the requested ratio") {
     }
 }
 
-TEST_CASE("split: hash_bytes_pair gives each string's hash_bytes, whatever the two lengths") {
+TEST_CASE("split: hash_bytes_lanes gives each string's hash_bytes, whatever the lengths") {
     static constexpr std::string_view text =
         "2,2016-01-03 21:02:35,2016-01-03 21:05:52,1,0.83,,,-73.98726654052734,40.6938362121582,-73.97611236572266";
-    static_assert(hash_bytes_pair("abc", "", 42).first == hash_bytes("abc", 42));
-    static_assert(hash_bytes_pair("abc", "", 42).second == hash_bytes("", 42));
+    static_assert(hash_bytes_lanes<2>({"abc", ""}, 42)[0] == hash_bytes("abc", 42));
+    static_assert(hash_bytes_lanes<2>({"abc", ""}, 42)[1] == hash_bytes("", 42));
+    static_assert(hash_bytes_lanes<1>({text}, 42)[0] == hash_bytes(text, 42));
     const std::string heap(text);
     const std::string_view all(heap);
-    for (std::size_t a = 0; a <= 40; ++a)
-        for (std::size_t b = 0; b <= 40; ++b) {
-            const auto x = all.substr(a % 5, 40 + a), y = all.substr(b % 3, 30 + b);
-            const auto [hx, hy] = hash_bytes_pair(x, y, 7);
-            if (hx != hash_bytes(x, 7) || hy != hash_bytes(y, 7)) FAIL_CHECK("lengths " << x.size() << ", " << y.size());
+    // Every pair of lengths 0-48 (short strings take the byte loop for their tail, longer ones the
+    // word ending at their end), and four lanes of mixed lengths.
+    for (std::size_t a = 0; a <= 48; ++a)
+        for (std::size_t b = 0; b <= 48; ++b) {
+            const auto x = all.substr(a % 5, a), y = all.substr(b % 3, b);
+            const auto h = hash_bytes_lanes<2>({x, y}, 7);
+            if (h[0] != hash_bytes(x, 7) || h[1] != hash_bytes(y, 7)) FAIL_CHECK("lengths " << x.size() << ", " << y.size());
+            const std::array<std::string_view, 4> four{y, all.substr(1, 40 + a), x, all.substr(2, (a * b) % 100)};
+            const auto h4 = hash_bytes_lanes<4>(four, 9);
+            for (std::size_t k = 0; k < 4; ++k)
+                if (h4[k] != hash_bytes(four[k], 9)) FAIL_CHECK("lane " << k << " length " << four[k].size());
         }
     CHECK(split_unit_of_hash(hash_bytes(text, 42)) == split_unit(text, 42));
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -222,6 +223,30 @@ TEST_CASE("taxi output: header and number formatting") {
     row.features[feature_index("pickup_latitude")] = 40.0;
     row.cost = 1e21;
     CHECK(csv_of(row) == "0.1,3,3,3,40,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,1e+21\n");
+}
+
+TEST_CASE("taxi output: integer features are written as std::to_chars writes them, at every width") {
+    // The small-integer pieces (0-99 with their comma) and the general path around them.
+    std::vector<long long> values;
+    for (long long v = -150; v <= 1150; ++v) values.push_back(v);
+    for (long long v : {9999LL, 10000LL, 123456789LL, -123456789LL, 4000000000LL}) values.push_back(v);
+    for (long long v : values) {
+        feature_row row;
+        row.features.fill(static_cast<double>(v));
+        row.features[feature_index("distance")] = 0.5;
+        row.cost = 7;
+        std::string expected;
+        for (std::size_t i = 0; i < feature_count; ++i) {
+            char buf[32];
+            if (i == feature_index("distance")) expected += "0.5";
+            else if (is_float_feature(feature_names[i]))
+                expected.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<double>(v)).ptr);
+            else expected.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+            expected += ',';
+        }
+        expected += "7\n";
+        if (csv_of(row) != expected) FAIL_CHECK("value " << v << ": " << csv_of(row) << " expected " << expected);
+    }
 }
 
 TEST_CASE("taxi row: featurize_row serves scoring (no fare column, no cleaning filters)") {

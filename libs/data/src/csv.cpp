@@ -9,11 +9,16 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define AMLOPS_CSV_X86_DISPATCH 1  // AVX2 code chosen at run time
+#endif
 
 namespace amlops::data {
 
 bool csv_record::all_empty() const noexcept {
-    return std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
+    const auto f = fields();
+    return std::all_of(f.begin(), f.end(), [](std::string_view v) { return v.empty(); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +109,156 @@ std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept {
 #endif
 }
 
+namespace {
+
+#if AMLOPS_CSV_X86_DISPATCH
+__attribute__((target("avx2"))) inline csv_line_masks line_masks_avx2(const char* p, char delim) noexcept {
+    const __m256i d = _mm256_set1_epi8(delim), nl = _mm256_set1_epi8('\n'), quote = _mm256_set1_epi8('"'),
+                  cr = _mm256_set1_epi8('\r');
+    csv_line_masks m;
+    for (int k = 0; k < 2; ++k) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
+        const int shift = 32 * k;
+        // (no lambda for the casts: it would not inherit the target attribute)
+        const auto delim_bits = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, d)));
+        const auto newline_bits = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)));
+        const auto special_bits = static_cast<std::uint32_t>(
+            _mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, cr))));
+        m.delim |= std::uint64_t{delim_bits} << shift;
+        m.newline |= std::uint64_t{newline_bits} << shift;
+        m.special |= std::uint64_t{special_bits} << shift;
+    }
+    return m;
+}
+#endif
+
+}  // namespace
+
+bool csv_simd_supported(csv_simd simd) noexcept {
+    switch (simd) {
+    case csv_simd::portable: return true;
+    case csv_simd::sse2:
+#if defined(__SSE2__)
+        return true;
+#else
+        return false;
+#endif
+    case csv_simd::avx2:
+#if AMLOPS_CSV_X86_DISPATCH
+        return __builtin_cpu_supports("avx2");
+#else
+        return false;
+#endif
+    }
+    return false;
+}
+
+csv_simd best_csv_simd() noexcept {
+    static const csv_simd best = [] {
+        for (csv_simd s : {csv_simd::avx2, csv_simd::sse2})
+            if (csv_simd_supported(s)) return s;
+        return csv_simd::portable;
+    }();
+    return best;
+}
+
+csv_line_masks line_masks(const char* p, char delim, csv_simd simd) noexcept {
+    switch (simd) {
+#if AMLOPS_CSV_X86_DISPATCH
+    case csv_simd::avx2: return line_masks_avx2(p, delim);
+#endif
+    case csv_simd::sse2: return line_masks(p, delim);
+    default: return line_masks_portable(p, delim);
+    }
+}
+
 }  // namespace detail
+
+namespace {
+
+// What the one-line fast path keeps between records (csv_parser::block_*).
+struct mask_cache {
+    const char* block;
+    detail::csv_line_masks masks;
+};
+
+// The one-line fast path: splits the record at `start` when it ends on its line with no quote
+// or CR before its newline, straight from 64-byte masks (one bit per delimiter), writing its
+// fields to out[0..) (at most `room`). Returns the newline, with the field count in `count`, or
+// nullptr when the record needs the general loop (a quote or CR, fewer than 64 bytes left to
+// look at, more fields than `room`). `cache` holds the masks of the block the last record ended
+// in; it is used when `start` lies in it, and updated.
+template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
+[[gnu::always_inline]] inline const char* split_simple_line(const char* start, const char* end, char delim,
+                                                            std::string_view* out, std::size_t room,
+                                                            std::size_t& count, mask_cache& cache) noexcept {
+    const char* block;
+    detail::csv_line_masks m;
+    if (cache.block && start >= cache.block && start - cache.block < 64) {
+        block = cache.block;
+        m = cache.masks;
+    } else {
+        if (end - start < 64) return nullptr;
+        block = start;
+        m = Masks(block, delim);
+    }
+    std::uint64_t from = ~std::uint64_t{0} << (start - block);  // the record's bytes in this block
+    const char* field = start;
+    std::size_t n = 0;
+    for (;;) {
+        const std::uint64_t newline = m.newline & from;
+        const std::uint64_t in_record = (newline - 1) & ~newline & from;  // bits before its newline (all if none)
+        if (m.special & in_record) return nullptr;
+        std::uint64_t d = m.delim & in_record;
+        if (room - n <= 64) return nullptr;  // a block adds at most 64 delimiters, then the last field
+        for (; d != 0; d &= d - 1) {
+            const char* comma = block + static_cast<unsigned>(std::countr_zero(d));
+            out[n++] = std::string_view(field, static_cast<std::size_t>(comma - field));
+            field = comma + 1;
+        }
+        if (newline) {
+            const char* nl = block + std::countr_zero(newline);
+            out[n++] = std::string_view(field, static_cast<std::size_t>(nl - field));
+            count = n;
+            cache = {block, m};
+            return nl;
+        }
+        block += 64;
+        if (end - block < 64) return nullptr;
+        m = Masks(block, delim);
+        from = ~std::uint64_t{0};
+    }
+}
+
+template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
+const char* split_with(const char* start, const char* end, char delim, std::string_view* out, std::size_t room,
+                       std::size_t& count, mask_cache& cache) noexcept {
+    return split_simple_line<Masks>(start, end, delim, out, room, count, cache);
+}
+
+#if AMLOPS_CSV_X86_DISPATCH
+__attribute__((target("avx2"))) const char* split_avx2(const char* start, const char* end, char delim,
+                                                        std::string_view* out, std::size_t room, std::size_t& count,
+                                                        mask_cache& cache) noexcept {
+    return split_simple_line<detail::line_masks_avx2>(start, end, delim, out, room, count, cache);
+}
+#endif
+
+// split_simple_line with the masks of `simd`: direct calls (an indirect one through a table
+// of the three cost a visible share of next()).
+[[gnu::always_inline]] inline const char* split_simple(detail::csv_simd simd, const char* start, const char* end,
+                                                       char delim, std::string_view* out, std::size_t room,
+                                                       std::size_t& count, mask_cache& cache) noexcept {
+    switch (simd) {
+#if AMLOPS_CSV_X86_DISPATCH
+    case detail::csv_simd::avx2: return split_avx2(start, end, delim, out, room, count, cache);
+#endif
+    case detail::csv_simd::sse2: return split_with<detail::line_masks>(start, end, delim, out, room, count, cache);
+    default: return split_with<detail::line_masks_portable>(start, end, delim, out, room, count, cache);
+    }
+}
+
+}  // namespace
 
 void csv_parser::reset(std::string_view text, std::uint64_t first_line, bool final) noexcept {
     text_ = text;
@@ -112,6 +266,7 @@ void csv_parser::reset(std::string_view text, std::uint64_t first_line, bool fin
     line_ = first_line;
     final_ = final;
     mask_len_ = 0;
+    block_ = nullptr;
 }
 
 // Inlined into next(): called once per field, the call itself was a visible share of a transform.
@@ -172,39 +327,31 @@ csv_status csv_parser::next(csv_record& rec) {
     const char* const start = p;
     const std::uint64_t start_line = line_;
     std::uint64_t lines = 0;  // newlines inside quoted fields of this record
-    rec.fields_.clear();
+    rec.size_ = 0;
     rec.escaped_.clear();
     rec.problem_ = {};
     rec.line_ = start_line;
 
     // Fast path: a record on one line without quotes or CRs (nearly every record of a machine
-    // export) is split straight from 64-byte masks, one bit per delimiter. Anything else, or
-    // fewer than 64 bytes left to look at, is split by the general loop below from the record's
-    // start, as if this had not run. Same fields, raw text and line numbers either way.
+    // export) is split straight from 64-byte masks (split_simple_line). Anything else is split
+    // by the general loop below from the record's start, as if this had not run. Same fields,
+    // raw text and line numbers either way.
     if (delim != '"' && delim != '\r' && delim != '\n') {
-        const char* block = start;
-        const char* field = start;
-        while (end - block >= 64) {
-            const detail::csv_line_masks m = detail::line_masks(block, delim);
-            // Bits before the record's newline (all 64 when it is further on).
-            const std::uint64_t in_record = m.newline ? (m.newline & (~m.newline + 1)) - 1 : ~std::uint64_t{0};
-            if (m.special & in_record) break;
-            for (std::uint64_t d = m.delim & in_record; d != 0; d &= d - 1) {
-                const char* comma = block + std::countr_zero(d);
-                rec.fields_.emplace_back(field, static_cast<std::size_t>(comma - field));
-                field = comma + 1;
-            }
-            if (m.newline) {
-                const char* nl = block + std::countr_zero(m.newline);
-                rec.fields_.emplace_back(field, static_cast<std::size_t>(nl - field));
-                rec.raw_ = std::string_view(start, static_cast<std::size_t>(nl - start));
-                pos_ = static_cast<std::size_t>(nl + 1 - begin);
-                line_ = start_line + 1;
-                return csv_status::record;
-            }
-            block += 64;
+        if (rec.fields_.size() < 128) rec.fields_.resize(128);
+        mask_cache cache{block_, {block_delim_, block_newline_, block_special_}};
+        std::size_t count = 0;
+        const char* nl = split_simple(simd_, start, end, delim, rec.fields_.data(), rec.fields_.size(), count, cache);
+        if (nl) {
+            block_ = cache.block;
+            block_delim_ = cache.masks.delim;
+            block_newline_ = cache.masks.newline;
+            block_special_ = cache.masks.special;
+            rec.size_ = count;
+            rec.raw_ = std::string_view(start, static_cast<std::size_t>(nl - start));
+            pos_ = static_cast<std::size_t>(nl + 1 - begin);
+            line_ = start_line + 1;
+            return csv_status::record;
         }
-        rec.fields_.clear();
     }
 
     auto incomplete = [&] {
@@ -244,32 +391,32 @@ csv_status csv_parser::next(csv_record& rec) {
             if (!close) {
                 if (!final_) return incomplete();
                 rec.problem_ = "unterminated quoted field";
-                if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.fields_.size()));
-                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(end - p - 1));
+                if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.size_));
+                rec.push(std::string_view(p + 1, static_cast<std::size_t>(end - p - 1)));
                 finish(end, end, false);
                 break;
             }
-            if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.fields_.size()));
+            if (escaped) rec.escaped_.push_back(static_cast<std::uint32_t>(rec.size_));
             const char* after = close + 1;
             if (after == end) {
                 if (!final_) return incomplete();
-                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                rec.push(std::string_view(p + 1, static_cast<std::size_t>(close - p - 1)));
                 finish(end, end, false);
                 break;
             }
             if (*after == delim) {
-                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                rec.push(std::string_view(p + 1, static_cast<std::size_t>(close - p - 1)));
                 p = after + 1;
                 if (p == end) {
                     if (!final_) return incomplete();
-                    rec.fields_.emplace_back();
+                    rec.push({});
                     finish(end, end, false);
                     break;
                 }
                 continue;
             }
             if (*after == '\n' || (*after == '\r' && after + 1 != end && after[1] == '\n')) {
-                rec.fields_.emplace_back(p + 1, static_cast<std::size_t>(close - p - 1));
+                rec.push(std::string_view(p + 1, static_cast<std::size_t>(close - p - 1)));
                 const char* nl = *after == '\n' ? after : after + 1;
                 finish(nl, nl + 1, true);
                 break;
@@ -283,11 +430,11 @@ csv_status csv_parser::next(csv_record& rec) {
             while (e != end && *e != delim && *e != '\n') ++e;
             if (e == end && !final_) return incomplete();
             if (e != end && *e == delim) {
-                rec.fields_.emplace_back(p, static_cast<std::size_t>(e - p));
+                rec.push(std::string_view(p, static_cast<std::size_t>(e - p)));
                 p = e + 1;
                 if (p == end) {
                     if (!final_) return incomplete();
-                    rec.fields_.emplace_back();
+                    rec.push({});
                     finish(end, end, false);
                     break;
                 }
@@ -295,7 +442,7 @@ csv_status csv_parser::next(csv_record& rec) {
             }
             const char* fe = e;
             if (fe != end && fe > p && fe[-1] == '\r') --fe;
-            rec.fields_.emplace_back(p, static_cast<std::size_t>(fe - p));
+            rec.push(std::string_view(p, static_cast<std::size_t>(fe - p)));
             if (e == end) finish(end, end, false);
             else finish(e, e + 1, true);
             break;
@@ -308,18 +455,18 @@ csv_status csv_parser::next(csv_record& rec) {
             if (!final_) return incomplete();
             const char* fe = end;
             if (fe > f && fe[-1] == '\r') --fe;  // a file ending in "\r" without "\n"
-            rec.fields_.emplace_back(f, static_cast<std::size_t>(fe - f));
+            rec.push(std::string_view(f, static_cast<std::size_t>(fe - f)));
             rec.raw_ = std::string_view(start, static_cast<std::size_t>(fe - start));
             pos_ = text_.size();
             line_ = start_line + lines;
             break;
         }
         if (*p == delim) {
-            rec.fields_.emplace_back(f, static_cast<std::size_t>(p - f));
+            rec.push(std::string_view(f, static_cast<std::size_t>(p - f)));
             ++p;
             if (p == end) {
                 if (!final_) return incomplete();
-                rec.fields_.emplace_back();
+                rec.push({});
                 finish(end, end, false);
                 break;
             }
@@ -328,7 +475,7 @@ csv_status csv_parser::next(csv_record& rec) {
         // Newline.
         const char* fe = p;
         if (fe > f && fe[-1] == '\r') --fe;
-        rec.fields_.emplace_back(f, static_cast<std::size_t>(fe - f));
+        rec.push(std::string_view(f, static_cast<std::size_t>(fe - f)));
         finish(p, p + 1, true);
         break;
     }

@@ -12,11 +12,13 @@
 
 #include "amlops/data/file_reader.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +31,10 @@ namespace amlops::data {
 class csv_record {
 public:
     /// Number of fields (an empty line is never a record; a line "," has two empty fields).
-    std::size_t size() const noexcept { return fields_.size(); }
+    std::size_t size() const noexcept { return size_; }
     /// Field `i` (unquoted and unescaped), i < size().
     std::string_view operator[](std::size_t i) const noexcept { return fields_[i]; }
-    const std::vector<std::string_view>& fields() const noexcept { return fields_; }
+    std::span<const std::string_view> fields() const noexcept { return {fields_.data(), size_}; }
     /// The record's bytes as they appear in the input, without the line terminator.
     std::string_view raw() const noexcept { return raw_; }
     /// 1-based physical line on which the record starts.
@@ -46,7 +48,15 @@ public:
 
 private:
     friend class csv_parser;
+    // Appends a field (the general parser; the one-line fast path writes into fields_ directly).
+    void push(std::string_view field) {
+        if (size_ == fields_.size()) fields_.resize(std::max<std::size_t>(2 * fields_.size(), 64));
+        fields_[size_++] = field;
+    }
+    // Room for the fields: the first size_ are this record's. Kept at its largest size, so that
+    // parsing writes fields without a capacity check per field and never shrinks or refills it.
     std::vector<std::string_view> fields_;
+    std::size_t size_ = 0;
     std::vector<std::uint32_t> escaped_;  // indices of fields that still contain "" pairs
     std::string unescaped_;               // storage for the unescaped copies of those fields
     std::string_view raw_;
@@ -61,11 +71,29 @@ enum class csv_status {
     end,        ///< no more records (only when the text is final)
 };
 
+namespace detail {
+
+/// The instruction sets csv_parser can split simple lines with: all give the same records; the
+/// fastest the CPU has is chosen once at run time (best_csv_simd), the others exist for tests.
+enum class csv_simd : std::uint8_t {
+    portable,  ///< plain byte loop (any architecture)
+    sse2,      ///< 16 bytes per compare (every x86-64)
+    avx2,      ///< 32 bytes per compare (AVX-512BW's one 64-byte compare measured slower on Zen 4)
+};
+/// True when this build has code for `simd` and the CPU it runs on can execute it.
+bool csv_simd_supported(csv_simd simd) noexcept;
+/// The fastest supported level (checked once).
+csv_simd best_csv_simd() noexcept;
+
+}  // namespace detail
+
 /// Splits an in-memory text into records. No I/O, no allocation once the record's vectors have
 /// grown to the widest row.
 class csv_parser {
 public:
-    explicit csv_parser(char delimiter = ',') noexcept : delim_(delimiter) {}
+    /// `simd` (tests only) forces an instruction set; an unsupported one falls back to portable.
+    explicit csv_parser(char delimiter = ',', detail::csv_simd simd = detail::best_csv_simd()) noexcept
+        : delim_(delimiter), simd_(detail::csv_simd_supported(simd) ? simd : detail::csv_simd::portable) {}
 
     /// Starts parsing `text`, whose first byte is on physical line `first_line`. `final` says the
     /// text ends where the input ends; otherwise a record touching the end is incomplete.
@@ -92,6 +120,12 @@ private:
     std::uint64_t mask_ = 0;
     std::size_t mask_base_ = 0;
     std::size_t mask_len_ = 0;
+    detail::csv_simd simd_;
+    // The one-line fast path's masks of the 64 bytes at block_ (none when null): a record
+    // usually starts in the block where the previous one ended, so each block of the text is
+    // scanned once, not once per record that touches it.
+    const char* block_ = nullptr;
+    std::uint64_t block_delim_ = 0, block_newline_ = 0, block_special_ = 0;
 };
 
 namespace detail {
@@ -106,6 +140,8 @@ struct csv_line_masks {
 };
 csv_line_masks line_masks(const char* p, char delim) noexcept;
 csv_line_masks line_masks_portable(const char* p, char delim) noexcept;
+/// The masks as computed with `simd` (which must be supported): what the parser uses.
+csv_line_masks line_masks(const char* p, char delim, csv_simd simd) noexcept;
 
 /// How many of the `n` bytes at `p` equal `byte` (SSE2 where the target has it; the portable
 /// loop it must agree with).

@@ -54,4 +54,9 @@ constexpr int weekday_from_civil(int y, int m, int d) noexcept {
 /// (e.g. 2015-02-29, 24:00); `out` is then unspecified.
 bool parse_datetime(std::string_view text, datetime_parts& out) noexcept;
 
+namespace detail {
+/// parse_datetime without its fast path for "YYYY-MM-DD HH:MM:SS" (tests compare the two).
+bool parse_datetime_general(std::string_view text, datetime_parts& out) noexcept;
+}  // namespace detail
+
 }  // namespace amlops::features

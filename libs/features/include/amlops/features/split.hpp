@@ -4,6 +4,7 @@
 // never moves an existing row between train and test (and duplicate rows land together, which
 // keeps them from leaking across the split).
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -70,18 +71,35 @@ constexpr std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) n
     return detail::hash_finish(detail::hash_start(bytes.size(), seed), bytes, 0);
 }
 
-/// hash_bytes of two byte strings at once, exactly: the two multiply chains are independent, so
-/// interleaved they run in about the time of one (the chain is latency-bound; a transform hashes
-/// every row).
-constexpr std::pair<std::uint64_t, std::uint64_t> hash_bytes_pair(std::string_view a, std::string_view b,
-                                                                  std::uint64_t seed) noexcept {
-    std::uint64_t ha = detail::hash_start(a.size(), seed), hb = detail::hash_start(b.size(), seed);
-    const std::size_t both = (a.size() < b.size() ? a.size() : b.size()) / 8 * 8;
-    for (std::size_t i = 0; i < both; i += 8) {
-        ha = detail::hash_step(ha, detail::hash_word(a, i));
-        hb = detail::hash_step(hb, detail::hash_word(b, i));
+/// hash_bytes of N byte strings at once, exactly: the multiply chains are independent and
+/// latency-bound, so N of them interleaved run in about the time of one (a transform hashes every
+/// row, 4 at a time). The words all strings have are stepped together; each string's remaining
+/// words and its tail follow (independent chains again, which the core overlaps), the tail of a
+/// string of 8 bytes or more read as one word ending at its end rather than byte by byte.
+template <std::size_t N>
+constexpr std::array<std::uint64_t, N> hash_bytes_lanes(const std::array<std::string_view, N>& bytes,
+                                                         std::uint64_t seed) noexcept {
+    std::array<std::uint64_t, N> h{};
+    std::size_t shortest = bytes[0].size();
+    for (std::size_t k = 0; k < N; ++k) {
+        h[k] = detail::hash_start(bytes[k].size(), seed);
+        shortest = bytes[k].size() < shortest ? bytes[k].size() : shortest;
     }
-    return {detail::hash_finish(ha, a, both), detail::hash_finish(hb, b, both)};
+    const std::size_t common = shortest / 8 * 8;
+    for (std::size_t i = 0; i < common; i += 8)
+        for (std::size_t k = 0; k < N; ++k) h[k] = detail::hash_step(h[k], detail::hash_word(bytes[k], i));
+    for (std::size_t k = 0; k < N; ++k) {
+        const std::string_view b = bytes[k];
+        const std::size_t rest = b.size() % 8, words_end = b.size() - rest;
+        for (std::size_t i = common; i < words_end; i += 8) h[k] = detail::hash_step(h[k], detail::hash_word(b, i));
+        std::uint64_t tail = 0;
+        if (rest != 0 && b.size() >= 8) tail = detail::hash_word(b, b.size() - 8) >> (8 * (8 - rest));
+        else
+            for (std::size_t i = words_end; i < b.size(); ++i)
+                tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * (i - words_end));
+        h[k] = mix64(detail::hash_step(h[k], tail));
+    }
+    return h;
 }
 
 /// split_unit from the row's hash_bytes(raw_row, seed).
