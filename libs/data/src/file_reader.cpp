@@ -189,6 +189,14 @@ mapped_file::~mapped_file() {
     s.used.store(false);
 }
 
+void mapped_file::release_before(const char* end) const noexcept {
+    const auto upto = static_cast<std::size_t>(end - data_) / page_size * page_size;
+    if (upto <= released_) return;
+    // Advice only: on failure the pages just stay mapped until the destructor unmaps them.
+    (void)::madvise(const_cast<char*>(data_) + released_, upto - released_, MADV_DONTNEED);
+    released_ = upto;
+}
+
 bool mapped_file::damaged() const noexcept { return mapping_slots[slot_].damaged.load(); }
 
 void mapped_file::check() const {

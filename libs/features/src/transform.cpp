@@ -290,6 +290,9 @@ transform_summary run_transform(const std::vector<fs::path>& inputs, const fs::p
         test.write(item.test.view());
         rejects.write(item.rejects);
         summary.inputs[item.input].counts += item.counts;
+        // Chunks are consumed in file order, and a later chunk never looks back: keeps the
+        // process's resident memory at the chunks in flight instead of the whole input.
+        item.chunk.release_source();
     };
 
     const unsigned workers = data::default_workers(options.workers);

@@ -196,6 +196,11 @@ struct csv_chunk {
     void check_source() const {
         if (mapping) mapping->check();
     }
+    /// For a reader that consumes chunks in file order: the mapped pages before this chunk's
+    /// end are no longer needed (mapped_file::release_before). Nothing for a read chunk.
+    void release_source() const noexcept {
+        if (mapping) mapping->release_before(text.data() + text.size());
+    }
 };
 
 /// Reads a CSV file in large blocks and cuts them at record boundaries (quote-aware), so that

@@ -67,6 +67,13 @@ public:
     /// when opened, M now)", or a read error when the file kept its size.
     void check() const;
 
+    /// Unmaps the pages that lie wholly before `end` (a position in bytes()) from this process
+    /// (MADV_DONTNEED; the file's pages stay in the page cache), for a reader that is done with
+    /// everything before `end`: without it a mapped file counts in full towards the process's
+    /// resident memory by the end of the run. Calls must come from one thread, `end` never
+    /// moving back; a later access to a released page would only map it again.
+    void release_before(const char* end) const noexcept;
+
 private:
     friend class file_reader;
     mapped_file(int fd, std::size_t size, std::filesystem::path path, const char* data, std::size_t slot) noexcept;
@@ -76,6 +83,7 @@ private:
     const char* data_;
     std::size_t size_;
     std::size_t slot_;  // index in the SIGBUS handler's registry
+    mutable std::size_t released_ = 0;  // bytes from the start already released
 };
 
 }  // namespace amlops::data
