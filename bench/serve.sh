@@ -7,8 +7,10 @@
 # targets are judged on the medians, and every run is printed.
 #
 #   bench/serve.sh [--rows N] [--duration S] [--connections C] [--batch-connections C]
-#                  [--server-threads T] [--runs N] [--build-dir DIR] [--work DIR] [--keep]
+#                  [--server-threads T] [--runs N] [--build-dir DIR] [--work DIR] [--keep] [--no-build]
 #
+# --no-build times the binaries already in DIR/bin (as bench/run.sh --no-build does), e.g. while
+# another build is half done or the build folder holds only the benchmarked tools.
 # Not a test: run it by hand on an otherwise idle machine. Prints a table and writes
 # bench/results/serve.json (git-ignored).
 set -euo pipefail
@@ -24,6 +26,7 @@ runs=3
 build_dir="$root/build"
 work="${TMPDIR:-/tmp}/amlops-bench-serve"
 keep=0
+build=1
 python=/usr/bin/python3
 
 while [[ $# -gt 0 ]]; do
@@ -37,7 +40,8 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -77,13 +81,20 @@ fi
 site="$("$bench/setup-baseline.sh")"
 
 # ---- 2. build ---------------------------------------------------------------------------------
-if [[ ! -f "$build_dir/build.ninja" && ! -f "$build_dir/Makefile" ]]; then
-  say "configuring $build_dir"
-  cmake -S "$root" -B "$build_dir" -G Ninja >&2
-fi
-say "building aml-datagen aml-transform aml-train aml-predict"
-cmake --build "$build_dir" -j"$(nproc)" --target aml-datagen aml-transform aml-train aml-predict >&2
 bin="$build_dir/bin"
+if [[ $build -eq 0 ]]; then
+  say "not building (--no-build); using the binaries in $bin"
+  for t in aml-datagen aml-transform aml-train aml-predict; do
+    [[ -x "$bin/$t" ]] || { say "--no-build: $bin/$t is missing"; exit 1; }
+  done
+else
+  if [[ ! -f "$build_dir/build.ninja" && ! -f "$build_dir/Makefile" ]]; then
+    say "configuring $build_dir"
+    cmake -S "$root" -B "$build_dir" -G Ninja >&2
+  fi
+  say "building aml-datagen aml-transform aml-train aml-predict"
+  cmake --build "$build_dir" -j"$(nproc)" --target aml-datagen aml-transform aml-train aml-predict >&2
+fi
 
 # ---- 3. a model like the published one (200 trees, depth 8) and the request bodies -------------
 rm -rf "$work"
