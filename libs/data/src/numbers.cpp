@@ -69,16 +69,6 @@ inline std::uint64_t eight_digits(std::uint64_t chunk) noexcept {  // chunk: dig
     return (chunk * 10000 + (chunk >> 32)) & 0x00000000FFFFFFFFull;    // 1 eight-digit number
 }
 
-// One unaligned 8-byte load (memcpy), byte-swapped on big-endian machines. GCC 12 does not merge
-// the portable shift-or loop into one load when it is inlined into a caller (it emitted eight
-// byte loads and seven shift-ors per call), and these loads are the scan's critical path.
-inline std::uint64_t load_le(const char* p) noexcept {
-    std::uint64_t chunk;
-    std::memcpy(&chunk, p, sizeof chunk);
-    if constexpr (std::endian::native == std::endian::big) chunk = __builtin_bswap64(chunk);
-    return chunk;
-}
-
 // Per byte of `chunk`: 0 when the byte is in '0'..'9' (high nibble 3, and adding 6 does not
 // carry out of the low nibble), else non-zero. A carry out of a non-digit byte only reaches the
 // bytes after it, so the first non-digit is always found.

@@ -3,9 +3,7 @@
 #include "amlops/data/numbers.hpp"
 
 #include <array>
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 
 namespace amlops::features {
@@ -57,18 +55,6 @@ bool parse_time(cursor& c, datetime_parts& out) noexcept {
 
 namespace {
 
-// 8 bytes of text as a little-endian word (byte i of the text in bits 8i..8i+7) on any target.
-inline std::uint64_t load_le(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    if constexpr (std::endian::native == std::endian::big) {
-        std::uint64_t r = 0;
-        for (int i = 0; i < 8; ++i) r |= ((w >> (8 * i)) & 0xFF) << (8 * (7 - i));
-        w = r;
-    }
-    return w;
-}
-
 // A word with `byte` in each of the listed byte positions (of 8).
 constexpr std::uint64_t bytes_at(std::initializer_list<int> positions, std::uint8_t byte) {
     std::uint64_t w = 0;
@@ -101,6 +87,7 @@ constexpr int pair_at(std::uint64_t pairs, int byte) { return static_cast<int>((
 // exactly what the general parser accepts for 19-character text of this shape.
 bool parse_fixed_iso(std::string_view t, datetime_parts& out) noexcept {
     if (t.size() != 19) return false;
+    using data::detail::load_le;
     const std::uint64_t date = load_le(t.data()), day_time = load_le(t.data() + 8), time = load_le(t.data() + 11);
     constexpr std::uint64_t dash = bytes_at({4, 7}, 0xFF), dashes = bytes_at({4, 7}, '-');
     constexpr std::uint64_t colon5 = bytes_at({5}, 0xFF), colons5 = bytes_at({5}, ':');
