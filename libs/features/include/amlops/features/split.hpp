@@ -55,13 +55,18 @@ constexpr std::uint64_t hash_step(std::uint64_t h, std::uint64_t w) noexcept {
     return h ^ (h >> 29);
 }
 
-// The words from `i` on, then the tail and the final mix.
+// The words from `i` on, then the tail and the final mix. The 1-7 byte tail of a string of 8
+// bytes or more is read as one word ending at its end (its first bytes shifted out), not byte by
+// byte: the same value.
 constexpr std::uint64_t hash_finish(std::uint64_t h, std::string_view bytes, std::size_t i) noexcept {
     const std::size_t n = bytes.size();
     for (; i + 8 <= n; i += 8) h = hash_step(h, hash_word(bytes, i));
+    const std::size_t rest = n - i;
     std::uint64_t tail = 0;
-    for (std::size_t b = 0; i + b < n; ++b)
-        tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    if (rest != 0 && n >= 8) tail = hash_word(bytes, n - 8) >> (8 * (8 - rest));
+    else
+        for (std::size_t b = 0; b < rest; ++b)
+            tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
     return mix64(hash_step(h, tail));
 }
 
@@ -74,8 +79,7 @@ constexpr std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) n
 /// hash_bytes of N byte strings at once, exactly: the multiply chains are independent and
 /// latency-bound, so N of them interleaved run in about the time of one (a transform hashes every
 /// row, 4 at a time). The words all strings have are stepped together; each string's remaining
-/// words and its tail follow (independent chains again, which the core overlaps), the tail of a
-/// string of 8 bytes or more read as one word ending at its end rather than byte by byte.
+/// words and its tail follow (hash_finish: independent chains again, which the core overlaps).
 template <std::size_t N>
 constexpr std::array<std::uint64_t, N> hash_bytes_lanes(const std::array<std::string_view, N>& bytes,
                                                          std::uint64_t seed) noexcept {
@@ -88,17 +92,7 @@ constexpr std::array<std::uint64_t, N> hash_bytes_lanes(const std::array<std::st
     const std::size_t common = shortest / 8 * 8;
     for (std::size_t i = 0; i < common; i += 8)
         for (std::size_t k = 0; k < N; ++k) h[k] = detail::hash_step(h[k], detail::hash_word(bytes[k], i));
-    for (std::size_t k = 0; k < N; ++k) {
-        const std::string_view b = bytes[k];
-        const std::size_t rest = b.size() % 8, words_end = b.size() - rest;
-        for (std::size_t i = common; i < words_end; i += 8) h[k] = detail::hash_step(h[k], detail::hash_word(b, i));
-        std::uint64_t tail = 0;
-        if (rest != 0 && b.size() >= 8) tail = detail::hash_word(b, b.size() - 8) >> (8 * (8 - rest));
-        else
-            for (std::size_t i = words_end; i < b.size(); ++i)
-                tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * (i - words_end));
-        h[k] = mix64(detail::hash_step(h[k], tail));
-    }
+    for (std::size_t k = 0; k < N; ++k) h[k] = detail::hash_finish(h[k], bytes[k], common);
     return h;
 }
 
