@@ -81,33 +81,60 @@ csv_line_masks line_masks(const char* p, char delim) noexcept {
 #endif
 }
 
-std::size_t count_byte_portable(const char* p, std::size_t n, char byte) noexcept {
+namespace {
+
+// How many of the `n` bytes at `p` equal `counted`, and whether any equals `sought`, in one
+// pass: the chunker needs both of every window it cuts (newlines and quotes), on the thread that
+// also hashes and writes every output byte; count_byte is the count alone.
+struct byte_scan {
     std::size_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) count += p[i] == byte;
-    return count;
+    bool found = false;
+};
+
+byte_scan scan_bytes_portable(const char* p, std::size_t n, char counted, char sought) noexcept {
+    byte_scan scan;
+    for (std::size_t i = 0; i < n; ++i) {
+        scan.count += p[i] == counted;
+        scan.found |= p[i] == sought;
+    }
+    return scan;
 }
 
-std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept {
+byte_scan scan_bytes(const char* p, std::size_t n, char counted, char sought) noexcept {
 #if defined(__SSE2__)
     // 16 bytes per step: equal bytes are -1, subtracted into byte-wide counters, which are summed
-    // into 64-bit ones (psadbw) before they can wrap at 255 steps.
-    const __m128i target = _mm_set1_epi8(byte), zero = _mm_setzero_si128();
-    __m128i total = zero;
+    // into 64-bit ones (psadbw) before they can wrap at 255 steps; the sought bytes are or-ed
+    // into one more register on the way.
+    const __m128i target = _mm_set1_epi8(counted), other = _mm_set1_epi8(sought), zero = _mm_setzero_si128();
+    __m128i total = zero, seen = zero;
     std::size_t i = 0;
     while (n - i >= 16) {
         __m128i counters = zero;
         const std::size_t steps = std::min<std::size_t>((n - i) / 16, 255);
-        for (std::size_t k = 0; k < steps; ++k, i += 16)
-            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), target));
+        for (std::size_t k = 0; k < steps; ++k, i += 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(bytes, target));
+            seen = _mm_or_si128(seen, _mm_cmpeq_epi8(bytes, other));
+        }
         total = _mm_add_epi64(total, _mm_sad_epu8(counters, zero));
     }
-    const auto count = static_cast<std::size_t>(_mm_cvtsi128_si64(total)) +
-                       static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total)));
-    return count + count_byte_portable(p + i, n - i, byte);
+    byte_scan scan = scan_bytes_portable(p + i, n - i, counted, sought);
+    scan.count += static_cast<std::size_t>(_mm_cvtsi128_si64(total)) +
+                  static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total)));
+    scan.found |= _mm_movemask_epi8(seen) != 0;
+    return scan;
 #else
-    return count_byte_portable(p, n, byte);
+    return scan_bytes_portable(p, n, counted, sought);
 #endif
 }
+
+}  // namespace
+
+std::size_t count_byte_portable(const char* p, std::size_t n, char byte) noexcept {
+    return scan_bytes_portable(p, n, byte, byte).count;
+}
+
+std::size_t count_byte(const char* p, std::size_t n, char byte) noexcept { return scan_bytes(p, n, byte, byte).count; }
 
 namespace {
 
@@ -176,12 +203,6 @@ csv_line_masks line_masks(const char* p, char delim, csv_simd simd) noexcept {
 
 namespace {
 
-// What the one-line fast path keeps between records (csv_parser::block_*).
-struct mask_cache {
-    const char* block;
-    detail::csv_line_masks masks;
-};
-
 // The one-line fast path: splits the record at `start` when it ends on its line with no quote
 // or CR before its newline, straight from 64-byte masks (one bit per delimiter), writing its
 // fields to out[0..) (at most `room`). Returns the newline, with the field count in `count`, or
@@ -191,7 +212,7 @@ struct mask_cache {
 template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
 [[gnu::always_inline]] inline const char* split_simple_line(const char* start, const char* end, char delim,
                                                             std::string_view* out, std::size_t room,
-                                                            std::size_t& count, mask_cache& cache) noexcept {
+                                                            std::size_t& count, detail::csv_mask_cache& cache) noexcept {
     const char* block;
     detail::csv_line_masks m;
     if (cache.block && start >= cache.block && start - cache.block < 64) {
@@ -232,14 +253,14 @@ template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
 
 template <detail::csv_line_masks (*Masks)(const char*, char) noexcept>
 const char* split_with(const char* start, const char* end, char delim, std::string_view* out, std::size_t room,
-                       std::size_t& count, mask_cache& cache) noexcept {
+                       std::size_t& count, detail::csv_mask_cache& cache) noexcept {
     return split_simple_line<Masks>(start, end, delim, out, room, count, cache);
 }
 
 #if AMLOPS_CSV_X86_DISPATCH
 __attribute__((target("avx2"))) const char* split_avx2(const char* start, const char* end, char delim,
                                                         std::string_view* out, std::size_t room, std::size_t& count,
-                                                        mask_cache& cache) noexcept {
+                                                        detail::csv_mask_cache& cache) noexcept {
     return split_simple_line<detail::line_masks_avx2>(start, end, delim, out, room, count, cache);
 }
 #endif
@@ -248,7 +269,7 @@ __attribute__((target("avx2"))) const char* split_avx2(const char* start, const 
 // of the three cost a visible share of next()).
 [[gnu::always_inline]] inline const char* split_simple(detail::csv_simd simd, const char* start, const char* end,
                                                        char delim, std::string_view* out, std::size_t room,
-                                                       std::size_t& count, mask_cache& cache) noexcept {
+                                                       std::size_t& count, detail::csv_mask_cache& cache) noexcept {
     switch (simd) {
 #if AMLOPS_CSV_X86_DISPATCH
     case detail::csv_simd::avx2: return split_avx2(start, end, delim, out, room, count, cache);
@@ -266,7 +287,7 @@ void csv_parser::reset(std::string_view text, std::uint64_t first_line, bool fin
     line_ = first_line;
     final_ = final;
     mask_len_ = 0;
-    block_ = nullptr;
+    block_ = {};
 }
 
 // Inlined into next(): called once per field, the call itself was a visible share of a transform.
@@ -338,14 +359,9 @@ csv_status csv_parser::next(csv_record& rec) {
     // raw text and line numbers either way.
     if (delim != '"' && delim != '\r' && delim != '\n') {
         if (rec.fields_.size() < 128) rec.fields_.resize(128);
-        mask_cache cache{block_, {block_delim_, block_newline_, block_special_}};
         std::size_t count = 0;
-        const char* nl = split_simple(simd_, start, end, delim, rec.fields_.data(), rec.fields_.size(), count, cache);
+        const char* nl = split_simple(simd_, start, end, delim, rec.fields_.data(), rec.fields_.size(), count, block_);
         if (nl) {
-            block_ = cache.block;
-            block_delim_ = cache.masks.delim;
-            block_newline_ = cache.masks.newline;
-            block_special_ = cache.masks.special;
             rec.size_ = count;
             rec.raw_ = std::string_view(start, static_cast<std::size_t>(nl - start));
             pos_ = static_cast<std::size_t>(nl + 1 - begin);
@@ -535,46 +551,6 @@ std::size_t csv_header::require(std::string_view name, const std::filesystem::pa
 // ---------------------------------------------------------------------------------------------
 // csv_chunker
 
-namespace {
-
-// What cutting a mapped window needs, in one pass instead of a quote search plus a line count
-// (both on the thread that also hashes and writes every output byte).
-struct window_scan {
-    std::size_t newlines = 0;
-    bool has_quote = false;
-};
-
-window_scan scan_window(std::string_view text) noexcept {
-    const char* p = text.data();
-    const std::size_t n = text.size();
-    window_scan scan;
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    // As count_byte, with the quote comparisons or-ed into one more register on the way.
-    const __m128i newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), zero = _mm_setzero_si128();
-    __m128i total = zero, quotes = zero;
-    while (n - i >= 16) {
-        __m128i counters = zero;
-        const std::size_t steps = std::min<std::size_t>((n - i) / 16, 255);
-        for (std::size_t k = 0; k < steps; ++k, i += 16) {
-            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(bytes, newline));
-            quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(bytes, quote));
-        }
-        total = _mm_add_epi64(total, _mm_sad_epu8(counters, zero));
-    }
-    scan.newlines = static_cast<std::size_t>(_mm_cvtsi128_si64(total)) +
-                    static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total)));
-    scan.has_quote = _mm_movemask_epi8(quotes) != 0;
-#endif
-    for (; i < n; ++i) {
-        scan.newlines += p[i] == '\n';
-        scan.has_quote |= p[i] == '"';
-    }
-    return scan;
-}
-
-}  // namespace
 
 csv_chunker::csv_chunker(std::filesystem::path path, std::size_t chunk_bytes, byte_observer observer,
                          char delimiter, source how)
@@ -686,13 +662,13 @@ bool csv_chunker::next_mapped(csv_chunk& out) {
     std::size_t newlines = std::string_view::npos;  // in [0, cut), when the scan counted them
     for (std::size_t window = chunk_bytes_; window < rest.size(); window *= 2) {
         const std::string_view text = rest.substr(0, window);
-        const window_scan scan = scan_window(text);
-        if (!scan.has_quote) {
+        const detail::byte_scan scan = detail::scan_bytes(text.data(), text.size(), '\n', '"');
+        if (!scan.found) {
             // Every newline ends a record; none follows the last one, so the count stands.
             const std::size_t last = text.rfind('\n');
             if (last != std::string_view::npos) {
                 cut = last + 1;
-                newlines = scan.newlines;
+                newlines = scan.count;
                 break;
             }
         } else if ((cut = find_cut(text)) > 0) {

@@ -85,6 +85,23 @@ bool csv_simd_supported(csv_simd simd) noexcept;
 /// The fastest supported level (checked once).
 csv_simd best_csv_simd() noexcept;
 
+/// Bit i set when byte p[i] (of 64) is the delimiter / '\n' / a quote or '\r': what
+/// csv_parser's one-line fast path splits by. line_masks is the SIMD one (SSE2 where the target
+/// has it), line_masks_portable the plain loop it must agree with (tested on random bytes).
+struct csv_line_masks {
+    std::uint64_t delim = 0;
+    std::uint64_t newline = 0;
+    std::uint64_t special = 0;
+};
+
+/// The masks of the 64 bytes at `block` (none when null), kept by csv_parser between records: a
+/// record usually starts in the block where the previous one ended, so each block of the text is
+/// scanned once, not once per record that touches it.
+struct csv_mask_cache {
+    const char* block = nullptr;
+    csv_line_masks masks;
+};
+
 }  // namespace detail
 
 /// Splits an in-memory text into records. No I/O, no allocation once the record's vectors have
@@ -121,23 +138,11 @@ private:
     std::size_t mask_base_ = 0;
     std::size_t mask_len_ = 0;
     detail::csv_simd simd_;
-    // The one-line fast path's masks of the 64 bytes at block_ (none when null): a record
-    // usually starts in the block where the previous one ended, so each block of the text is
-    // scanned once, not once per record that touches it.
-    const char* block_ = nullptr;
-    std::uint64_t block_delim_ = 0, block_newline_ = 0, block_special_ = 0;
+    detail::csv_mask_cache block_;  // the one-line fast path's last block and its masks
 };
 
 namespace detail {
 
-/// Bit i set when byte p[i] (of 64) is the delimiter / '\n' / a quote or '\r': what
-/// csv_parser's one-line fast path splits by. line_masks is the SIMD one (SSE2 where the target
-/// has it), line_masks_portable the plain loop it must agree with (tested on random bytes).
-struct csv_line_masks {
-    std::uint64_t delim = 0;
-    std::uint64_t newline = 0;
-    std::uint64_t special = 0;
-};
 csv_line_masks line_masks(const char* p, char delim) noexcept;
 csv_line_masks line_masks_portable(const char* p, char delim) noexcept;
 /// The masks as computed with `simd` (which must be supported): what the parser uses.
