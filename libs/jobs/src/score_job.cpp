@@ -18,6 +18,7 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <span>
 
 namespace amlops::model {
 namespace {
@@ -50,18 +51,13 @@ struct score_item {
 };
 
 // A classifier's rows: labels, the actual one from the cost; then, when asked, each class's
-// probability (float32 inside xgboost, printed as the shortest text of the float).
+// probability (the row format aml-predict writes too: fare_classes::append_csv_row).
 void format_classes(score_item& item, const metrics::fare_classes& classes, bool has_target, bool probabilities) {
     const std::size_t k = classes.size();
-    const auto predicted = metrics::argmax_rows(std::vector<float>(item.predicted.begin(), item.predicted.end()), k);
+    const std::span<const double> predicted(item.predicted);
     for (std::size_t i = 0; i < item.rows.rows; ++i) {
         if (has_target) item.text.append(classes.labels()[classes.classify(item.rows.target[i])]).push_back(',');
-        item.text.append(classes.labels()[predicted[i]]);
-        if (probabilities)
-            for (std::size_t c = 0; c < k; ++c) {
-                item.text.push_back(',');
-                append_prediction(item.text, item.predicted[i * k + c]);
-            }
+        classes.append_csv_row(item.text, predicted.subspan(i * k, k), probabilities);
         item.text.push_back('\n');
     }
 }
@@ -148,7 +144,7 @@ json::object run_score_job(const score_request& request, logger& log, const outp
     auto write_header = [&](bool with_target) {
         std::string header = with_target ? "actual,predicted" : "predicted";
         if (request.probabilities)  // a classifier: ready_model() refuses anything else
-            for (const auto& label : ready_model().classes()->labels()) header.append(",p_").append(label);
+            ready_model().classes()->append_probability_columns(header);
         out.write(header.append("\n"));
         header_written = true;
     };

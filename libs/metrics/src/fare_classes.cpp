@@ -4,10 +4,31 @@
 #include "amlops/metrics/regression.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 
 namespace amlops::metrics {
+
+void append_probability(std::string& out, double p) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<float>(p));
+    out.append(buf, ec == std::errc{} ? end : buf);
+}
+
+std::size_t fare_classes::best(std::span<const double> row) const {
+    return static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());
+}
+
+void fare_classes::append_probability_columns(std::string& out) const {
+    for (const auto& label : labels_) out.append(",p_").append(label);
+}
+
+void fare_classes::append_csv_row(std::string& out, std::span<const double> row, bool with_probabilities) const {
+    out += labels_[best(row)];
+    if (with_probabilities)
+        for (double p : row) append_probability(out += ',', p);
+}
 
 fare_classes fare_classes::deciles(std::span<const double> training_cost) {
     if (training_cost.empty()) throw error(error_kind::bad_input, "no training rows to compute fare deciles from");

@@ -3,24 +3,7 @@
 #include "amlops/core/error.hpp"
 #include "amlops/core/json.hpp"
 
-#include <algorithm>
-#include <charconv>
-
 namespace amlops::serve {
-namespace {
-
-// xgboost's probabilities are float32: their shortest text, not the widened double's.
-void append_probability(std::string& out, double p) {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<float>(p));
-    out.append(buf, ec == std::errc{} ? end : buf);
-}
-
-std::size_t best_class(std::span<const double> row) {
-    return static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());  // first on ties, like argmax
-}
-
-}  // namespace
 
 bool wants_probabilities(std::string_view body) {
     // Cheap test first: most requests carry no params, and the body may be large.
@@ -43,7 +26,7 @@ void append_class_json(std::string& out, std::span<const double> probabilities, 
     for (std::size_t i = 0; i * k < probabilities.size(); ++i) {
         const auto row = probabilities.subspan(i * k, k);
         if (i) out += ',';
-        const std::string label = "\"" + labels[best_class(row)] + "\"";  // labels are plain letters
+        const std::string label = "\"" + labels[classes.best(row)] + "\"";  // labels are plain letters
         if (!with_probabilities) {
             out += label;
             continue;
@@ -51,7 +34,7 @@ void append_class_json(std::string& out, std::span<const double> probabilities, 
         out += "{\"label\":" + label + ",\"probabilities\":{";
         for (std::size_t c = 0; c < k; ++c) {
             out += (c ? ",\"" : "\"") + labels[c] + "\":";
-            append_probability(out, row[c]);
+            metrics::append_probability(out, row[c]);
         }
         out += "}}";
     }
@@ -60,14 +43,10 @@ void append_class_json(std::string& out, std::span<const double> probabilities, 
 std::string class_csv(std::span<const double> probabilities, const metrics::fare_classes& classes, bool with_probabilities) {
     const std::size_t k = classes.size();
     std::string out = "predicted";
-    if (with_probabilities)
-        for (const auto& l : classes.labels()) out += ",p_" + l;
+    if (with_probabilities) classes.append_probability_columns(out);
     out += '\n';
     for (std::size_t i = 0; i * k < probabilities.size(); ++i) {
-        const auto row = probabilities.subspan(i * k, k);
-        out += classes.labels()[best_class(row)];
-        if (with_probabilities)
-            for (double p : row) append_probability(out += ',', p);
+        classes.append_csv_row(out, probabilities.subspan(i * k, k), with_probabilities);
         out += '\n';
     }
     return out;

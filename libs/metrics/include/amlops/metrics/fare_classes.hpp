@@ -31,6 +31,15 @@ public:
     /// classify() of every value, as doubles (xgboost labels).
     std::vector<double> classify_all(std::span<const double> cost) const;
 
+    /// The most probable class of one row of size() probabilities (the first on ties, as
+    /// argmax_rows).
+    std::size_t best(std::span<const double> row) const;
+    /// Appends ",p_<label>" for every class: a classifier CSV's probability columns.
+    void append_probability_columns(std::string& out) const;
+    /// Appends one classifier CSV row (aml-score's predictions.csv, aml-predict's output file):
+    /// the best class's label, then with `with_probabilities` ",<p>" for every class.
+    void append_csv_row(std::string& out, std::span<const double> row, bool with_probabilities) const;
+
     std::size_t size() const noexcept { return labels_.size(); }
     const std::vector<std::string>& labels() const noexcept { return labels_; }
     const std::vector<double>& boundaries() const noexcept { return boundaries_; }
@@ -40,5 +49,9 @@ private:
     std::vector<std::string> labels_;
     std::vector<double> boundaries_;  ///< size() - 1, ascending
 };
+
+/// Appends a class probability as the shortest text of its float32 (xgboost computes them in
+/// float: 0.25, not the widened double's 0.25000000372529).
+void append_probability(std::string& out, double p);
 
 }  // namespace amlops::metrics
